@@ -1,0 +1,90 @@
+/*
+ * The indexer: "patchgate sync" fetches upstream metadata, verifies it,
+ * records it in the store and publishes each view as a new generation.  It
+ * runs in its own process so that parsing untrusted upstream data never
+ * shares a process with serving.
+ */
+#ifndef PG_INDEXER_H
+#define PG_INDEXER_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "conf.h"
+#include "util.h"
+#include "visibility.h"
+
+struct blobstore;
+struct signer;
+struct store;
+
+struct indexer {
+	struct config		*ix_cf;
+	struct store		*ix_store;
+	struct blobstore	*ix_blobs;
+	struct signer		*ix_signer;
+	time_t			 ix_now;	/* clock_now() once per run */
+};
+
+/* One package version of a mirror, as publishing sees it. */
+struct pub_pkg {
+	long long		 pp_id;
+	char			*pp_pkgid;		/* checksum of the file */
+	char			*pp_checksum_type;
+	char			*pp_name;
+	char			*pp_arch;
+	char			*pp_epoch;
+	char			*pp_version;
+	char			*pp_release;
+	char			*pp_location;
+	char			*pp_location_base;	/* NULL: the mirror's url */
+	long long		 pp_size;
+	time_t			 pp_first_seen;
+	int			 pp_base;
+	int			 pp_upstream;		/* upstream still lists it */
+	struct vis_advisory	*pp_advs;
+	size_t			 pp_nadvs;
+	/* Filled by publishing, per group. */
+	int			 pp_visible;
+	int			 pp_listed;		/* in the view's metadata */
+	int			 pp_at_risk;		/* newest visible, newer upstream */
+	char			*pp_reason;
+};
+
+/* What publishing hands to a format's writer. */
+struct pub_view {
+	struct indexer		*pv_ix;
+	struct group		*pv_group;
+	struct mirror		*pv_mirror;
+	long long		 pv_mirror_id;
+	struct pub_pkg		*pv_pkgs;		/* in upstream order */
+	size_t			 pv_npkgs;
+	char			*pv_tree;		/* GEN/tree being written */
+	struct buf		 pv_digest;		/* what makes two views equal */
+};
+
+/* sync.c */
+int	 sync_mirror(struct indexer *, struct mirror *, char **cause);
+int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
+	     const char *what, const char *algo, const char *hex, long long size,
+	     char **cause);
+char	*mirror_url(struct mirror *, const char *base, const char *location);
+
+/* sync_rpmmd.c */
+int	 sync_rpmmd(struct indexer *, struct mirror *, long long mirror_id,
+	     char **cause);
+
+/* publish.c */
+int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
+	     char **cause);
+int	 publish_write_file(struct pub_view *, const char *relpath,
+	     const void *data, size_t len, char **cause);
+
+/* publish_rpmmd.c */
+int	 publish_rpmmd(struct pub_view *, char **cause);
+
+/* prefetch.c */
+int	 prefetch_at_risk(struct indexer *, struct mirror *, struct pub_pkg *,
+	     size_t, char **cause);
+
+#endif

@@ -1,0 +1,682 @@
+/*
+ * Publishing: for every group that uses a mirror, decide each version's
+ * visibility (lib/visibility.c), apply retention, write the view as a new
+ * generation directory and switch `current` to it atomically.  A view whose
+ * content did not change keeps its generation, so clients see no churn.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "clock.h"
+#include "hash.h"
+#include "indexer.h"
+#include "log.h"
+#include "store.h"
+#include "vercmp.h"
+#include "view.h"
+#include "xmalloc.h"
+
+/* An advisory of the mirror, shared by the versions it lists. */
+struct pub_adv {
+	long long		 pa_id;
+	struct vis_advisory	 pa_va;
+	char			**pa_cves;
+	size_t			 pa_ncves;
+};
+
+struct pub_set {
+	struct pub_pkg		*ps_pkgs;
+	size_t			 ps_npkgs;
+	struct pub_adv		*ps_advs;
+	size_t			 ps_nadvs;
+};
+
+static char *
+col_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s == NULL ? NULL : xstrdup((const char *)s);
+}
+
+static struct pub_pkg *
+pub_find_pkg(struct pub_set *ps, long long id)
+{
+	size_t	lo = 0, hi = ps->ps_npkgs, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ps->ps_pkgs[mid].pp_id == id)
+			return &ps->ps_pkgs[mid];
+		if (ps->ps_pkgs[mid].pp_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static struct pub_adv *
+pub_find_adv(struct pub_set *ps, long long id)
+{
+	size_t	lo = 0, hi = ps->ps_nadvs, mid;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if (ps->ps_advs[mid].pa_id == id)
+			return &ps->ps_advs[mid];
+		if (ps->ps_advs[mid].pa_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void
+pub_set_free(struct pub_set *ps)
+{
+	struct pub_pkg	*pp;
+	struct pub_adv	*pa;
+	size_t		 i, j;
+
+	for (i = 0; i < ps->ps_npkgs; i++) {
+		pp = &ps->ps_pkgs[i];
+		free(pp->pp_pkgid);
+		free(pp->pp_checksum_type);
+		free(pp->pp_name);
+		free(pp->pp_arch);
+		free(pp->pp_epoch);
+		free(pp->pp_version);
+		free(pp->pp_release);
+		free(pp->pp_location);
+		free(pp->pp_location_base);
+		free(pp->pp_advs);
+		free(pp->pp_reason);
+	}
+	free(ps->ps_pkgs);
+	for (i = 0; i < ps->ps_nadvs; i++) {
+		pa = &ps->ps_advs[i];
+		free((char *)pa->pa_va.va_id);
+		free((char *)pa->pa_va.va_type);
+		free((char *)pa->pa_va.va_severity);
+		for (j = 0; j < pa->pa_ncves; j++)
+			free(pa->pa_cves[j]);
+		free(pa->pa_cves);
+	}
+	free(ps->ps_advs);
+	memset(ps, 0, sizeof *ps);
+}
+
+/* Loads every version of the mirror and the advisories that list them. */
+static int
+pub_load(struct indexer *ix, long long mirror_id, struct pub_set *ps,
+    char **cause)
+{
+	struct store	*st = ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct pub_pkg	*pp;
+	struct pub_adv	*pa;
+	int		 rc;
+
+	memset(ps, 0, sizeof *ps);
+	stmt = store_stmt(st, "SELECT id, advid, type, severity, issued FROM "
+	    "advisories WHERE mirror = ?1 ORDER BY id");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ps->ps_advs = xreallocarray(ps->ps_advs, ps->ps_nadvs + 1,
+		    sizeof *ps->ps_advs);
+		pa = &ps->ps_advs[ps->ps_nadvs++];
+		memset(pa, 0, sizeof *pa);
+		pa->pa_id = sqlite3_column_int64(stmt, 0);
+		pa->pa_va.va_id = col_text(stmt, 1);
+		pa->pa_va.va_type = col_text(stmt, 2);
+		pa->pa_va.va_severity = col_text(stmt, 3);
+		pa->pa_va.va_issued = sqlite3_column_int64(stmt, 4);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	stmt = store_stmt(st, "SELECT c.advisory, c.cve FROM advisory_cves c "
+	    "JOIN advisories a ON a.id = c.advisory WHERE a.mirror = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((pa = pub_find_adv(ps, sqlite3_column_int64(stmt, 0))) == NULL)
+			continue;
+		pa->pa_cves = xreallocarray(pa->pa_cves, pa->pa_ncves + 2,
+		    sizeof *pa->pa_cves);
+		pa->pa_cves[pa->pa_ncves++] = col_text(stmt, 1);
+		pa->pa_cves[pa->pa_ncves] = NULL;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	for (size_t i = 0; i < ps->ps_nadvs; i++)
+		ps->ps_advs[i].pa_va.va_cves =
+		    (const char *const *)ps->ps_advs[i].pa_cves;
+
+	stmt = store_stmt(st, "SELECT id, pkgid, checksum_type, name, arch, "
+	    "epoch, version, release, location, location_base, size, "
+	    "first_seen, base, upstream FROM packages WHERE mirror = ?1 "
+	    "ORDER BY id");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ps->ps_pkgs = xreallocarray(ps->ps_pkgs, ps->ps_npkgs + 1,
+		    sizeof *ps->ps_pkgs);
+		pp = &ps->ps_pkgs[ps->ps_npkgs++];
+		memset(pp, 0, sizeof *pp);
+		pp->pp_id = sqlite3_column_int64(stmt, 0);
+		pp->pp_pkgid = col_text(stmt, 1);
+		pp->pp_checksum_type = col_text(stmt, 2);
+		pp->pp_name = col_text(stmt, 3);
+		pp->pp_arch = col_text(stmt, 4);
+		pp->pp_epoch = col_text(stmt, 5);
+		pp->pp_version = col_text(stmt, 6);
+		pp->pp_release = col_text(stmt, 7);
+		pp->pp_location = col_text(stmt, 8);
+		pp->pp_location_base = col_text(stmt, 9);
+		pp->pp_size = sqlite3_column_int64(stmt, 10);
+		pp->pp_first_seen = sqlite3_column_int64(stmt, 11);
+		pp->pp_base = sqlite3_column_int(stmt, 12);
+		pp->pp_upstream = sqlite3_column_int(stmt, 13);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	stmt = store_stmt(st, "SELECT p.id, ap.advisory FROM packages p JOIN "
+	    "advisory_packages ap ON ap.name = p.name AND ap.version = "
+	    "p.version AND ap.release = p.release AND ap.epoch = p.epoch AND "
+	    "(ap.arch = p.arch OR ap.arch = '') JOIN advisories a ON a.id = "
+	    "ap.advisory AND a.mirror = p.mirror WHERE p.mirror = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		pp = pub_find_pkg(ps, sqlite3_column_int64(stmt, 0));
+		pa = pub_find_adv(ps, sqlite3_column_int64(stmt, 1));
+		if (pp == NULL || pa == NULL)
+			continue;
+		pp->pp_advs = xreallocarray(pp->pp_advs, pp->pp_nadvs + 1,
+		    sizeof *pp->pp_advs);
+		pp->pp_advs[pp->pp_nadvs++] = pa->pa_va;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(st, "loading packages", cause);
+	pub_set_free(ps);
+	return -1;
+}
+
+static enum mirror_type	pub_sort_type;
+
+static int
+pub_evrcmp(enum mirror_type type, const struct pub_pkg *a,
+    const struct pub_pkg *b)
+{
+	if (type == MIRROR_APT)
+		return deb_vercmp(a->pp_version, b->pp_version);
+	return rpm_evrcmp(a->pp_epoch, a->pp_version, a->pp_release,
+	    b->pp_epoch, b->pp_version, b->pp_release);
+}
+
+/* Orders by name, arch, then newest version first. */
+static int
+pub_order(const void *x, const void *y)
+{
+	const struct pub_pkg	*a = *(struct pub_pkg *const *)x;
+	const struct pub_pkg	*b = *(struct pub_pkg *const *)y;
+	int			 c;
+
+	if ((c = strcmp(a->pp_name, b->pp_name)) != 0)
+		return c;
+	if ((c = strcmp(a->pp_arch, b->pp_arch)) != 0)
+		return c;
+	return -pub_evrcmp(pub_sort_type, a, b);
+}
+
+/*
+ * Decides visibility for one group, then retention: every visible version
+ * upstream still lists; where upstream lists no visible version of a name
+ * and architecture, the newest visible version the store retained.  Marks
+ * the newest listed version at risk when upstream has a newer one this
+ * group does not see yet.
+ */
+static void
+pub_evaluate(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct pub_set *ps)
+{
+	struct pub_pkg		**order, *pp, *newest;
+	struct vis_package	  vp;
+	struct vis_decision	  d;
+	size_t			  i, j, k;
+	int			  upstream_visible;
+
+	for (i = 0; i < ps->ps_npkgs; i++) {
+		pp = &ps->ps_pkgs[i];
+		memset(&vp, 0, sizeof vp);
+		vp.vp_format = mi->mi_type;
+		vp.vp_name = pp->pp_name;
+		vp.vp_arch = pp->pp_arch;
+		vp.vp_epoch = pp->pp_epoch;
+		vp.vp_version = pp->pp_version;
+		vp.vp_release = pp->pp_release;
+		vp.vp_base = pp->pp_base;
+		vp.vp_first_seen = pp->pp_first_seen;
+		vp.vp_advs = pp->pp_advs;
+		vp.vp_nadvs = pp->pp_nadvs;
+		vp.vp_default_classification = mi->mi_classification;
+		vp.vp_default_severity = mi->mi_severity;
+		visibility_decide(gr->gr_baseline, &vp, ix->ix_now, &d);
+		free(pp->pp_reason);
+		pp->pp_reason = d.vd_reason;
+		pp->pp_visible = d.vd_visible;
+		pp->pp_listed = 0;
+		pp->pp_at_risk = 0;
+	}
+
+	order = xcalloc(ps->ps_npkgs + 1, sizeof *order);
+	for (i = 0; i < ps->ps_npkgs; i++)
+		order[i] = &ps->ps_pkgs[i];
+	pub_sort_type = mi->mi_type;
+	qsort(order, ps->ps_npkgs, sizeof *order, pub_order);
+	for (i = 0; i < ps->ps_npkgs; i = j) {
+		for (j = i + 1; j < ps->ps_npkgs; j++) {
+			if (strcmp(order[j]->pp_name, order[i]->pp_name) != 0 ||
+			    strcmp(order[j]->pp_arch, order[i]->pp_arch) != 0)
+				break;
+		}
+		upstream_visible = 0;
+		for (k = i; k < j; k++) {
+			if (order[k]->pp_upstream && order[k]->pp_visible) {
+				order[k]->pp_listed = 1;
+				upstream_visible = 1;
+			}
+		}
+		if (!upstream_visible) {
+			for (k = i; k < j; k++) {
+				pp = order[k];
+				if (!pp->pp_visible)
+					continue;
+				if (blob_exists(ix->ix_blobs, pp->pp_checksum_type,
+				    pp->pp_pkgid))
+					pp->pp_listed = 1;
+				else
+					log_warnx("mirror %s: %s: upstream no "
+					    "longer lists it and it was never "
+					    "downloaded, so group %s cannot keep "
+					    "it", mi->mi_name, pp->pp_location,
+					    gr->gr_name);
+				break;
+			}
+		}
+		/* order is newest first: the first listed is the newest. */
+		newest = NULL;
+		for (k = i; k < j && newest == NULL; k++) {
+			if (order[k]->pp_listed)
+				newest = order[k];
+		}
+		for (k = i; newest != NULL && order[k] != newest; k++) {
+			if (order[k]->pp_upstream && !order[k]->pp_visible) {
+				newest->pp_at_risk = 1;
+				break;
+			}
+		}
+	}
+	free(order);
+}
+
+int
+publish_write_file(struct pub_view *pv, const char *relpath, const void *data,
+    size_t len, char **cause)
+{
+	char		*path, *dir, *slash;
+	const char	*p = data;
+	ssize_t		 n;
+	int		 fd;
+
+	xasprintf(&path, "%s/%s", pv->pv_tree, relpath);
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (mkdir_p(dir, 0755) == -1) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0644)) == -1) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			cause_set(cause, "%s: %s", path, strerror(errno));
+			close(fd);
+			goto fail;
+		}
+		p += n;
+		len -= n;
+	}
+	if (fsync(fd) == -1 || close(fd) == -1) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(dir);
+	free(path);
+	return 0;
+fail:
+	free(dir);
+	free(path);
+	return -1;
+}
+
+static int
+idx_line_cmp(const void *x, const void *y)
+{
+	const char	*a = *(char *const *)x, *b = *(char *const *)y;
+
+	/* Lines start with "V\t" or "H\t": order by the path after it. */
+	return strcmp(a + 2, b + 2);
+}
+
+/* Writes packages.idx (see view.h) into the generation at gen. */
+static int
+pub_write_index(struct pub_view *pv, const char *gen, char **cause)
+{
+	struct pub_pkg	*pp;
+	char		**lines, *url, *path, *p;
+	size_t		 i, n = 0;
+	struct buf	 b;
+	int		 rc;
+
+	lines = xcalloc(pv->pv_npkgs + 1, sizeof *lines);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		pp = &pv->pv_pkgs[i];
+		if (pp->pp_listed) {
+			url = mirror_url(pv->pv_mirror, pp->pp_location_base,
+			    pp->pp_location);
+			xasprintf(&lines[n++], "V\t%s\t%lld\t%s\t%s\t%s",
+			    pp->pp_location, pp->pp_size, pp->pp_checksum_type,
+			    pp->pp_pkgid, url);
+			free(url);
+		} else if (pp->pp_upstream) {
+			xasprintf(&lines[n], "H\t%s\t%s", pp->pp_location,
+			    pp->pp_reason);
+			/* A reason is one line of text. */
+			for (p = lines[n] + 2 + strlen(pp->pp_location) + 1;
+			    *p != '\0'; p++) {
+				if (*p == '\t' || *p == '\n' || *p == '\r')
+					*p = ' ';
+			}
+			n++;
+		}
+	}
+	qsort(lines, n, sizeof *lines, idx_line_cmp);
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		/* One line per path: a listed version wins over a hidden one. */
+		if (i > 0 && idx_line_cmp(&lines[i], &lines[i - 1]) == 0 &&
+		    lines[i][0] == 'H')
+			continue;
+		if (i + 1 < n && idx_line_cmp(&lines[i], &lines[i + 1]) == 0 &&
+		    lines[i][0] == 'H')
+			continue;
+		buf_addf(&b, "%s\n", lines[i]);
+	}
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	buf_add(&pv->pv_digest, b.b_data ? b.b_data : "", b.b_len);
+	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
+	rc = file_write_atomic(path, b.b_data ? b.b_data : "", b.b_len, cause);
+	free(path);
+	buf_free(&b);
+	return rc;
+}
+
+/* Reads a small text file of a generation; caller-freed, NULL if absent. */
+static char *
+pub_read_small(const char *gen, const char *name)
+{
+	char	*path, *data = NULL;
+	size_t	 len;
+
+	xasprintf(&path, "%s/%s", gen, name);
+	if (file_read(path, 4096, &data, &len, NULL) != 0)
+		data = NULL;
+	free(path);
+	return data;
+}
+
+/* Removes generations whose successor has been current for the grace period. */
+static void
+pub_retire(struct indexer *ix, struct group *gr, struct mirror *mi)
+{
+	unsigned long	*gens;
+	size_t		 ngens, i;
+	char		*gen, *cur, *created;
+	time_t		 retired;
+
+	if (view_generations(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name,
+	    &gens, &ngens) != 0)
+		return;
+	cur = view_current(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	for (i = 1; i < ngens; i++) {
+		gen = view_generation_path(ix->ix_cf->cf_store, gr->gr_name,
+		    mi->mi_name, gens[i - 1]);
+		created = pub_read_small(gen, "created");
+		free(gen);
+		if (created == NULL)
+			continue;
+		created[strcspn(created, "\n")] = '\0';
+		if (time_parse_rfc3339(created, &retired) == 0 &&
+		    retired + ix->ix_cf->cf_grace <= ix->ix_now) {
+			gen = view_generation_path(ix->ix_cf->cf_store,
+			    gr->gr_name, mi->mi_name, gens[i]);
+			if (cur == NULL || strcmp(cur, gen) != 0) {
+				if (remove_tree(gen) == -1)
+					log_warn("%s", gen);
+				else
+					log_debug("retired %s", gen);
+			}
+			free(gen);
+		}
+		free(created);
+	}
+	free(cur);
+	free(gens);
+}
+
+static int
+pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
+    long long mirror_id, struct pub_set *ps, int *changed, char **cause)
+{
+	struct pub_view	 pv;
+	char		*dir, *tmp = NULL, *gen = NULL, *cur = NULL, *old;
+	char		 hex[HASH_HEX_MAX], tbuf[32], name[32];
+	unsigned long	*gens;
+	size_t		 ngens;
+	int		 rc = -1;
+
+	memset(&pv, 0, sizeof pv);
+	pv.pv_ix = ix;
+	pv.pv_group = gr;
+	pv.pv_mirror = mi;
+	pv.pv_mirror_id = mirror_id;
+	pv.pv_pkgs = ps->ps_pkgs;
+	pv.pv_npkgs = ps->ps_npkgs;
+	buf_init(&pv.pv_digest);
+
+	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	if (mkdir_p(dir, 0755) == -1) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	if (view_generations(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name,
+	    &gens, &ngens) != 0) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		free(dir);
+		return -1;
+	}
+	snprintf(name, sizeof name, "gen-%06lu", ngens ? gens[0] + 1 : 1);
+	free(gens);
+	xasprintf(&tmp, "%s/%s.tmp", dir, name);
+	xasprintf(&gen, "%s/%s", dir, name);
+	remove_tree(tmp);
+	xasprintf(&pv.pv_tree, "%s/tree", tmp);
+	if (mkdir_p(pv.pv_tree, 0755) == -1) {
+		cause_set(cause, "%s: %s", pv.pv_tree, strerror(errno));
+		goto out;
+	}
+
+	switch (mi->mi_type) {
+	case MIRROR_RPMMD:
+		rc = publish_rpmmd(&pv, cause);
+		break;
+	default:
+		cause_set(cause, "views of type %s are not supported",
+		    mirror_type_name(mi->mi_type));
+		rc = -1;
+		break;
+	}
+	if (rc != 0 || (rc = pub_write_index(&pv, tmp, cause)) != 0)
+		goto out;
+	rc = -1;
+
+	hash_buffer("sha256", pv.pv_digest.b_data ? pv.pv_digest.b_data : "",
+	    pv.pv_digest.b_len, hex);
+	cur = view_current(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	if (cur != NULL && (old = pub_read_small(cur, "digest")) != NULL) {
+		if (strncmp(old, hex, strlen(hex)) == 0) {
+			free(old);
+			remove_tree(tmp);
+			*changed = 0;
+			rc = 0;
+			goto out;
+		}
+		free(old);
+	}
+	{
+		char	*path, *line;
+
+		xasprintf(&line, "%s\n", hex);
+		xasprintf(&path, "%s/digest", tmp);
+		rc = file_write_atomic(path, line, strlen(line), cause);
+		free(path);
+		free(line);
+		if (rc != 0)
+			goto out;
+		xasprintf(&line, "%s\n", time_format(ix->ix_now, tbuf,
+		    sizeof tbuf));
+		xasprintf(&path, "%s/created", tmp);
+		rc = file_write_atomic(path, line, strlen(line), cause);
+		free(path);
+		free(line);
+		if (rc != 0)
+			goto out;
+	}
+	rc = -1;
+	if (rename(tmp, gen) == -1) {
+		cause_set(cause, "%s: %s", gen, strerror(errno));
+		goto out;
+	}
+	dir_sync(dir);
+	{
+		char	*link;
+
+		xasprintf(&link, "%s/current", dir);
+		rc = symlink_replace(name, link, cause);
+		free(link);
+		if (rc != 0)
+			goto out;
+	}
+	*changed = 1;
+	log_info("group %s, mirror %s: published %s", gr->gr_name, mi->mi_name,
+	    name);
+	pub_retire(ix, gr, mi);
+	rc = 0;
+out:
+	if (rc != 0)
+		remove_tree(tmp);
+	buf_free(&pv.pv_digest);
+	free(pv.pv_tree);
+	free(cur);
+	free(tmp);
+	free(gen);
+	free(dir);
+	return rc;
+}
+
+int
+publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
+    char **cause)
+{
+	struct pub_set	 ps;
+	struct group	*gr;
+	long long	 id;
+	size_t		 i;
+	char		*why = NULL;
+	int		 ch, rc = 0;
+
+	*changed = 0;
+	if ((id = store_mirror_id(ix->ix_store, mi->mi_name,
+	    mirror_type_name(mi->mi_type), cause)) == -1)
+		return -1;
+	if (pub_load(ix, id, &ps, cause) != 0)
+		return -1;
+
+	/* Old versions some group still needs: fetch while upstream has them. */
+	{
+		char	*risk = xcalloc(ps.ps_npkgs + 1, 1);
+
+		TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
+			if (!group_has_mirror(gr, mi))
+				continue;
+			pub_evaluate(ix, gr, mi, &ps);
+			for (i = 0; i < ps.ps_npkgs; i++)
+				risk[i] |= ps.ps_pkgs[i].pp_at_risk;
+		}
+		for (i = 0; i < ps.ps_npkgs; i++)
+			ps.ps_pkgs[i].pp_at_risk = risk[i];
+		free(risk);
+		if (prefetch_at_risk(ix, mi, ps.ps_pkgs, ps.ps_npkgs, &why) != 0) {
+			log_warnx("mirror %s: %s", mi->mi_name, why);
+			free(why);
+			why = NULL;
+		}
+	}
+
+	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
+		if (!group_has_mirror(gr, mi))
+			continue;
+		pub_evaluate(ix, gr, mi, &ps);
+		ch = 0;
+		if (pub_write(ix, gr, mi, id, &ps, &ch, &why) != 0) {
+			cause_set(cause, "group %s: %s", gr->gr_name, why);
+			free(why);
+			rc = -1;
+			break;
+		}
+		*changed |= ch;
+	}
+	pub_set_free(&ps);
+	return rc;
+}

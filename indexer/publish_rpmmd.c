@@ -1,0 +1,398 @@
+/*
+ * Writing an rpm-md view: primary, filelists and other made of upstream's
+ * own <package> elements (only the visible ones, byte for byte), updateinfo
+ * with each advisory cut down to its visible packages, the other metadata
+ * passed through unchanged, and a new repomd.xml signed with the proxy's
+ * key.  Every file is named by its checksum, so generations never clash.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "compress.h"
+#include "hash.h"
+#include "indexer.h"
+#include "log.h"
+#include "rpmmd.h"
+#include "sign.h"
+#include "store.h"
+#include "xmalloc.h"
+
+static const char	pr_xml_decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+/* The root element's name, from its start tag ("<metadata xmlns=..."). */
+static char *
+pr_root_name(const char *root_start)
+{
+	const char	*p = root_start + 1, *end;
+
+	end = p + strcspn(p, " \t\r\n/>");
+	return xstrndup(p, end - p);
+}
+
+static char *
+pr_root_start(struct pub_view *pv, const char *type, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct store	*st = pv->pv_ix->ix_store;
+
+	stmt = store_stmt(st, "SELECT value FROM mirror_files WHERE mirror = ?1 "
+	    "AND kind = 'root' AND name = ?2");
+	if (stmt == NULL) {
+		store_error(st, "mirror_files", cause);
+		return NULL;
+	}
+	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
+	sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW ||
+	    sqlite3_column_type(stmt, 0) == SQLITE_NULL)
+		return NULL;
+	return xstrndup(sqlite3_column_blob(stmt, 0),
+	    sqlite3_column_bytes(stmt, 0));
+}
+
+/* Appends one <data> element to repomd.xml. */
+static void
+pr_repomd_data(struct buf *rm, const char *type, const char *ctype,
+    const char *csum, const char *octype, const char *ocsum,
+    const char *location, long long timestamp, long long size,
+    long long open_size)
+{
+	buf_addf(rm, "  <data type=\"%s\">\n", type);
+	buf_addf(rm, "    <checksum type=\"%s\">%s</checksum>\n", ctype, csum);
+	if (ocsum != NULL)
+		buf_addf(rm, "    <open-checksum type=\"%s\">%s</open-checksum>\n",
+		    octype, ocsum);
+	buf_addf(rm, "    <location href=\"%s\"/>\n", location);
+	if (timestamp >= 0)
+		buf_addf(rm, "    <timestamp>%lld</timestamp>\n", timestamp);
+	if (size >= 0)
+		buf_addf(rm, "    <size>%lld</size>\n", size);
+	if (open_size >= 0)
+		buf_addf(rm, "    <open-size>%lld</open-size>\n", open_size);
+	buf_addf(rm, "  </data>\n");
+}
+
+/* Compresses a document, writes it under its checksum, lists it in repomd. */
+static int
+pr_emit(struct pub_view *pv, struct buf *rm, const char *type,
+    const struct buf *doc, char **cause)
+{
+	char	 open_hex[HASH_HEX_MAX], hex[HASH_HEX_MAX], *gz = NULL, *loc;
+	size_t	 gzlen;
+	int	 rc;
+
+	hash_buffer("sha256", doc->b_data, doc->b_len, open_hex);
+	if (compress_gzip(doc->b_data, doc->b_len, &gz, &gzlen, cause) != 0)
+		return -1;
+	hash_buffer("sha256", gz, gzlen, hex);
+	xasprintf(&loc, "repodata/%s-%s.xml.gz", hex, type);
+	rc = publish_write_file(pv, loc, gz, gzlen, cause);
+	if (rc == 0) {
+		pr_repomd_data(rm, type, "sha256", hex, "sha256", open_hex, loc,
+		    pv->pv_ix->ix_now, gzlen, doc->b_len);
+		buf_addf(&pv->pv_digest, "%s %s\n", type, open_hex);
+	}
+	free(loc);
+	free(gz);
+	return rc;
+}
+
+/* primary, filelists or other: the listed versions' elements, in order. */
+static int
+pr_packages(struct pub_view *pv, struct buf *rm, const char *type,
+    char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct buf	 doc, body;
+	char		*root, *root_named, *name;
+	unsigned long	 count = 0;
+	size_t		 i;
+	int		 rc;
+
+	if ((root = pr_root_start(pv, type, cause)) == NULL)
+		return *cause != NULL ? -1 : 0;	/* not published upstream */
+	buf_init(&body);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		if (!pv->pv_pkgs[i].pp_listed)
+			continue;
+		stmt = store_stmt(st, "SELECT raw FROM package_xml WHERE "
+		    "package = ?1 AND kind = ?2");
+		if (stmt == NULL) {
+			store_error(st, "package_xml", cause);
+			goto fail;
+		}
+		sqlite3_bind_int64(stmt, 1, pv->pv_pkgs[i].pp_id);
+		sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
+		switch (sqlite3_step(stmt)) {
+		case SQLITE_ROW:
+			buf_add(&body, sqlite3_column_blob(stmt, 0),
+			    sqlite3_column_bytes(stmt, 0));
+			buf_add(&body, "\n", 1);
+			count++;
+			break;
+		case SQLITE_DONE:
+			break;
+		default:
+			store_error(st, "package_xml", cause);
+			goto fail;
+		}
+	}
+	name = pr_root_name(root);
+	root_named = rpmmd_root_with_count(root, count);
+	buf_init(&doc);
+	buf_adds(&doc, pr_xml_decl);
+	buf_adds(&doc, root_named);
+	buf_adds(&doc, "\n");
+	buf_add(&doc, body.b_data ? body.b_data : "", body.b_len);
+	buf_addf(&doc, "</%s>\n", name);
+	rc = pr_emit(pv, rm, type, &doc, cause);
+	buf_free(&doc);
+	free(root_named);
+	free(name);
+	free(root);
+	buf_free(&body);
+	return rc;
+fail:
+	free(root);
+	buf_free(&body);
+	return -1;
+}
+
+static int
+nevra_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *
+nevra_key(const char *n, const char *e, const char *v, const char *r,
+    const char *a)
+{
+	char	*k;
+
+	xasprintf(&k, "%s\t%s\t%s\t%s\t%s", n, e && *e ? e : "0", v, r, a);
+	return k;
+}
+
+/*
+ * updateinfo: every advisory upstream lists, with the <package> elements
+ * of versions this view does not list cut out; advisories left with none
+ * are dropped.
+ */
+static int
+pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt, *pstmt;
+	struct buf	 doc;
+	char		*root, *name, **keys, *key;
+	const char	*raw;
+	size_t		 nkeys = 0, i, rawlen, at, off, len;
+	int		 rc = -1, kept, step;
+
+	if ((root = pr_root_start(pv, "updateinfo", cause)) == NULL)
+		return *cause != NULL ? -1 : 0;
+	keys = xcalloc(pv->pv_npkgs + 1, sizeof *keys);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		struct pub_pkg	*pp = &pv->pv_pkgs[i];
+
+		if (pp->pp_listed)
+			keys[nkeys++] = nevra_key(pp->pp_name, pp->pp_epoch,
+			    pp->pp_version, pp->pp_release, pp->pp_arch);
+	}
+	qsort(keys, nkeys, sizeof *keys, nevra_cmp);
+
+	buf_init(&doc);
+	buf_adds(&doc, pr_xml_decl);
+	buf_adds(&doc, root);
+	buf_adds(&doc, "\n");
+	stmt = store_stmt(st, "SELECT id, raw FROM advisories WHERE mirror = ?1 "
+	    "AND upstream = 1 ORDER BY position");
+	if (stmt == NULL) {
+		store_error(st, "advisories", cause);
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct buf	adv;
+
+		raw = sqlite3_column_blob(stmt, 1);
+		rawlen = sqlite3_column_bytes(stmt, 1);
+		/* A second statement: prepared separately, not from the cache. */
+		if (sqlite3_prepare_v2(store_db(st), "SELECT name, epoch, "
+		    "version, release, arch, raw_off, raw_len FROM "
+		    "advisory_packages WHERE advisory = ?1 ORDER BY raw_off",
+		    -1, &pstmt, NULL) != SQLITE_OK) {
+			store_error(st, "advisory_packages", cause);
+			goto out;
+		}
+		sqlite3_bind_int64(pstmt, 1, sqlite3_column_int64(stmt, 0));
+		buf_init(&adv);
+		at = 0;
+		kept = 0;
+		while (sqlite3_step(pstmt) == SQLITE_ROW) {
+			key = nevra_key(
+			    (const char *)sqlite3_column_text(pstmt, 0),
+			    (const char *)sqlite3_column_text(pstmt, 1),
+			    (const char *)sqlite3_column_text(pstmt, 2),
+			    (const char *)sqlite3_column_text(pstmt, 3),
+			    (const char *)sqlite3_column_text(pstmt, 4));
+			off = sqlite3_column_int64(pstmt, 5);
+			len = sqlite3_column_int64(pstmt, 6);
+			if (bsearch(&key, keys, nkeys, sizeof *keys,
+			    nevra_cmp) != NULL)
+				kept++;
+			else if (off >= at && off + len <= rawlen) {
+				/* Cut the element and the blanks before it. */
+				size_t	cut = off;
+
+				while (cut > at && (raw[cut - 1] == ' ' ||
+				    raw[cut - 1] == '\t' || raw[cut - 1] == '\n' ||
+				    raw[cut - 1] == '\r'))
+					cut--;
+				buf_add(&adv, raw + at, cut - at);
+				at = off + len;
+			}
+			free(key);
+		}
+		sqlite3_finalize(pstmt);
+		if (kept > 0) {
+			buf_add(&adv, raw + at, rawlen - at);
+			buf_add(&doc, adv.b_data, adv.b_len);
+			buf_add(&doc, "\n", 1);
+		}
+		buf_free(&adv);
+	}
+	if (step != SQLITE_DONE) {
+		store_error(st, "advisories", cause);
+		goto out;
+	}
+	name = pr_root_name(root);
+	buf_addf(&doc, "</%s>\n", name);
+	free(name);
+	rc = pr_emit(pv, rm, "updateinfo", &doc, cause);
+out:
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+	buf_free(&doc);
+	free(root);
+	return rc;
+}
+
+/* Files views do not filter (comps, modules, ...): the same bytes. */
+static int
+pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	const char	*type, *loc, *ctype, *csum, *ocs;
+	char		*blob, *dst, *data, *octype = NULL;
+	size_t		 len;
+	int		 step, rc;
+
+	stmt = store_stmt(st, "SELECT name, value, checksum_type, checksum, "
+	    "size, open_checksum, open_size, timestamp FROM mirror_files WHERE "
+	    "mirror = ?1 AND kind = 'pass' ORDER BY name");
+	if (stmt == NULL) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		type = (const char *)sqlite3_column_text(stmt, 0);
+		loc = (const char *)sqlite3_column_text(stmt, 1);
+		ctype = (const char *)sqlite3_column_text(stmt, 2);
+		csum = (const char *)sqlite3_column_text(stmt, 3);
+		ocs = (const char *)sqlite3_column_text(stmt, 5);
+		blob = blob_path(pv->pv_ix->ix_blobs, ctype, csum);
+		if (blob == NULL) {
+			cause_set(cause, "%s: not in the blob store", loc);
+			return -1;
+		}
+		xasprintf(&dst, "%s/%s", pv->pv_tree, loc);
+		rc = link(blob, dst);
+		if (rc == -1 && errno == ENOENT) {
+			/* The folder does not exist yet: write it as a copy. */
+			rc = file_read(blob, (size_t)1 << 31, &data, &len, cause);
+			if (rc == 0) {
+				rc = publish_write_file(pv, loc, data, len, cause);
+				free(data);
+			}
+		} else if (rc == -1)
+			cause_set(cause, "%s: %s", dst, strerror(errno));
+		free(dst);
+		free(blob);
+		if (rc != 0)
+			return -1;
+		if (ocs != NULL) {
+			octype = xstrndup(ocs, strcspn(ocs, ":"));
+			ocs = strchr(ocs, ':') ? strchr(ocs, ':') + 1 : NULL;
+		}
+		pr_repomd_data(rm, type, ctype, csum, octype, ocs, loc,
+		    sqlite3_column_type(stmt, 7) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(stmt, 7),
+		    sqlite3_column_int64(stmt, 4),
+		    sqlite3_column_type(stmt, 6) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(stmt, 6));
+		buf_addf(&pv->pv_digest, "%s %s\n", type, csum);
+		free(octype);
+		octype = NULL;
+	}
+	if (step != SQLITE_DONE) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	return 0;
+}
+
+int
+publish_rpmmd(struct pub_view *pv, char **cause)
+{
+	struct buf	 rm;
+	char		*sig = NULL;
+	const char	*key;
+	size_t		 siglen, keylen;
+	int		 rc = -1;
+
+	*cause = NULL;
+	buf_init(&rm);
+	buf_adds(&rm, pr_xml_decl);
+	buf_adds(&rm, "<repomd xmlns=\"http://linux.duke.edu/metadata/repo\" "
+	    "xmlns:rpm=\"http://linux.duke.edu/metadata/rpm\">\n");
+	buf_addf(&rm, "  <revision>%lld</revision>\n",
+	    (long long)pv->pv_ix->ix_now);
+	if (pr_packages(pv, &rm, "primary", cause) != 0 ||
+	    pr_packages(pv, &rm, "filelists", cause) != 0 ||
+	    pr_packages(pv, &rm, "other", cause) != 0 ||
+	    pr_updateinfo(pv, &rm, cause) != 0 ||
+	    pr_passthrough(pv, &rm, cause) != 0)
+		goto out;
+	buf_adds(&rm, "</repomd>\n");
+
+	if (publish_write_file(pv, "repodata/repomd.xml", rm.b_data, rm.b_len,
+	    cause) != 0)
+		goto out;
+	if (signer_detach_sign(pv->pv_ix->ix_signer, rm.b_data, rm.b_len, &sig,
+	    &siglen, cause) != 0)
+		goto out;
+	if (publish_write_file(pv, "repodata/repomd.xml.asc", sig, siglen,
+	    cause) != 0)
+		goto out;
+	key = signer_public_key(pv->pv_ix->ix_signer, &keylen);
+	if (publish_write_file(pv, "repodata/repomd.xml.key", key, keylen,
+	    cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(sig);
+	buf_free(&rm);
+	return rc;
+}

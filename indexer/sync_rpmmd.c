@@ -1,0 +1,723 @@
+/*
+ * Syncing an rpm-md mirror: repomd.xml (and its signature when a keyring
+ * is configured), then every file a view needs, each verified against the
+ * repomd's size and checksum before it is parsed into the store.  Runs
+ * inside the transaction that sync_mirror() opened.
+ * Local names carry the prefix srm_ (sync rpm-md).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "compress.h"
+#include "fetch.h"
+#include "hash.h"
+#include "indexer.h"
+#include "log.h"
+#include "rpmmd.h"
+#include "sign.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define REPOMD_MAX	(16 * 1024 * 1024)
+
+struct srm_sync {
+	struct indexer	*rs_ix;
+	struct mirror	*rs_mi;
+	long long	 rs_mirror_id;
+	int		 rs_first_sync;	/* no earlier sync succeeded */
+	const char	*rs_kind;	/* primary, filelists, other */
+	char		*rs_cause;	/* set by a callback that failed */
+	unsigned long	 rs_count;
+};
+
+/* Reads a decompressed file while hashing it, to check open-checksum. */
+struct srm_reader {
+	struct decomp	*rr_dc;
+	struct hash	*rr_hash;
+	long long	 rr_len;
+};
+
+static ssize_t
+srm_reader_read(void *arg, void *buf, size_t len, char **cause)
+{
+	struct srm_reader	*rr = arg;
+	ssize_t			 n;
+
+	n = decomp_read(rr->rr_dc, buf, len, cause);
+	if (n > 0) {
+		if (rr->rr_hash != NULL)
+			hash_update(rr->rr_hash, buf, n);
+		rr->rr_len += n;
+	}
+	return n;
+}
+
+static int
+srm_reader_open(struct srm_sync *rs, struct rpmmd_data *rd,
+    struct srm_reader *rr, int *fd, char **cause)
+{
+	char	*path, *why = NULL;
+
+	memset(rr, 0, sizeof *rr);
+	path = blob_path(rs->rs_ix->ix_blobs, rd->rd_checksum_type,
+	    rd->rd_checksum);
+	if (path == NULL || (*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cause_set(cause, "%s: not in the blob store after download",
+		    rd->rd_location);
+		free(path);
+		return -1;
+	}
+	free(path);
+	rr->rr_dc = decomp_open_fd(*fd, rd->rd_location, &why);
+	if (rr->rr_dc == NULL) {
+		cause_set(cause, "%s", why);
+		free(why);
+		close(*fd);
+		return -1;
+	}
+	if (rd->rd_open_checksum_type != NULL)
+		rr->rr_hash = hash_new(rd->rd_open_checksum_type);
+	return 0;
+}
+
+/* Reads what the parser left, then checks open-size and open-checksum. */
+static int
+srm_reader_close(struct rpmmd_data *rd, struct srm_reader *rr, int fd,
+    int ok, char **cause)
+{
+	char	 chunk[65536], hex[HASH_HEX_MAX], *why = NULL;
+	ssize_t	 n;
+	int	 rc = ok ? 0 : -1;
+
+	while (rc == 0 && (n = srm_reader_read(rr, chunk, sizeof chunk,
+	    &why)) != 0) {
+		if (n < 0) {
+			cause_set(cause, "%s", why);
+			free(why);
+			rc = -1;
+		}
+	}
+	if (rr->rr_hash != NULL) {
+		hash_final(rr->rr_hash, hex);
+		rr->rr_hash = NULL;
+		if (rc == 0 && strcasecmp(hex, rd->rd_open_checksum) != 0) {
+			cause_set(cause, "%s: open-checksum mismatch after "
+			    "decompression (expected %s, got %s)",
+			    rd->rd_location, rd->rd_open_checksum, hex);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && rd->rd_open_size >= 0 && rr->rr_len != rd->rd_open_size) {
+		cause_set(cause, "%s: open-size mismatch after decompression "
+		    "(expected %lld bytes, got %lld)", rd->rd_location,
+		    rd->rd_open_size, rr->rr_len);
+		rc = -1;
+	}
+	decomp_close(rr->rr_dc);
+	close(fd);
+	return rc;
+}
+
+static int
+srm_store_xml(struct srm_sync *rs, long long pkg, const char *kind,
+    const char *raw, size_t len)
+{
+	struct store	*st = rs->rs_ix->ix_store;
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_xml "
+	    "(package, kind, raw) VALUES (?1, ?2, ?3)");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, pkg);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(stmt, 3, raw, len, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(st, "package_xml", &rs->rs_cause);
+	return -1;
+}
+
+static int
+srm_primary_cb(const struct rpmmd_package *rp, void *arg)
+{
+	struct srm_sync	*rs = arg;
+	struct store		*st = rs->rs_ix->ix_store;
+	sqlite3_stmt		*stmt;
+	long long		 id;
+
+	if (rp->rp_pkgid == NULL || rp->rp_checksum_type == NULL ||
+	    rp->rp_name == NULL || rp->rp_version == NULL ||
+	    rp->rp_location == NULL || hash_canonical(rp->rp_checksum_type) == NULL) {
+		cause_set(&rs->rs_cause, "line %ld: package %s has no %s",
+		    rp->rp_line, rp->rp_name ? rp->rp_name : "(unnamed)",
+		    rp->rp_pkgid == NULL ? "checksum" :
+		    rp->rp_checksum_type == NULL ||
+		    hash_canonical(rp->rp_checksum_type) == NULL ?
+		    "known checksum type" : rp->rp_version == NULL ? "version" :
+		    rp->rp_name == NULL ? "name" : "location");
+		return -1;
+	}
+	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
+	    "pkgid = ?2");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, rp->rp_pkgid, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		id = sqlite3_column_int64(stmt, 0);
+		stmt = store_stmt(st, "UPDATE packages SET upstream = 1, "
+		    "last_seen = ?2, location = ?3, location_base = ?4, "
+		    "size = ?5 WHERE id = ?1");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_int64(stmt, 2, rs->rs_ix->ix_now);
+		sqlite3_bind_text(stmt, 3, rp->rp_location, -1, SQLITE_STATIC);
+		if (rp->rp_location_base != NULL)
+			sqlite3_bind_text(stmt, 4, rp->rp_location_base, -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 5, rp->rp_size);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		break;
+	case SQLITE_DONE:
+		stmt = store_stmt(st, "INSERT INTO packages (mirror, pkgid, "
+		    "checksum_type, name, arch, epoch, version, release, "
+		    "location, location_base, size, first_seen, upstream, "
+		    "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		    "?10, ?11, ?12, 1, ?13)");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+		sqlite3_bind_text(stmt, 2, rp->rp_pkgid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, hash_canonical(rp->rp_checksum_type),
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, rp->rp_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, rp->rp_arch ? rp->rp_arch : "",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, rp->rp_epoch && *rp->rp_epoch ?
+		    rp->rp_epoch : "0", -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 7, rp->rp_version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 8, rp->rp_release ? rp->rp_release : "",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 9, rp->rp_location, -1, SQLITE_STATIC);
+		if (rp->rp_location_base != NULL)
+			sqlite3_bind_text(stmt, 10, rp->rp_location_base, -1,
+			    SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 11, rp->rp_size);
+		if (!rs->rs_first_sync)
+			sqlite3_bind_int64(stmt, 12, rs->rs_ix->ix_now);
+		sqlite3_bind_int64(stmt, 13, rs->rs_ix->ix_now);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+		id = sqlite3_last_insert_rowid(store_db(st));
+		break;
+	default:
+		goto fail;
+	}
+	rs->rs_count++;
+	return srm_store_xml(rs, id, "primary", rp->rp_raw, rp->rp_rawlen);
+fail:
+	store_error(st, "packages", &rs->rs_cause);
+	return -1;
+}
+
+/* filelists and other: attach the element to the version primary listed. */
+static int
+srm_extra_cb(const struct rpmmd_package *rp, void *arg)
+{
+	struct srm_sync	*rs = arg;
+	struct store		*st = rs->rs_ix->ix_store;
+	sqlite3_stmt		*stmt;
+	long long		 id;
+
+	if (rp->rp_pkgid == NULL) {
+		cause_set(&rs->rs_cause, "line %ld: package without pkgid",
+		    rp->rp_line);
+		return -1;
+	}
+	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
+	    "pkgid = ?2 AND upstream = 1");
+	if (stmt == NULL) {
+		store_error(st, "packages", &rs->rs_cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, rp->rp_pkgid, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		return 0;	/* not in primary: no view can list it */
+	id = sqlite3_column_int64(stmt, 0);
+	rs->rs_count++;
+	return srm_store_xml(rs, id, rs->rs_kind, rp->rp_raw, rp->rp_rawlen);
+}
+
+static char *
+lowercase(const char *s)
+{
+	char	*p, *q;
+
+	if (s == NULL)
+		return NULL;
+	p = xstrdup(s);
+	for (q = p; *q != '\0'; q++)
+		*q = tolower((unsigned char)*q);
+	return p;
+}
+
+static int
+srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
+{
+	struct srm_sync	*rs = arg;
+	struct store		*st = rs->rs_ix->ix_store;
+	sqlite3_stmt		*stmt;
+	long long		 id;
+	char			*type, *sev;
+	size_t			 i;
+	int			 rc;
+
+	if (ad->ad_id == NULL || *ad->ad_id == '\0') {
+		cause_set(&rs->rs_cause, "line %ld: update without <id>",
+		    ad->ad_line);
+		return -1;
+	}
+	stmt = store_stmt(st, "INSERT INTO advisories (mirror, advid, type, "
+	    "severity, issued, updated, raw, upstream, position) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (mirror, advid) "
+	    "DO UPDATE SET type = ?3, severity = ?4, issued = ?5, updated = ?6, "
+	    "raw = ?7, upstream = 1, position = ?8");
+	if (stmt == NULL)
+		goto fail;
+	type = lowercase(ad->ad_type);
+	sev = lowercase(ad->ad_severity);
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, ad->ad_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, sev, -1, SQLITE_STATIC);
+	if (ad->ad_issued > 0)
+		sqlite3_bind_int64(stmt, 5, ad->ad_issued);
+	if (ad->ad_updated > 0)
+		sqlite3_bind_int64(stmt, 6, ad->ad_updated);
+	sqlite3_bind_blob64(stmt, 7, ad->ad_raw, ad->ad_rawlen, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 8, rs->rs_count++);
+	rc = sqlite3_step(stmt);
+	free(type);
+	free(sev);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	stmt = store_stmt(st, "SELECT id FROM advisories WHERE mirror = ?1 AND "
+	    "advid = ?2");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, ad->ad_id, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		goto fail;
+	id = sqlite3_column_int64(stmt, 0);
+
+	stmt = store_stmt(st, "DELETE FROM advisory_packages WHERE advisory = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	stmt = store_stmt(st, "DELETE FROM advisory_cves WHERE advisory = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+
+	for (i = 0; i < ad->ad_npkgs; i++) {
+		const struct rpmmd_advpkg	*ap = &ad->ad_pkgs[i];
+
+		if (ap->ap_name == NULL || ap->ap_version == NULL)
+			continue;
+		stmt = store_stmt(st, "INSERT INTO advisory_packages (advisory, "
+		    "name, epoch, version, release, arch, raw_off, raw_len) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_text(stmt, 2, ap->ap_name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, ap->ap_epoch && *ap->ap_epoch ?
+		    ap->ap_epoch : "0", -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, ap->ap_version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, ap->ap_release ? ap->ap_release : "",
+		    -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, ap->ap_arch ? ap->ap_arch : "", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 7, ap->ap_raw_off);
+		sqlite3_bind_int64(stmt, 8, ap->ap_raw_len);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+	}
+	for (i = 0; ad->ad_cves != NULL && ad->ad_cves[i] != NULL; i++) {
+		stmt = store_stmt(st, "INSERT INTO advisory_cves (advisory, cve) "
+		    "VALUES (?1, ?2)");
+		if (stmt == NULL)
+			goto fail;
+		sqlite3_bind_int64(stmt, 1, id);
+		sqlite3_bind_text(stmt, 2, ad->ad_cves[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			goto fail;
+	}
+	return 0;
+fail:
+	store_error(st, "advisories", &rs->rs_cause);
+	return -1;
+}
+
+/* Records a root start tag or a passed-through file of the mirror. */
+static int
+srm_record_file(struct srm_sync *rs, const char *kind, const char *name,
+    const char *value, struct rpmmd_data *rd, char **cause)
+{
+	struct store	*st = rs->rs_ix->ix_store;
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(st, "INSERT OR REPLACE INTO mirror_files (mirror, "
+	    "kind, name, value, checksum_type, checksum, size, open_checksum, "
+	    "open_size, timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+	    "?10)");
+	if (stmt == NULL) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+	if (value != NULL)
+		sqlite3_bind_blob64(stmt, 4, value, strlen(value), SQLITE_STATIC);
+	if (rd != NULL) {
+		sqlite3_bind_text(stmt, 5, rd->rd_checksum_type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 6, rd->rd_checksum, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 7, rd->rd_size);
+		if (rd->rd_open_checksum != NULL) {
+			char	*oc;
+
+			xasprintf(&oc, "%s:%s", rd->rd_open_checksum_type,
+			    rd->rd_open_checksum);
+			sqlite3_bind_text(stmt, 8, oc, -1, free);
+		}
+		if (rd->rd_open_size >= 0)
+			sqlite3_bind_int64(stmt, 9, rd->rd_open_size);
+		if (rd->rd_timestamp >= 0)
+			sqlite3_bind_int64(stmt, 10, rd->rd_timestamp);
+	}
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
+{
+	struct srm_reader	 rr;
+	char			*why = NULL, *root = NULL;
+	int			 fd, rc;
+
+	if (srm_reader_open(rs, rd, &rr, &fd, cause) != 0)
+		return -1;
+	rs->rs_count = 0;
+	if (strcmp(rd->rd_type, "primary") == 0)
+		rc = rpmmd_packages_parse(srm_reader_read, &rr, rd->rd_location,
+		    srm_primary_cb, rs, &root, &why);
+	else if (strcmp(rd->rd_type, "updateinfo") == 0)
+		rc = rpmmd_updateinfo_parse(srm_reader_read, &rr,
+		    rd->rd_location, srm_advisory_cb, rs, &root, &why);
+	else {
+		rs->rs_kind = rd->rd_type;
+		rc = rpmmd_packages_parse(srm_reader_read, &rr, rd->rd_location,
+		    srm_extra_cb, rs, &root, &why);
+	}
+	if (rc != 0) {
+		if (rs->rs_cause != NULL) {
+			cause_set(cause, "%s: %s", rd->rd_location, rs->rs_cause);
+			free(rs->rs_cause);
+			rs->rs_cause = NULL;
+		} else
+			cause_set(cause, "%s", why ? why : "parse failed");
+		free(why);
+		free(root);
+		srm_reader_close(rd, &rr, fd, 0, NULL);
+		return -1;
+	}
+	if (srm_reader_close(rd, &rr, fd, 1, cause) != 0) {
+		free(root);
+		return -1;
+	}
+	rc = srm_record_file(rs, "root", rd->rd_type, root, NULL, cause);
+	free(root);
+	log_debug("mirror %s: %s: %lu entries", rs->rs_mi->mi_name,
+	    rd->rd_location, rs->rs_count);
+	return rc;
+}
+
+/* What a view does with each type of repomd data. */
+enum srm_use {
+	SRM_PARSE,		/* parsed and filtered */
+	SRM_PASS,		/* passed through unchanged */
+	SRM_SKIP,		/* left out of views */
+};
+
+static enum srm_use
+srm_data_use(const char *type)
+{
+	size_t	len = strlen(type);
+
+	if (strcmp(type, "primary") == 0 || strcmp(type, "filelists") == 0 ||
+	    strcmp(type, "other") == 0 || strcmp(type, "updateinfo") == 0)
+		return SRM_PARSE;
+	/* sqlite databases and zchunk files would bypass the filtering. */
+	if ((len > 3 && strcmp(type + len - 3, "_db") == 0) ||
+	    (len > 4 && strcmp(type + len - 4, "_zck") == 0) ||
+	    strcmp(type, "prestodelta") == 0 || strcmp(type, "deltainfo") == 0)
+		return SRM_SKIP;
+	return SRM_PASS;
+}
+
+/* Files a view cannot do without: their absence fails the sync. */
+static int
+srm_data_required(const char *type)
+{
+	return strcmp(type, "primary") == 0 || strcmp(type, "filelists") == 0 ||
+	    strcmp(type, "updateinfo") == 0;
+}
+
+static int
+srm_check_signature(struct srm_sync *rs, const char *repomd, size_t len,
+    char **cause)
+{
+	struct mirror	*mi = rs->rs_mi;
+	char		*url, *sig = NULL, *why = NULL, *work;
+	size_t		 siglen;
+	int		 rc;
+
+	url = mirror_url(mi, NULL, "repodata/repomd.xml.asc");
+	rc = fetch_to_memory(url, 1024 * 1024, &sig, &siglen, NULL, &why);
+	free(url);
+	if (rc != 0) {
+		cause_set(cause, "repodata/repomd.xml.asc: %s (a keyring is "
+		    "configured, so the signature is required)", why);
+		free(why);
+		return -1;
+	}
+	xasprintf(&work, "%s/keyrings/%s", rs->rs_ix->ix_cf->cf_store,
+	    mi->mi_name);
+	if (mkdir_p(work, 0700) == -1) {
+		cause_set(cause, "%s: %s", work, strerror(errno));
+		free(work);
+		free(sig);
+		return -1;
+	}
+	rc = verify_detached(mi->mi_keyring, work, repomd, len, sig, siglen,
+	    &why);
+	free(work);
+	free(sig);
+	if (rc != 0) {
+		cause_set(cause, "repodata/repomd.xml: signature check against "
+		    "keyring %s failed: %s", mi->mi_keyring, why);
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+srm_fetch_data(struct srm_sync *rs, struct rpmmd_data *rd, int *missing,
+    char **cause)
+{
+	char	*url, *why = NULL;
+	int	 rc;
+
+	*missing = 0;
+	if (rd->rd_checksum == NULL ||
+	    rd->rd_checksum_type == NULL) {
+		cause_set(cause, "repodata/repomd.xml: data %s has no checksum",
+		    rd->rd_type);
+		return -1;
+	}
+	url = mirror_url(rs->rs_mi, NULL, rd->rd_location);
+	rc = sync_fetch_blob(rs->rs_ix, rs->rs_mi, url, rd->rd_location,
+	    rd->rd_checksum_type, rd->rd_checksum, rd->rd_size, &why);
+	free(url);
+	if (rc != 0) {
+		if (strstr(why, "HTTP 404") != NULL ||
+		    strstr(why, "No such file") != NULL ||
+		    strstr(why, "Couldn't open file") != NULL)
+			*missing = 1;
+		cause_set(cause, "%s", why);
+		free(why);
+	}
+	return rc;
+}
+
+static int
+srm_check_location(struct rpmmd_data *rd, char **cause)
+{
+	const char	*p = rd->rd_location;
+
+	if (p == NULL || *p == '\0' || *p == '/' || strstr(p, "..") != NULL ||
+	    strstr(p, "://") != NULL || strpbrk(p, "\"'<>&\\ \t\r\n") != NULL) {
+		cause_set(cause, "repodata/repomd.xml: data %s has an unsafe "
+		    "location \"%s\"", rd->rd_type, p ? p : "");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
+    char **cause)
+{
+	struct srm_sync	 rs;
+	struct rpmmd_repomd	*rm = NULL;
+	struct rpmmd_data	*rd;
+	struct store		*st = ix->ix_store;
+	sqlite3_stmt		*stmt;
+	char			*url, *repomd = NULL, *why = NULL;
+	size_t			 len;
+	int			 missing, rc = -1;
+	static const char *const order[] = { "primary", "filelists", "other",
+					     "updateinfo", NULL };
+	size_t			 i;
+
+	memset(&rs, 0, sizeof rs);
+	rs.rs_ix = ix;
+	rs.rs_mi = mi;
+	rs.rs_mirror_id = mirror_id;
+
+	stmt = store_stmt(st, "SELECT first_sync IS NULL FROM mirrors WHERE id = ?1");
+	if (stmt == NULL) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	rs.rs_first_sync = sqlite3_column_int(stmt, 0);
+
+	url = mirror_url(mi, NULL, "repodata/repomd.xml");
+	if (fetch_to_memory(url, REPOMD_MAX, &repomd, &len, NULL, &why) != 0) {
+		cause_set(cause, "%s", why);
+		free(url);
+		goto out;
+	}
+	free(url);
+	if (mi->mi_keyring != NULL &&
+	    srm_check_signature(&rs, repomd, len, cause) != 0)
+		goto out;
+	if ((rm = rpmmd_repomd_parse(repomd, len, "repodata/repomd.xml",
+	    &why)) == NULL) {
+		cause_set(cause, "%s", why);
+		goto out;
+	}
+	if (rpmmd_repomd_find(rm, "primary") == NULL) {
+		cause_set(cause, "repodata/repomd.xml: lists no primary");
+		goto out;
+	}
+
+	stmt = store_stmt(st, "DELETE FROM mirror_files WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "mirror_files", cause);
+		goto out;
+	}
+	stmt = store_stmt(st, "UPDATE packages SET upstream = 0 WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "packages", cause);
+		goto out;
+	}
+	stmt = store_stmt(st, "UPDATE advisories SET upstream = 0 WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "advisories", cause);
+		goto out;
+	}
+
+	/* Fetch everything first: a download failure parses nothing. */
+	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
+		if (srm_data_use(rd->rd_type) == SRM_SKIP)
+			continue;
+		if (srm_check_location(rd, cause) != 0)
+			goto out;
+		if (srm_fetch_data(&rs, rd, &missing, &why) == 0)
+			continue;
+		if (missing && !srm_data_required(rd->rd_type)) {
+			log_warnx("mirror %s: %s (%s) is listed in "
+			    "repodata/repomd.xml but missing upstream; views "
+			    "leave it out: %s", mi->mi_name, rd->rd_location,
+			    rd->rd_type, why);
+			free(why);
+			why = NULL;
+			free(rd->rd_type);
+			rd->rd_type = xstrdup("");	/* skipped below */
+			continue;
+		}
+		cause_set(cause, "%s", why);
+		goto out;
+	}
+
+	/* primary before the documents that refer to its packages. */
+	for (i = 0; order[i] != NULL; i++) {
+		if ((rd = rpmmd_repomd_find(rm, order[i])) == NULL)
+			continue;
+		if (srm_parse_data(&rs, rd, cause) != 0)
+			goto out;
+	}
+	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
+		if (*rd->rd_type == '\0' ||
+		    srm_data_use(rd->rd_type) == SRM_SKIP)
+			continue;
+		if (srm_record_file(&rs, srm_data_use(rd->rd_type) ==
+		    SRM_PASS ? "pass" : "data", rd->rd_type, rd->rd_location,
+		    rd, cause) != 0)
+			goto out;
+	}
+
+	if (rs.rs_first_sync) {
+		/* The distribution as released: present now, no advisory. */
+		stmt = store_stmt(st, "UPDATE packages SET base = 1 WHERE "
+		    "mirror = ?1 AND first_seen IS NULL AND NOT EXISTS (SELECT 1 "
+		    "FROM advisory_packages ap JOIN advisories a ON a.id = "
+		    "ap.advisory WHERE a.mirror = ?1 AND ap.name = packages.name "
+		    "AND ap.version = packages.version AND ap.release = "
+		    "packages.release AND ap.epoch = packages.epoch)");
+		if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+		    sqlite3_step(stmt)) != SQLITE_DONE) {
+			store_error(st, "packages", cause);
+			goto out;
+		}
+		stmt = store_stmt(st, "UPDATE mirrors SET first_sync = ?2 "
+		    "WHERE id = ?1");
+		if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+		    sqlite3_bind_int64(stmt, 2, ix->ix_now),
+		    sqlite3_step(stmt)) != SQLITE_DONE) {
+			store_error(st, "mirrors", cause);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(why);
+	free(repomd);
+	rpmmd_repomd_free(rm);
+	return rc;
+}

@@ -1,0 +1,787 @@
+/*
+ * patchgate.conf: an INI file.  Sections are [server], [mirror NAME],
+ * [baseline NAME] and [group NAME]; lines are "key = value"; lines starting
+ * with '#' or ';' are comments.  Every error is reported as "file:line:
+ * message" and loading goes on, so that an admin sees all of them at once.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "conf.h"
+#include "util.h"
+#include "xmalloc.h"
+
+enum conf_section {
+	SECTION_NONE,
+	SECTION_SERVER,
+	SECTION_MIRROR,
+	SECTION_BASELINE,
+	SECTION_GROUP,
+};
+
+struct conf_parse {
+	struct config		*cp_cf;
+	const char		*cp_path;
+	int			 cp_line;
+	int			 cp_errors;
+	enum conf_section	 cp_section;
+	struct mirror		*cp_mirror;
+	struct baseline		*cp_baseline;
+	struct group		*cp_group;
+	int			 cp_mirror_type_seen;
+	int			 cp_store_seen;
+};
+
+static const char *const conf_classifications[] = {
+	"security", "bugfix", "enhancement", "newpackage",
+	/* SUSE's categories */
+	"recommended", "optional", "feature", "document", "yast", NULL
+};
+static const char *const conf_severities[] = {
+	"critical", "important", "moderate", "low", NULL
+};
+
+static void __attribute__((format(printf, 3, 4)))
+conf_error(struct conf_parse *cp, int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s:%d: ", cp->cp_path, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cp->cp_errors++;
+}
+
+const char *
+mirror_type_name(enum mirror_type type)
+{
+	switch (type) {
+	case MIRROR_RPMMD:
+		return "rpm-md";
+	case MIRROR_APT:
+		return "apt";
+	}
+	return "?";
+}
+
+/* Section and group names become URL and path components. */
+static int
+conf_name_valid(const char *name)
+{
+	const char	*p;
+
+	if (*name == '\0' || *name == '_' || *name == '.' || *name == '-')
+		return 0;
+	for (p = name; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return 0;
+	}
+	return strlen(name) <= 64;
+}
+
+static int
+word_in(const char *w, const char *const *list)
+{
+	for (; *list != NULL; list++) {
+		if (strcmp(w, *list) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+strv_append(char ***v, size_t *n, char **words)
+{
+	size_t	i;
+
+	for (i = 0; words[i] != NULL; i++) {
+		*v = xreallocarray(*v, *n + 2, sizeof **v);
+		(*v)[(*n)++] = xstrdup(words[i]);
+		(*v)[*n] = NULL;
+	}
+}
+
+/* Parses "classification=security severity=critical,important delay=7d". */
+static struct rule *
+conf_parse_rule(struct conf_parse *cp, const char *text)
+{
+	struct rule	*ru;
+	char		**words, *key, *value, **vals;
+	size_t		 i, j;
+	int		 seen_delay = 0, seen_until = 0, bad = 0;
+
+	ru = xcalloc(1, sizeof *ru);
+	ru->ru_text = xstrdup(text);
+	ru->ru_line = cp->cp_line;
+	ru->ru_delay = 0;
+
+	/* Split on blanks only: values are comma lists. */
+	words = NULL;
+	{
+		const char	*s = text, *start;
+		size_t		 n = 0;
+
+		for (;;) {
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (*s == '\0')
+				break;
+			start = s;
+			while (*s != '\0' && *s != ' ' && *s != '\t')
+				s++;
+			words = xreallocarray(words, n + 2, sizeof *words);
+			words[n++] = xstrndup(start, s - start);
+		}
+		words = xreallocarray(words, n + 1, sizeof *words);
+		words[n] = NULL;
+	}
+	if (words[0] == NULL) {
+		conf_error(cp, cp->cp_line, "rule: empty rule");
+		bad = 1;
+	}
+	for (i = 0; words[i] != NULL; i++) {
+		key = words[i];
+		if ((value = strchr(key, '=')) == NULL || value[1] == '\0') {
+			conf_error(cp, cp->cp_line,
+			    "rule: \"%s\" is not key=value", key);
+			bad = 1;
+			continue;
+		}
+		*value++ = '\0';
+		if (strcmp(key, "classification") == 0) {
+			vals = words_split(value, NULL);
+			for (j = 0; vals[j] != NULL; j++) {
+				if (strcmp(vals[j], "*") != 0 &&
+				    !word_in(vals[j], conf_classifications)) {
+					conf_error(cp, cp->cp_line, "rule: unknown "
+					    "classification \"%s\" (security, bugfix, "
+					    "enhancement, newpackage, recommended, "
+					    "optional, feature, document, yast or *)",
+					    vals[j]);
+					bad = 1;
+				}
+			}
+			words_free(ru->ru_classifications);
+			ru->ru_classifications = vals;
+		} else if (strcmp(key, "severity") == 0) {
+			vals = words_split(value, NULL);
+			for (j = 0; vals[j] != NULL; j++) {
+				if (strcmp(vals[j], "*") != 0 &&
+				    !word_in(vals[j], conf_severities)) {
+					conf_error(cp, cp->cp_line, "rule: unknown "
+					    "severity \"%s\" (critical, important, "
+					    "moderate, low or *)", vals[j]);
+					bad = 1;
+				}
+			}
+			words_free(ru->ru_severities);
+			ru->ru_severities = vals;
+		} else if (strcmp(key, "delay") == 0) {
+			if (duration_parse(value, &ru->ru_delay) != 0) {
+				conf_error(cp, cp->cp_line, "rule: bad delay "
+				    "\"%s\" (a number with d, h, m, s or w, or 0)",
+				    value);
+				bad = 1;
+			}
+			seen_delay = 1;
+		} else if (strcmp(key, "until") == 0) {
+			if (time_parse_rfc3339(value, &ru->ru_until) != 0) {
+				conf_error(cp, cp->cp_line, "rule: bad until "
+				    "\"%s\" (an RFC 3339 date or time)", value);
+				bad = 1;
+			}
+			ru->ru_delay = -1;
+			seen_until = 1;
+		} else {
+			conf_error(cp, cp->cp_line, "rule: unknown key \"%s\" "
+			    "(classification, severity, delay or until)", key);
+			bad = 1;
+		}
+	}
+	if (seen_delay && seen_until) {
+		conf_error(cp, cp->cp_line, "rule: delay and until exclude "
+		    "each other");
+		bad = 1;
+	}
+	words_free(words);
+	if (ru->ru_classifications == NULL)
+		ru->ru_classifications = words_split("*", NULL);
+	if (ru->ru_severities == NULL)
+		ru->ru_severities = words_split("*", NULL);
+	if (bad) {
+		words_free(ru->ru_classifications);
+		words_free(ru->ru_severities);
+		free(ru->ru_text);
+		free(ru);
+		return NULL;
+	}
+	return ru;
+}
+
+/* Package patterns and IDs: one '*' at most, no blanks, no slashes. */
+static int
+conf_check_patterns(struct conf_parse *cp, const char *key, char **words)
+{
+	size_t		 i;
+	const char	*p, *star;
+	int		 ok = 1;
+
+	for (i = 0; words[i] != NULL; i++) {
+		star = strchr(words[i], '*');
+		if (star != NULL && strchr(star + 1, '*') != NULL) {
+			conf_error(cp, cp->cp_line, "%s: \"%s\" has more than "
+			    "one '*'", key, words[i]);
+			ok = 0;
+		}
+		for (p = words[i]; *p != '\0'; p++) {
+			if (*p == '/' || *p == '?' || *p == '[' ||
+			    !isprint((unsigned char)*p)) {
+				conf_error(cp, cp->cp_line, "%s: \"%s\" is not a "
+				    "package name pattern", key, words[i]);
+				ok = 0;
+				break;
+			}
+		}
+	}
+	return ok;
+}
+
+static void
+conf_server(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct config	*cf = cp->cp_cf;
+
+	if (strcmp(key, "listen") == 0) {
+		if (strchr(value, ':') == NULL) {
+			conf_error(cp, cp->cp_line, "listen: \"%s\" is not "
+			    "HOST:PORT", value);
+			return;
+		}
+		free(cf->cf_listen);
+		cf->cf_listen = xstrdup(value);
+	} else if (strcmp(key, "store") == 0) {
+		if (*value != '/') {
+			conf_error(cp, cp->cp_line, "store: \"%s\" is not an "
+			    "absolute path", value);
+			return;
+		}
+		free(cf->cf_store);
+		cf->cf_store = xstrdup(value);
+		cp->cp_store_seen = 1;
+	} else if (strcmp(key, "grace") == 0) {
+		if (duration_parse(value, &cf->cf_grace) != 0)
+			conf_error(cp, cp->cp_line, "grace: bad duration \"%s\"",
+			    value);
+	} else
+		conf_error(cp, cp->cp_line, "[server]: unknown key \"%s\"", key);
+}
+
+static void
+conf_mirror(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct mirror	*mi = cp->cp_mirror;
+
+	if (strcmp(key, "type") == 0) {
+		if (strcmp(value, "rpm-md") == 0 || strcmp(value, "yum") == 0)
+			mi->mi_type = MIRROR_RPMMD;
+		else if (strcmp(value, "apt") == 0)
+			mi->mi_type = MIRROR_APT;
+		else if (strcmp(value, "susetags") == 0 ||
+		    strcmp(value, "yast2") == 0)
+			conf_error(cp, cp->cp_line, "type: susetags media "
+			    "(content, packages.gz) are not served as views; "
+			    "point url at the repository's rpm-md tree (the "
+			    "folder with repodata/) and use type = rpm-md");
+		else
+			conf_error(cp, cp->cp_line, "type: unknown mirror type "
+			    "\"%s\" (rpm-md or apt)", value);
+		cp->cp_mirror_type_seen = 1;
+	} else if (strcmp(key, "url") == 0) {
+		if (strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0 &&
+		    strncmp(value, "file://", 7) != 0) {
+			conf_error(cp, cp->cp_line, "url: \"%s\" is not an "
+			    "http://, https:// or file:// URL", value);
+			return;
+		}
+		free(mi->mi_url);
+		mi->mi_url = xstrdup(value);
+		while (strlen(mi->mi_url) > 8 &&
+		    mi->mi_url[strlen(mi->mi_url) - 1] == '/')
+			mi->mi_url[strlen(mi->mi_url) - 1] = '\0';
+	} else if (strcmp(key, "keyring") == 0) {
+		if (access(value, R_OK) != 0) {
+			conf_error(cp, cp->cp_line, "keyring: %s: %s", value,
+			    strerror(errno));
+			return;
+		}
+		free(mi->mi_keyring);
+		mi->mi_keyring = xstrdup(value);
+	} else if (strcmp(key, "classification") == 0) {
+		if (!word_in(value, conf_classifications)) {
+			conf_error(cp, cp->cp_line, "classification: unknown "
+			    "classification \"%s\"", value);
+			return;
+		}
+		free(mi->mi_classification);
+		mi->mi_classification = xstrdup(value);
+	} else if (strcmp(key, "severity") == 0) {
+		if (!word_in(value, conf_severities)) {
+			conf_error(cp, cp->cp_line, "severity: unknown "
+			    "severity \"%s\"", value);
+			return;
+		}
+		free(mi->mi_severity);
+		mi->mi_severity = xstrdup(value);
+	} else if (strcmp(key, "suites") == 0) {
+		words_free(mi->mi_suites);
+		mi->mi_suites = words_split(value, NULL);
+	} else if (strcmp(key, "components") == 0) {
+		words_free(mi->mi_components);
+		mi->mi_components = words_split(value, NULL);
+	} else if (strcmp(key, "architectures") == 0) {
+		words_free(mi->mi_architectures);
+		mi->mi_architectures = words_split(value, NULL);
+	} else
+		conf_error(cp, cp->cp_line, "[mirror %s]: unknown key \"%s\"",
+		    mi->mi_name, key);
+}
+
+static void
+conf_baseline(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct baseline	*bl = cp->cp_baseline;
+	struct rule	*ru;
+	char		**words;
+
+	if (strcmp(key, "rule") == 0) {
+		if ((ru = conf_parse_rule(cp, value)) != NULL)
+			TAILQ_INSERT_TAIL(&bl->bl_rules, ru, ru_entry);
+	} else if (strcmp(key, "approved") == 0 ||
+	    strcmp(key, "rejected") == 0) {
+		words = words_split(value, NULL);
+		if (words[0] == NULL)
+			conf_error(cp, cp->cp_line, "%s: empty list", key);
+		else if (conf_check_patterns(cp, key, words)) {
+			if (key[0] == 'a')
+				strv_append(&bl->bl_approved, &bl->bl_napproved,
+				    words);
+			else
+				strv_append(&bl->bl_rejected, &bl->bl_nrejected,
+				    words);
+		}
+		words_free(words);
+	} else if (strcmp(key, "rejected-action") == 0) {
+		if (strcmp(value, "block") == 0)
+			bl->bl_rejected_action = REJECTED_BLOCK;
+		else if (strcmp(value, "allow-as-dependency") == 0)
+			conf_error(cp, cp->cp_line, "rejected-action: "
+			    "allow-as-dependency needs dependency-aware views, "
+			    "which this version does not have; use block");
+		else
+			conf_error(cp, cp->cp_line, "rejected-action: unknown "
+			    "action \"%s\" (block)", value);
+	} else
+		conf_error(cp, cp->cp_line, "[baseline %s]: unknown key \"%s\"",
+		    bl->bl_name, key);
+}
+
+static void
+conf_group(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct group	*gr = cp->cp_group;
+	char		**words;
+
+	if (strcmp(key, "baseline") == 0) {
+		free(gr->gr_baseline_name);
+		gr->gr_baseline_name = xstrdup(value);
+	} else if (strcmp(key, "mirrors") == 0) {
+		words = words_split(value, NULL);
+		strv_append(&gr->gr_mirror_names, &gr->gr_nmirrors, words);
+		words_free(words);
+	} else
+		conf_error(cp, cp->cp_line, "[group %s]: unknown key \"%s\"",
+		    gr->gr_name, key);
+}
+
+/* Checks what a finished [mirror] section must have. */
+static void
+conf_mirror_end(struct conf_parse *cp)
+{
+	struct mirror	*mi = cp->cp_mirror;
+
+	if (mi == NULL)
+		return;
+	if (!cp->cp_mirror_type_seen)
+		conf_error(cp, mi->mi_line, "[mirror %s]: no type", mi->mi_name);
+	if (mi->mi_url == NULL)
+		conf_error(cp, mi->mi_line, "[mirror %s]: no url", mi->mi_name);
+	if (mi->mi_type == MIRROR_APT) {
+		if (mi->mi_suites == NULL || mi->mi_suites[0] == NULL)
+			conf_error(cp, mi->mi_line, "[mirror %s]: type apt "
+			    "needs suites", mi->mi_name);
+		if (mi->mi_components == NULL || mi->mi_components[0] == NULL)
+			conf_error(cp, mi->mi_line, "[mirror %s]: type apt "
+			    "needs components", mi->mi_name);
+		if (mi->mi_architectures == NULL ||
+		    mi->mi_architectures[0] == NULL)
+			conf_error(cp, mi->mi_line, "[mirror %s]: type apt "
+			    "needs architectures", mi->mi_name);
+	} else if (mi->mi_suites != NULL || mi->mi_components != NULL ||
+	    mi->mi_architectures != NULL)
+		conf_error(cp, mi->mi_line, "[mirror %s]: suites, components "
+		    "and architectures are for type apt only", mi->mi_name);
+	cp->cp_mirror = NULL;
+}
+
+static void
+conf_section_start(struct conf_parse *cp, char *header)
+{
+	struct config	*cf = cp->cp_cf;
+	char		*kind, *name, *end;
+
+	conf_mirror_end(cp);
+	cp->cp_section = SECTION_NONE;
+	cp->cp_baseline = NULL;
+	cp->cp_group = NULL;
+
+	if ((end = strchr(header, ']')) == NULL || end[1] != '\0') {
+		conf_error(cp, cp->cp_line, "bad section header");
+		return;
+	}
+	*end = '\0';
+	kind = header + 1;
+	while (*kind == ' ' || *kind == '\t')
+		kind++;
+	name = kind + strcspn(kind, " \t");
+	if (*name != '\0') {
+		*name++ = '\0';
+		while (*name == ' ' || *name == '\t')
+			name++;
+		end = name + strlen(name);
+		while (end > name && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+	}
+
+	if (strcmp(kind, "server") == 0) {
+		if (*name != '\0')
+			conf_error(cp, cp->cp_line, "[server] takes no name");
+		cp->cp_section = SECTION_SERVER;
+		return;
+	}
+	if (strcmp(kind, "mirror") != 0 && strcmp(kind, "baseline") != 0 &&
+	    strcmp(kind, "group") != 0) {
+		conf_error(cp, cp->cp_line, "unknown section [%s] (server, "
+		    "mirror, baseline or group)", kind);
+		return;
+	}
+	if (*name == '\0') {
+		conf_error(cp, cp->cp_line, "[%s] needs a name", kind);
+		return;
+	}
+	if (!conf_name_valid(name)) {
+		conf_error(cp, cp->cp_line, "[%s %s]: a name is letters, digits, "
+		    "'.', '-' and '_', not starting with '_', '.' or '-'",
+		    kind, name);
+		return;
+	}
+	if (strcmp(kind, "mirror") == 0) {
+		if (config_find_mirror(cf, name) != NULL) {
+			conf_error(cp, cp->cp_line, "[mirror %s] is defined "
+			    "twice", name);
+			return;
+		}
+		cp->cp_mirror = xcalloc(1, sizeof *cp->cp_mirror);
+		cp->cp_mirror->mi_name = xstrdup(name);
+		cp->cp_mirror->mi_line = cp->cp_line;
+		cp->cp_mirror_type_seen = 0;
+		TAILQ_INSERT_TAIL(&cf->cf_mirrors, cp->cp_mirror, mi_entry);
+		cp->cp_section = SECTION_MIRROR;
+	} else if (strcmp(kind, "baseline") == 0) {
+		if (config_find_baseline(cf, name) != NULL) {
+			conf_error(cp, cp->cp_line, "[baseline %s] is defined "
+			    "twice", name);
+			return;
+		}
+		cp->cp_baseline = xcalloc(1, sizeof *cp->cp_baseline);
+		cp->cp_baseline->bl_name = xstrdup(name);
+		cp->cp_baseline->bl_line = cp->cp_line;
+		TAILQ_INIT(&cp->cp_baseline->bl_rules);
+		TAILQ_INSERT_TAIL(&cf->cf_baselines, cp->cp_baseline, bl_entry);
+		cp->cp_section = SECTION_BASELINE;
+	} else {
+		if (config_find_group(cf, name) != NULL) {
+			conf_error(cp, cp->cp_line, "[group %s] is defined "
+			    "twice", name);
+			return;
+		}
+		cp->cp_group = xcalloc(1, sizeof *cp->cp_group);
+		cp->cp_group->gr_name = xstrdup(name);
+		cp->cp_group->gr_line = cp->cp_line;
+		TAILQ_INSERT_TAIL(&cf->cf_groups, cp->cp_group, gr_entry);
+		cp->cp_section = SECTION_GROUP;
+	}
+}
+
+static void
+conf_line(struct conf_parse *cp, char *line)
+{
+	char	*key, *value, *end;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	end = line + strlen(line);
+	while (end > line && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	if (*line == '\0' || *line == '#' || *line == ';')
+		return;
+	if (*line == '[') {
+		conf_section_start(cp, line);
+		return;
+	}
+	if ((value = strchr(line, '=')) == NULL) {
+		conf_error(cp, cp->cp_line, "expected key = value");
+		return;
+	}
+	key = line;
+	end = value;
+	while (end > key && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*end = '\0';
+	value++;
+	while (*value == ' ' || *value == '\t')
+		value++;
+	if (*key == '\0') {
+		conf_error(cp, cp->cp_line, "expected key = value");
+		return;
+	}
+	if (*value == '\0') {
+		conf_error(cp, cp->cp_line, "%s: empty value", key);
+		return;
+	}
+	switch (cp->cp_section) {
+	case SECTION_NONE:
+		conf_error(cp, cp->cp_line, "%s: outside any section", key);
+		break;
+	case SECTION_SERVER:
+		conf_server(cp, key, value);
+		break;
+	case SECTION_MIRROR:
+		conf_mirror(cp, key, value);
+		break;
+	case SECTION_BASELINE:
+		conf_baseline(cp, key, value);
+		break;
+	case SECTION_GROUP:
+		conf_group(cp, key, value);
+		break;
+	}
+}
+
+/* Resolves the names groups use and checks what is missing. */
+static void
+conf_resolve(struct conf_parse *cp)
+{
+	struct config	*cf = cp->cp_cf;
+	struct group	*gr;
+	size_t		 i, j;
+
+	if (!cp->cp_store_seen)
+		conf_error(cp, cp->cp_line, "[server]: no store");
+	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
+		if (gr->gr_baseline_name == NULL)
+			conf_error(cp, gr->gr_line, "[group %s]: no baseline",
+			    gr->gr_name);
+		else if ((gr->gr_baseline = config_find_baseline(cf,
+		    gr->gr_baseline_name)) == NULL)
+			conf_error(cp, gr->gr_line, "[group %s]: baseline \"%s\" "
+			    "is not defined", gr->gr_name, gr->gr_baseline_name);
+		if (gr->gr_nmirrors == 0)
+			conf_error(cp, gr->gr_line, "[group %s]: no mirrors",
+			    gr->gr_name);
+		gr->gr_mirrors = xcalloc(gr->gr_nmirrors + 1,
+		    sizeof *gr->gr_mirrors);
+		for (i = 0; i < gr->gr_nmirrors; i++) {
+			gr->gr_mirrors[i] = config_find_mirror(cf,
+			    gr->gr_mirror_names[i]);
+			if (gr->gr_mirrors[i] == NULL)
+				conf_error(cp, gr->gr_line, "[group %s]: mirror "
+				    "\"%s\" is not defined", gr->gr_name,
+				    gr->gr_mirror_names[i]);
+			for (j = 0; j < i; j++) {
+				if (strcmp(gr->gr_mirror_names[i],
+				    gr->gr_mirror_names[j]) == 0)
+					conf_error(cp, gr->gr_line, "[group %s]: "
+					    "mirror \"%s\" is listed twice",
+					    gr->gr_name, gr->gr_mirror_names[i]);
+			}
+		}
+	}
+}
+
+struct config *
+config_load(const char *path)
+{
+	struct conf_parse	 cp;
+	struct config		*cf;
+	FILE			*f;
+	char			*line = NULL;
+	size_t			 size = 0;
+	ssize_t			 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	cf = xcalloc(1, sizeof *cf);
+	cf->cf_path = xstrdup(path);
+	cf->cf_listen = xstrdup("0.0.0.0:8080");
+	cf->cf_grace = 3600;
+	TAILQ_INIT(&cf->cf_mirrors);
+	TAILQ_INIT(&cf->cf_baselines);
+	TAILQ_INIT(&cf->cf_groups);
+
+	memset(&cp, 0, sizeof cp);
+	cp.cp_cf = cf;
+	cp.cp_path = path;
+	while ((n = getline(&line, &size, f)) != -1) {
+		cp.cp_line++;
+		if (memchr(line, '\0', n) != NULL) {
+			conf_error(&cp, cp.cp_line, "NUL byte in line");
+			continue;
+		}
+		conf_line(&cp, line);
+	}
+	if (ferror(f))
+		conf_error(&cp, cp.cp_line, "read error: %s", strerror(errno));
+	free(line);
+	fclose(f);
+	conf_mirror_end(&cp);
+	conf_resolve(&cp);
+	if (cp.cp_errors > 0) {
+		config_free(cf);
+		return NULL;
+	}
+	return cf;
+}
+
+static void
+strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+config_free(struct config *cf)
+{
+	struct mirror	*mi;
+	struct baseline	*bl;
+	struct rule	*ru;
+	struct group	*gr;
+
+	if (cf == NULL)
+		return;
+	while ((mi = TAILQ_FIRST(&cf->cf_mirrors)) != NULL) {
+		TAILQ_REMOVE(&cf->cf_mirrors, mi, mi_entry);
+		free(mi->mi_name);
+		free(mi->mi_url);
+		free(mi->mi_keyring);
+		free(mi->mi_classification);
+		free(mi->mi_severity);
+		words_free(mi->mi_suites);
+		words_free(mi->mi_components);
+		words_free(mi->mi_architectures);
+		free(mi);
+	}
+	while ((bl = TAILQ_FIRST(&cf->cf_baselines)) != NULL) {
+		TAILQ_REMOVE(&cf->cf_baselines, bl, bl_entry);
+		while ((ru = TAILQ_FIRST(&bl->bl_rules)) != NULL) {
+			TAILQ_REMOVE(&bl->bl_rules, ru, ru_entry);
+			words_free(ru->ru_classifications);
+			words_free(ru->ru_severities);
+			free(ru->ru_text);
+			free(ru);
+		}
+		strv_free(bl->bl_approved, bl->bl_napproved);
+		strv_free(bl->bl_rejected, bl->bl_nrejected);
+		free(bl->bl_name);
+		free(bl);
+	}
+	while ((gr = TAILQ_FIRST(&cf->cf_groups)) != NULL) {
+		TAILQ_REMOVE(&cf->cf_groups, gr, gr_entry);
+		free(gr->gr_name);
+		free(gr->gr_baseline_name);
+		strv_free(gr->gr_mirror_names, gr->gr_nmirrors);
+		free(gr->gr_mirrors);
+		free(gr);
+	}
+	free(cf->cf_path);
+	free(cf->cf_listen);
+	free(cf->cf_store);
+	free(cf);
+}
+
+struct mirror *
+config_find_mirror(struct config *cf, const char *name)
+{
+	struct mirror	*mi;
+
+	TAILQ_FOREACH(mi, &cf->cf_mirrors, mi_entry) {
+		if (strcmp(mi->mi_name, name) == 0)
+			return mi;
+	}
+	return NULL;
+}
+
+struct group *
+config_find_group(struct config *cf, const char *name)
+{
+	struct group	*gr;
+
+	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
+		if (strcmp(gr->gr_name, name) == 0)
+			return gr;
+	}
+	return NULL;
+}
+
+struct baseline *
+config_find_baseline(struct config *cf, const char *name)
+{
+	struct baseline	*bl;
+
+	TAILQ_FOREACH(bl, &cf->cf_baselines, bl_entry) {
+		if (strcmp(bl->bl_name, name) == 0)
+			return bl;
+	}
+	return NULL;
+}
+
+int
+group_has_mirror(struct group *gr, struct mirror *mi)
+{
+	size_t	i;
+
+	for (i = 0; i < gr->gr_nmirrors; i++) {
+		if (gr->gr_mirrors[i] == mi)
+			return 1;
+	}
+	return 0;
+}

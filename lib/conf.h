@@ -1,0 +1,92 @@
+/*
+ * patchgate.conf: an INI file with [server], [mirror NAME], [baseline NAME]
+ * and [group NAME] sections.  config_load reports every error as
+ * "file:line: message", all of them, before failing.
+ */
+#ifndef PG_CONF_H
+#define PG_CONF_H
+
+#include <sys/queue.h>
+#include <time.h>
+
+enum mirror_type {
+	MIRROR_RPMMD,
+	MIRROR_APT,
+};
+
+struct mirror {
+	char			*mi_name;
+	enum mirror_type	 mi_type;
+	char			*mi_url;		/* no trailing slash */
+	char			*mi_keyring;		/* NULL: signatures not checked */
+	char			*mi_classification;	/* of versions no advisory lists; NULL: none */
+	char			*mi_severity;		/* likewise */
+	char			**mi_suites;		/* apt */
+	char			**mi_components;	/* apt */
+	char			**mi_architectures;	/* apt */
+	int			 mi_line;
+	TAILQ_ENTRY(mirror)	 mi_entry;
+};
+TAILQ_HEAD(mirrors, mirror);
+
+/* "classification=security severity=critical,important delay=7d" */
+struct rule {
+	char			**ru_classifications;	/* NULL-terminated; "*" matches any */
+	char			**ru_severities;	/* NULL-terminated; "*" matches any */
+	long long		 ru_delay;		/* seconds; -1 when until is used */
+	time_t			 ru_until;		/* 0 when delay is used */
+	char			*ru_text;		/* as written, for reasons */
+	int			 ru_line;
+	TAILQ_ENTRY(rule)	 ru_entry;
+};
+TAILQ_HEAD(rules, rule);
+
+enum rejected_action {
+	REJECTED_BLOCK,
+};
+
+struct baseline {
+	char			*bl_name;
+	struct rules		 bl_rules;
+	char			**bl_approved;		/* patterns, advisory and CVE IDs */
+	size_t			 bl_napproved;
+	char			**bl_rejected;		/* patterns */
+	size_t			 bl_nrejected;
+	enum rejected_action	 bl_rejected_action;
+	int			 bl_line;
+	TAILQ_ENTRY(baseline)	 bl_entry;
+};
+TAILQ_HEAD(baselines, baseline);
+
+struct group {
+	char			*gr_name;
+	char			*gr_baseline_name;
+	struct baseline		*gr_baseline;
+	char			**gr_mirror_names;
+	size_t			 gr_nmirrors;
+	struct mirror		**gr_mirrors;
+	int			 gr_line;
+	TAILQ_ENTRY(group)	 gr_entry;
+};
+TAILQ_HEAD(groups, group);
+
+struct config {
+	char			*cf_path;
+	char			*cf_listen;		/* "host:port", "[::1]:port" */
+	char			*cf_store;
+	long long		 cf_grace;		/* seconds old generations stay served */
+	struct mirrors		 cf_mirrors;
+	struct baselines	 cf_baselines;
+	struct groups		 cf_groups;
+};
+
+/* Returns NULL after printing every error (file:line: message) to stderr. */
+struct config	*config_load(const char *path);
+void		 config_free(struct config *);
+struct mirror	*config_find_mirror(struct config *, const char *);
+struct group	*config_find_group(struct config *, const char *);
+struct baseline	*config_find_baseline(struct config *, const char *);
+int		 group_has_mirror(struct group *, struct mirror *);
+const char	*mirror_type_name(enum mirror_type);
+
+#endif

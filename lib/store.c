@@ -1,0 +1,240 @@
+/*
+ * The SQLite store.  WAL mode so that readers never block the indexer's
+ * one write transaction per sync; synchronous=NORMAL, which in WAL mode
+ * keeps the database consistent across a crash (a committed sync may be
+ * lost on power failure, never half of one).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+
+struct store_cached {
+	const char	*sc_sql;
+	sqlite3_stmt	*sc_stmt;
+};
+
+struct store {
+	sqlite3			*st_db;
+	struct store_cached	*st_stmts;
+	size_t			 st_nstmts;
+};
+
+static const char store_schema[] =
+	"CREATE TABLE IF NOT EXISTS meta ("
+	"  key TEXT PRIMARY KEY, value TEXT);"
+	/* first_sync: NULL until a sync succeeded; then versions are new. */
+	"CREATE TABLE IF NOT EXISTS mirrors ("
+	"  id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+	"  type TEXT NOT NULL, first_sync INTEGER, last_sync INTEGER,"
+	"  last_attempt INTEGER, last_error TEXT);"
+	/*
+	 * One row per package version a mirror has listed.  first_seen is
+	 * NULL for versions present at the mirror's first sync; upstream is
+	 * 1 while upstream's current metadata lists it.
+	 */
+	"CREATE TABLE IF NOT EXISTS packages ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  pkgid TEXT NOT NULL, checksum_type TEXT NOT NULL,"
+	"  name TEXT NOT NULL, arch TEXT NOT NULL, epoch TEXT NOT NULL,"
+	"  version TEXT NOT NULL, release TEXT NOT NULL,"
+	"  location TEXT NOT NULL, location_base TEXT, size INTEGER NOT NULL,"
+	"  first_seen INTEGER, base INTEGER NOT NULL DEFAULT 0,"
+	"  upstream INTEGER NOT NULL DEFAULT 1, last_seen INTEGER,"
+	"  UNIQUE (mirror, pkgid));"
+	"CREATE INDEX IF NOT EXISTS packages_name ON packages (mirror, name, arch);"
+	/* Upstream's metadata elements of each version, byte for byte. */
+	"CREATE TABLE IF NOT EXISTS package_xml ("
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL, raw BLOB NOT NULL,"
+	"  PRIMARY KEY (package, kind));"
+	"CREATE TABLE IF NOT EXISTS advisories ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  advid TEXT NOT NULL, type TEXT, severity TEXT,"
+	"  issued INTEGER, updated INTEGER, raw BLOB NOT NULL,"
+	"  upstream INTEGER NOT NULL DEFAULT 1, position INTEGER,"
+	"  UNIQUE (mirror, advid));"
+	"CREATE TABLE IF NOT EXISTS advisory_packages ("
+	"  advisory INTEGER NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL, epoch TEXT NOT NULL, version TEXT NOT NULL,"
+	"  release TEXT NOT NULL, arch TEXT NOT NULL,"
+	"  raw_off INTEGER NOT NULL, raw_len INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS advisory_packages_nevra ON"
+	"  advisory_packages (name, version, release);"
+	"CREATE TABLE IF NOT EXISTS advisory_cves ("
+	"  advisory INTEGER NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,"
+	"  cve TEXT NOT NULL);"
+	/*
+	 * What a mirror's current metadata looks like apart from packages:
+	 * root start tags, files passed through to views.
+	 */
+	"CREATE TABLE IF NOT EXISTS mirror_files ("
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB,"
+	"  checksum_type TEXT, checksum TEXT, size INTEGER,"
+	"  open_checksum TEXT, open_size INTEGER, timestamp INTEGER,"
+	"  PRIMARY KEY (mirror, kind, name));";
+
+void
+store_error(struct store *st, const char *what, char **cause)
+{
+	cause_set(cause, "store: %s: %s", what, sqlite3_errmsg(st->st_db));
+}
+
+struct store *
+store_open(const char *store_dir, char **cause)
+{
+	struct store	*st;
+	char		*path, *err = NULL;
+	int		 rc;
+
+	if (mkdir_p(store_dir, 0755) == -1) {
+		cause_set(cause, "store %s: %s", store_dir, strerror(errno));
+		return NULL;
+	}
+	st = xcalloc(1, sizeof *st);
+	xasprintf(&path, "%s/patchgate.db", store_dir);
+	rc = sqlite3_open_v2(path, &st->st_db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		cause_set(cause, "%s: %s", path, st->st_db ?
+		    sqlite3_errmsg(st->st_db) : sqlite3_errstr(rc));
+		free(path);
+		store_close(st);
+		return NULL;
+	}
+	sqlite3_busy_timeout(st->st_db, 30000);
+	rc = sqlite3_exec(st->st_db,
+	    "PRAGMA journal_mode=WAL;"
+	    "PRAGMA synchronous=NORMAL;"
+	    "PRAGMA foreign_keys=ON;", NULL, NULL, &err);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->st_db, store_schema, NULL, NULL, &err);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->st_db, "INSERT OR IGNORE INTO meta "
+		    "VALUES ('schema', '" "1" "')", NULL, NULL, &err);
+	if (rc != SQLITE_OK) {
+		cause_set(cause, "%s: %s", path, err ? err : sqlite3_errstr(rc));
+		sqlite3_free(err);
+		free(path);
+		store_close(st);
+		return NULL;
+	}
+	free(path);
+	return st;
+}
+
+void
+store_close(struct store *st)
+{
+	size_t	i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->st_nstmts; i++)
+		sqlite3_finalize(st->st_stmts[i].sc_stmt);
+	free(st->st_stmts);
+	if (st->st_db != NULL)
+		sqlite3_close(st->st_db);
+	free(st);
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st->st_db;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *st, const char *sql)
+{
+	sqlite3_stmt	*stmt;
+	size_t		 i;
+
+	for (i = 0; i < st->st_nstmts; i++) {
+		if (st->st_stmts[i].sc_sql == sql) {
+			stmt = st->st_stmts[i].sc_stmt;
+			sqlite3_reset(stmt);
+			sqlite3_clear_bindings(stmt);
+			return stmt;
+		}
+	}
+	if (sqlite3_prepare_v2(st->st_db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	st->st_stmts = xreallocarray(st->st_stmts, st->st_nstmts + 1,
+	    sizeof *st->st_stmts);
+	st->st_stmts[st->st_nstmts].sc_sql = sql;
+	st->st_stmts[st->st_nstmts].sc_stmt = stmt;
+	st->st_nstmts++;
+	return stmt;
+}
+
+static int
+store_exec(struct store *st, const char *sql, char **cause)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(st->st_db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		cause_set(cause, "store: %s: %s", sql, err ? err : "error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_begin(struct store *st, char **cause)
+{
+	return store_exec(st, "BEGIN IMMEDIATE", cause);
+}
+
+int
+store_commit(struct store *st, char **cause)
+{
+	return store_exec(st, "COMMIT", cause);
+}
+
+void
+store_rollback(struct store *st)
+{
+	sqlite3_exec(st->st_db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+long long
+store_mirror_id(struct store *st, const char *name, const char *type,
+    char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(st, "INSERT OR IGNORE INTO mirrors (name, type) "
+	    "VALUES (?1, ?2)");
+	if (stmt == NULL) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	stmt = store_stmt(st, "SELECT id FROM mirrors WHERE name = ?1");
+	if (stmt == NULL) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_ROW) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	return sqlite3_column_int64(stmt, 0);
+}

@@ -1,0 +1,468 @@
+/*
+ * The gate: each published generation's packages.idx (see view.h), parsed
+ * once into a hash table of package paths and kept while the generation
+ * exists.  Generations never change once published, so an index parsed
+ * once stays right; the file's identity is still checked on every use, so
+ * that a store rebuilt under the same path is noticed, and a timer drops
+ * the indexes of generations the indexer has deleted.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "hash.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+#include "view.h"
+
+#define GATE_MAX_SIZE		(1024LL * 1024 * 1024)
+#define GATE_MAX_WARNINGS	10	/* malformed lines logged per file */
+#define GATE_PRUNE_INTERVAL	60	/* seconds */
+#define GATE_IDLE		3600	/* seconds unused before it is dropped */
+
+struct gate {
+	char			*ga_gen;	/* the generation: the cache key */
+	char			*ga_index;	/* its packages.idx */
+	dev_t			 ga_dev;	/* identity of the file parsed */
+	ino_t			 ga_ino;
+	off_t			 ga_size;
+	struct timespec		 ga_mtime;
+	char			*ga_data;	/* the file; entries point into it */
+	struct gate_entry	*ga_entries;
+	size_t			 ga_nentries;
+	size_t			*ga_buckets;	/* entry index + 1; 0: empty */
+	size_t			 ga_nbuckets;	/* a power of two */
+	time_t			 ga_used;
+	int			 ga_refs;
+	TAILQ_ENTRY(gate)	 ga_link;
+};
+
+struct gate_cache {
+	struct event		*gc_timer;
+	TAILQ_HEAD(, gate)	 gc_gates;
+};
+
+static uint64_t
+gate_hash(const char *s)
+{
+	uint64_t	h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static size_t
+gate_hex_len(const char *algo)
+{
+	static const struct {
+		const char	*algo;
+		size_t		 len;
+	} lens[] = {
+		{ "md5", 32 }, { "sha1", 40 }, { "sha224", 56 },
+		{ "sha256", 64 }, { "sha384", 96 }, { "sha512", 128 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+		if (strcmp(lens[i].algo, algo) == 0)
+			return lens[i].len;
+	}
+	return 0;
+}
+
+/* A relative path with no empty, "." or ".." component, as route.c makes. */
+static int
+gate_path_valid(const char *path)
+{
+	const char	*p, *seg;
+	size_t		 len;
+
+	if (*path == '\0' || *path == '/')
+		return 0;
+	for (p = path; *p != '\0'; p++) {
+		if (*p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	}
+	for (seg = path; seg != NULL; seg = p != NULL ? p + 1 : NULL) {
+		p = strchr(seg, '/');
+		len = p != NULL ? (size_t)(p - seg) : strlen(seg);
+		if (len == 0 || (len == 1 && seg[0] == '.') ||
+		    (len == 2 && seg[0] == '.' && seg[1] == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Cuts the next TAB-separated field off *s; NULL when there is none. */
+static char *
+gate_field(char **s)
+{
+	char	*field = *s, *tab;
+
+	if (field == NULL)
+		return NULL;
+	if ((tab = strchr(field, '\t')) != NULL) {
+		*tab = '\0';
+		*s = tab + 1;
+	} else
+		*s = NULL;
+	return field;
+}
+
+/*
+ * Parses one line in place:
+ *   V <path> <size> <algo> <hex> <url>
+ *   H <path> <reason>
+ * Returns NULL or why the line is malformed.
+ */
+static const char *
+gate_parse_line(char *line, struct gate_entry *e)
+{
+	char		*kind, *size, *algo, *hex, *end, *p;
+	long long	 n;
+	size_t		 len;
+
+	memset(e, 0, sizeof *e);
+	kind = gate_field(&line);
+	if (strcmp(kind, "H") == 0) {
+		e->ge_path = gate_field(&line);
+		/* The reason is the rest of the line, whatever it holds. */
+		if (e->ge_path == NULL || line == NULL || *line == '\0')
+			return "H line without a reason";
+		if (!gate_path_valid(e->ge_path))
+			return "bad path";
+		e->ge_reason = line;
+		return NULL;
+	}
+	if (strcmp(kind, "V") != 0)
+		return "neither a V nor an H line";
+	e->ge_visible = 1;
+	e->ge_path = gate_field(&line);
+	size = gate_field(&line);
+	algo = gate_field(&line);
+	hex = gate_field(&line);
+	e->ge_url = gate_field(&line);
+	if (e->ge_url == NULL)
+		return "V line with fewer than 6 fields";
+	if (line != NULL)
+		return "V line with more than 6 fields";
+	if (!gate_path_valid(e->ge_path))
+		return "bad path";
+
+	errno = 0;
+	n = strtoll(size, &end, 10);
+	if (!isdigit((unsigned char)*size) || *end != '\0' || errno != 0)
+		return "bad size";
+	e->ge_size = n;
+
+	if ((e->ge_algo = hash_canonical(algo)) == NULL)
+		return "unknown checksum algorithm";
+	len = gate_hex_len(e->ge_algo);
+	if (strlen(hex) != len)
+		return "checksum of the wrong length";
+	for (p = hex; *p != '\0'; p++) {
+		if (!isxdigit((unsigned char)*p))
+			return "checksum is not hex";
+		*p = tolower((unsigned char)*p);
+	}
+	e->ge_hex = hex;
+
+	if (strncmp(e->ge_url, "http://", 7) != 0 &&
+	    strncmp(e->ge_url, "https://", 8) != 0 &&
+	    strncmp(e->ge_url, "file://", 7) != 0)
+		return "url is not http://, https:// or file://";
+	return NULL;
+}
+
+/* Reads the whole index into a NUL-terminated buffer. */
+static int
+gate_read(struct gate *ga, char **cause)
+{
+	struct stat	 sb;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(ga->ga_index, O_RDONLY | O_CLOEXEC)) == -1) {
+		cause_set(cause, "%s: %s", ga->ga_index, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		cause_set(cause, "%s: %s", ga->ga_index, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > GATE_MAX_SIZE) {
+		cause_set(cause, "%s: not a regular file below %lld bytes",
+		    ga->ga_index, GATE_MAX_SIZE);
+		goto fail;
+	}
+	ga->ga_dev = sb.st_dev;
+	ga->ga_ino = sb.st_ino;
+	ga->ga_size = sb.st_size;
+	ga->ga_mtime = sb.st_mtim;
+	if ((ga->ga_data = malloc(sb.st_size + 1)) == NULL) {
+		cause_set(cause, "%s: out of memory", ga->ga_index);
+		goto fail;
+	}
+	while (off < (size_t)sb.st_size) {
+		n = read(fd, ga->ga_data + off, sb.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			cause_set(cause, "%s: %s", ga->ga_index, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;	/* the file shrank: what was read is parsed */
+		off += n;
+	}
+	ga->ga_data[off] = '\0';
+	close(fd);
+	return 0;
+fail:
+	close(fd);
+	return -1;
+}
+
+static const struct gate_entry *
+gate_find(struct gate *ga, const char *path, uint64_t h)
+{
+	struct gate_entry	*e;
+	size_t			 i;
+
+	if (ga->ga_nbuckets == 0)
+		return NULL;
+	i = ga->ga_buckets[h & (ga->ga_nbuckets - 1)];
+	for (; i != 0; i = e->ge_next) {
+		e = &ga->ga_entries[i - 1];
+		if (strcmp(e->ge_path, path) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Splits the buffer into entries and hashes them. */
+static int
+gate_parse(struct gate *ga, char **cause)
+{
+	struct gate_entry	*e;
+	const char		*why;
+	char			*line, *next, *end;
+	size_t			 lines = 1, lineno = 0, bad = 0, i, b;
+	uint64_t		 h;
+
+	for (line = ga->ga_data; (line = strchr(line, '\n')) != NULL; line++)
+		lines++;
+	if ((ga->ga_entries = calloc(lines, sizeof *ga->ga_entries)) == NULL)
+		goto nomem;
+	for (ga->ga_nbuckets = 16; ga->ga_nbuckets < lines * 2;)
+		ga->ga_nbuckets *= 2;
+	if ((ga->ga_buckets = calloc(ga->ga_nbuckets,
+	    sizeof *ga->ga_buckets)) == NULL)
+		goto nomem;
+
+	for (line = ga->ga_data; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		end = line + strlen(line);
+		if (end > line && end[-1] == '\r')
+			*--end = '\0';
+		if (*line == '\0')
+			continue;
+		e = &ga->ga_entries[ga->ga_nentries];
+		why = gate_parse_line(line, e);
+		h = why == NULL ? gate_hash(e->ge_path) : 0;
+		if (why == NULL && gate_find(ga, e->ge_path, h) != NULL)
+			why = "duplicate path (the first line counts)";
+		if (why != NULL) {
+			if (bad++ < GATE_MAX_WARNINGS)
+				log_warnx("%s:%zu: %s; line ignored", ga->ga_index,
+				    lineno, why);
+			continue;
+		}
+		i = ++ga->ga_nentries;	/* index + 1 */
+		b = h & (ga->ga_nbuckets - 1);
+		e->ge_next = ga->ga_buckets[b];
+		ga->ga_buckets[b] = i;
+	}
+	if (bad > GATE_MAX_WARNINGS)
+		log_warnx("%s: %zu malformed lines ignored in all", ga->ga_index,
+		    bad);
+	return 0;
+nomem:
+	cause_set(cause, "%s: out of memory", ga->ga_index);
+	return -1;
+}
+
+static void
+gate_free(struct gate *ga)
+{
+	free(ga->ga_gen);
+	free(ga->ga_index);
+	free(ga->ga_data);
+	free(ga->ga_entries);
+	free(ga->ga_buckets);
+	free(ga);
+}
+
+static struct gate *
+gate_load(const char *gen, char **cause)
+{
+	struct gate	*ga;
+
+	if ((ga = calloc(1, sizeof *ga)) == NULL ||
+	    (ga->ga_gen = strdup(gen)) == NULL ||
+	    asprintf(&ga->ga_index, "%s/%s", gen, VIEW_INDEX_NAME) == -1) {
+		if (ga != NULL) {
+			ga->ga_index = NULL;
+			gate_free(ga);
+		}
+		cause_set(cause, "%s: out of memory", gen);
+		return NULL;
+	}
+	if (gate_read(ga, cause) != 0 || gate_parse(ga, cause) != 0) {
+		gate_free(ga);
+		return NULL;
+	}
+	log_debug("%s: %zu packages", ga->ga_index, ga->ga_nentries);
+	return ga;
+}
+
+/*
+ * Whether the index on disk is still the file that was parsed.  Published
+ * generations do not change; this catches a store rebuilt under the same
+ * path, and a generation that was deleted.
+ */
+static int
+gate_fresh(struct gate *ga)
+{
+	struct stat	sb;
+
+	if (stat(ga->ga_index, &sb) == -1)
+		return 0;
+	return sb.st_dev == ga->ga_dev && sb.st_ino == ga->ga_ino &&
+	    sb.st_size == ga->ga_size &&
+	    sb.st_mtim.tv_sec == ga->ga_mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == ga->ga_mtime.tv_nsec;
+}
+
+/* Takes ga out of the cache; it goes when its last user lets go. */
+static void
+gate_drop(struct gate_cache *gc, struct gate *ga)
+{
+	TAILQ_REMOVE(&gc->gc_gates, ga, ga_link);
+	gate_unref(ga);
+}
+
+/*
+ * References are only held across one lookup on the loop, so the last
+ * unref can free at once: nothing else still points at the entries.
+ */
+void
+gate_unref(struct gate *ga)
+{
+	if (ga != NULL && --ga->ga_refs == 0)
+		gate_free(ga);
+}
+
+struct gate *
+gate_get(struct gate_cache *gc, const char *gen, char **cause)
+{
+	struct gate	*ga;
+
+	TAILQ_FOREACH(ga, &gc->gc_gates, ga_link) {
+		if (strcmp(ga->ga_gen, gen) == 0)
+			break;
+	}
+	if (ga != NULL && !gate_fresh(ga)) {
+		log_debug("%s: changed on disk; parsing it again", ga->ga_index);
+		gate_drop(gc, ga);
+		ga = NULL;
+	}
+	if (ga == NULL) {
+		if ((ga = gate_load(gen, cause)) == NULL)
+			return NULL;
+		ga->ga_refs = 1;	/* the cache's */
+		TAILQ_INSERT_HEAD(&gc->gc_gates, ga, ga_link);
+	}
+	ga->ga_used = time(NULL);
+	ga->ga_refs++;
+	return ga;
+}
+
+const struct gate_entry *
+gate_lookup(struct gate *ga, const char *path)
+{
+	return gate_find(ga, path, gate_hash(path));
+}
+
+/* Drops the indexes of deleted generations and of views nobody asks for. */
+static void
+gate_prune(evutil_socket_t fd, short events, void *arg)
+{
+	struct gate_cache	*gc = arg;
+	struct gate		*ga, *next;
+	time_t			 now = time(NULL);
+
+	for (ga = TAILQ_FIRST(&gc->gc_gates); ga != NULL; ga = next) {
+		next = TAILQ_NEXT(ga, ga_link);
+		if (!gate_fresh(ga)) {
+			log_debug("%s: gone; index dropped", ga->ga_gen);
+			gate_drop(gc, ga);
+		} else if (now - ga->ga_used > GATE_IDLE) {
+			log_debug("%s: unused; index dropped", ga->ga_gen);
+			gate_drop(gc, ga);
+		}
+	}
+}
+
+struct gate_cache *
+gate_cache_new(struct event_base *base)
+{
+	struct gate_cache	*gc;
+	struct timeval		 tv = { GATE_PRUNE_INTERVAL, 0 };
+
+	if ((gc = calloc(1, sizeof *gc)) == NULL)
+		return NULL;
+	TAILQ_INIT(&gc->gc_gates);
+	if ((gc->gc_timer = event_new(base, -1, EV_PERSIST, gate_prune,
+	    gc)) == NULL || event_add(gc->gc_timer, &tv) == -1) {
+		gate_cache_free(gc);
+		return NULL;
+	}
+	return gc;
+}
+
+void
+gate_cache_free(struct gate_cache *gc)
+{
+	struct gate	*ga;
+
+	if (gc == NULL)
+		return;
+	while ((ga = TAILQ_FIRST(&gc->gc_gates)) != NULL)
+		gate_drop(gc, ga);
+	if (gc->gc_timer != NULL)
+		event_free(gc->gc_timer);
+	free(gc);
+}

@@ -1,0 +1,140 @@
+/*
+ * patchgated: serves each patch group's view of its mirrors over HTTP, in
+ * the foreground (systemd runs it), logging to stderr.  main() reads the
+ * configuration, builds the event loop and hands over to server.c.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "blob.h"
+#include "clock.h"
+#include "conf.h"
+#include "log.h"
+#include "proxy.h"
+
+#ifndef PG_SYSCONFDIR
+#define PG_SYSCONFDIR	"/etc"
+#endif
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: patchgated [-nv] [-c file]\n");
+	exit(1);
+}
+
+static void
+proxy_signal(evutil_socket_t sig, short events, void *arg)
+{
+	struct event_base	*base = arg;
+
+	if (sig == SIGHUP) {
+		log_warnx("SIGHUP ignored: restart patchgated to read a new "
+		    "configuration");
+		return;
+	}
+	log_info("stopping on %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(base);
+}
+
+/* Opens the store and starts serving; fatal on failure, at start-up only. */
+static void
+proxy_start(struct proxy *px, struct event_base *base, struct config *cf)
+{
+	char	*cause = NULL;
+
+	px->px_base = base;
+	px->px_conf = cf;
+	if ((px->px_blobs = blob_open(cf->cf_store, &cause)) == NULL)
+		fatalx("blob store: %s", cause);
+	if ((px->px_gates = gate_cache_new(base)) == NULL)
+		fatalx("out of memory");
+	if ((px->px_upstream = upstream_new(base, px->px_blobs, &cause)) == NULL)
+		fatalx("%s", cause);
+	if ((px->px_server = server_new(px, &cause)) == NULL)
+		fatalx("listen: %s", cause);
+}
+
+/* Transfers first: they cut their client connections themselves. */
+static void
+proxy_stop(struct proxy *px)
+{
+	upstream_free(px->px_upstream);
+	server_free(px->px_server);
+	gate_cache_free(px->px_gates);
+	blob_close(px->px_blobs);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char		*path = PG_SYSCONFDIR "/patchgate.conf";
+	struct config		*cf;
+	struct event_base	*base;
+	struct event		*sigs[3];
+	struct proxy		 px;
+	char			*cause = NULL;
+	int			 ch, nflag = 0, verbose = 0, i;
+	static const int	 signos[3] = { SIGTERM, SIGINT, SIGHUP };
+
+	while ((ch = getopt(argc, argv, "c:nv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("patchgated", verbose);
+	if (clock_init(&cause) != 0)
+		fatalx("%s", cause);
+
+	if ((cf = config_load(path)) == NULL)
+		exit(1);
+	if (server_check_listen(cf->cf_listen, &cause) != 0) {
+		fprintf(stderr, "%s: listen: %s\n", path, cause);
+		exit(1);
+	}
+	if (nflag) {
+		printf("configuration OK\n");
+		config_free(cf);
+		exit(0);
+	}
+
+	/* A client that hangs up must not kill the daemon mid-write. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	for (i = 0; i < 3; i++) {
+		if ((sigs[i] = evsignal_new(base, signos[i], proxy_signal,
+		    base)) == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("cannot watch signal %d", signos[i]);
+	}
+	memset(&px, 0, sizeof px);
+	proxy_start(&px, base, cf);
+
+	event_base_dispatch(base);
+
+	proxy_stop(&px);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_base_free(base);
+	config_free(cf);
+	return 0;
+}

@@ -1,0 +1,117 @@
+/*
+ * patchgated, the serving daemon: one libevent loop.  server.c speaks HTTP
+ * and owns the listening socket, route.c maps a URL to a file of a view,
+ * gate.c holds each published generation's packages.idx, and upstream.c
+ * fetches the package files the blob store does not have yet.
+ */
+#ifndef PG_PROXY_H
+#define PG_PROXY_H
+
+#include <sys/types.h>
+
+#include <time.h>
+
+struct blobstore;
+struct config;
+struct evbuffer;
+struct event_base;
+struct evhttp_connection;
+struct evhttp_request;
+
+/* Seconds a client connection may stay idle or stalled. */
+#ifndef SERVER_TIMEOUT
+#define SERVER_TIMEOUT		60
+#endif
+/* Seconds to connect upstream; an upstream below the low speed is dropped. */
+#define UPSTREAM_CONNECT_TIMEOUT	30
+#define UPSTREAM_LOW_SPEED_LIMIT	1024	/* bytes per second */
+#define UPSTREAM_LOW_SPEED_TIME		60	/* seconds */
+/* Client output buffered beyond this pauses the upstream transfer. */
+#define UPSTREAM_BUFFER_MAX	(4 * 1024 * 1024)
+
+/* Cache-Control of what changes between generations, and of what cannot. */
+#define CACHE_SHORT		"max-age=60"
+#define CACHE_IMMUTABLE		"public, max-age=31536000, immutable"
+
+/* Everything the daemon runs on; main() builds it and hands it down. */
+struct proxy {
+	struct event_base	*px_base;
+	struct config		*px_conf;
+	struct blobstore	*px_blobs;
+	struct gate_cache	*px_gates;
+	struct upstream		*px_upstream;
+	struct server		*px_server;
+};
+
+/* What a response describes: the headers every answer about it carries. */
+struct resource {
+	const char	*rs_etag;	/* quoted, strong */
+	time_t		 rs_mtime;	/* 0: unknown, no Last-Modified */
+	long long	 rs_size;
+	const char	*rs_type;
+	const char	*rs_cache;
+};
+
+/* The bytes of a resource a response carries, both ends included. */
+struct range {
+	long long	 rg_first;
+	long long	 rg_last;
+};
+
+/* server.c */
+struct server	*server_new(struct proxy *, char **cause);
+void		 server_free(struct server *);
+int		 server_check_listen(const char *listen, char **cause);
+const char	*server_content_type(const char *path);
+int		 server_begin(struct evhttp_request *, const struct resource *,
+		     struct range *);
+void		 server_send_file(struct evhttp_request *, const struct resource *,
+		     int fd);
+void		 server_reply(struct evhttp_request *, int code, struct evbuffer *);
+void		 server_writing(struct evhttp_connection *);
+void		 server_error(struct evhttp_request *, int code, const char *, ...)
+		     __attribute__((format(printf, 3, 4)));
+const char	*server_client(struct evhttp_request *);
+const char	*server_method(struct evhttp_request *);
+void		 server_access(const char *client, const char *method,
+		     const char *uri, int code, long long bytes);
+
+/* route.c */
+void		 route_request(struct evhttp_request *, void *proxy);
+
+/* gate.c */
+struct gate_entry {
+	const char	*ge_path;
+	int		 ge_visible;
+	long long	 ge_size;	/* visible only */
+	const char	*ge_algo;	/* visible only; canonical name */
+	const char	*ge_hex;	/* visible only */
+	const char	*ge_url;	/* visible only */
+	const char	*ge_reason;	/* hidden only */
+	size_t		 ge_next;	/* hash chain: index + 1, 0 ends it */
+};
+struct gate;
+struct gate_cache;
+
+struct gate_cache	*gate_cache_new(struct event_base *);
+void			 gate_cache_free(struct gate_cache *);
+/* The index of generation gen, loaded on first use; gate_unref when done. */
+struct gate		*gate_get(struct gate_cache *, const char *gen, char **cause);
+void			 gate_unref(struct gate *);
+const struct gate_entry	*gate_lookup(struct gate *, const char *path);
+
+/* upstream.c */
+struct upstream;
+
+struct upstream	*upstream_new(struct event_base *, struct blobstore *,
+		     char **cause);
+void		 upstream_free(struct upstream *);
+/*
+ * Answers req with the bytes rg of the package e, fetched from upstream
+ * while they are written to the blob store; server_begin() has set the
+ * headers and chose code (200 or 206).
+ */
+void		 upstream_fetch(struct upstream *, struct evhttp_request *,
+		     const struct gate_entry *, int code, const struct range *);
+
+#endif

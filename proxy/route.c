@@ -1,0 +1,514 @@
+/*
+ * Routing: from the path of a request to the file that answers it.  The
+ * path is percent-decoded and checked here, once: nothing below ever sees
+ * a "." or ".." component, a NUL, a backslash or a control character, and
+ * a file is served only when its real path lies inside the tree/ of the
+ * generation it was looked up in, so no symbolic link leads out either.
+ *
+ * A view's path is looked up, in order, in the tree/ of the current
+ * generation (metadata), in its packages.idx (package files: served from
+ * the blob store or fetched upstream, or refused with the reason), then in
+ * the tree/ of older generations, for clients that read metadata just
+ * before a switch.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/http.h>
+
+#include "blob.h"
+#include "conf.h"
+#include "hash.h"
+#include "log.h"
+#include "proxy.h"
+#include "view.h"
+
+#define ROUTE_MAX_PATH	4096
+
+/* A decoded request path. */
+struct route_path {
+	char	*rp_buf;	/* decoded, segments NUL-terminated */
+	char	*rp_norm;	/* "a/b/c": segments joined, no empty ones */
+	char	**rp_segs;	/* into rp_buf */
+	size_t	*rp_offs;	/* where each segment starts in rp_norm */
+	size_t	 rp_nsegs;
+};
+
+/* What clients re-read at every update; the rest is named by content. */
+static const char *const route_short_names[] = {
+	"repomd.xml", "repomd.xml.asc", "repomd.xml.key",
+	"InRelease", "Release", "Release.gpg", NULL
+};
+
+static void
+route_path_free(struct route_path *rp)
+{
+	free(rp->rp_buf);
+	free(rp->rp_norm);
+	free(rp->rp_segs);
+	free(rp->rp_offs);
+}
+
+static int
+route_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes raw (the path of the request, without the query) into rp.
+ * Returns -1 for a path that is refused, with errno ENOMEM when it was
+ * memory that failed.
+ */
+static int
+route_decode(const char *raw, struct route_path *rp)
+{
+	const char	*p;
+	char		*out, *seg, *next;
+	size_t		 len, n;
+	int		 hi, lo, c;
+
+	memset(rp, 0, sizeof *rp);
+	errno = EINVAL;
+	if (*raw != '/' || (len = strlen(raw)) > ROUTE_MAX_PATH)
+		return -1;
+	if ((rp->rp_buf = malloc(len + 1)) == NULL ||
+	    (rp->rp_norm = malloc(len + 1)) == NULL ||
+	    (rp->rp_segs = calloc(len, sizeof *rp->rp_segs)) == NULL ||
+	    (rp->rp_offs = calloc(len, sizeof *rp->rp_offs)) == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	out = rp->rp_buf;
+	for (p = raw; *p != '\0'; p++) {
+		c = (unsigned char)*p;
+		if (c == '%') {
+			if ((hi = route_hex(p[1])) == -1 ||
+			    (lo = route_hex(p[2])) == -1)
+				goto fail;
+			c = hi * 16 + lo;
+			p += 2;
+		}
+		if (c == '\0' || c == '\\' || c < 0x20 || c == 0x7f)
+			goto fail;
+		*out++ = c;
+	}
+	*out = '\0';
+
+	n = 0;
+	*rp->rp_norm = '\0';
+	for (seg = rp->rp_buf; seg != NULL; seg = next) {
+		if ((next = strchr(seg, '/')) != NULL)
+			*next++ = '\0';
+		if (*seg == '\0')
+			continue;	/* "a//b" is "a/b" */
+		if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0)
+			goto fail;
+		rp->rp_segs[rp->rp_nsegs] = seg;
+		if (n > 0)
+			rp->rp_norm[n++] = '/';
+		rp->rp_offs[rp->rp_nsegs++] = n;
+		memcpy(rp->rp_norm + n, seg, strlen(seg) + 1);
+		n += strlen(seg);
+	}
+	return 0;
+fail:
+	route_path_free(rp);
+	memset(rp, 0, sizeof *rp);
+	return -1;
+}
+
+/* The path of the request target, without query; caller-freed. */
+static char *
+route_raw_path(struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri;
+	const char		*target, *path;
+
+	target = evhttp_request_get_uri(req);
+	if (*target == '/')
+		return strndup(target, strcspn(target, "?#"));
+	/* An absolute URI ("GET http://host/x"): its path. */
+	uri = evhttp_request_get_evhttp_uri(req);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	return strdup(path != NULL && *path != '\0' ? path : "/");
+}
+
+/*
+ * Files that change from one generation to the next keep their name, and
+ * may be cached only briefly; package files and metadata named by their
+ * checksum (rpm-md's "<hash>-primary.xml.gz", apt's by-hash/) never change.
+ * A file matching neither is treated as changing, even if the brief says
+ * "immutable for everything else": a cache holding a stale Packages.xz for
+ * a year would break apt clients.
+ */
+static const char *
+route_cache_control(const char *rel)
+{
+	const char	*base, *p, *ext;
+	size_t		 i;
+
+	base = strrchr(rel, '/');
+	base = base != NULL ? base + 1 : rel;
+	for (i = 0; route_short_names[i] != NULL; i++) {
+		if (strcmp(base, route_short_names[i]) == 0)
+			return CACHE_SHORT;
+	}
+	if (strstr(rel, "/by-hash/") != NULL || strncmp(rel, "by-hash/", 8) == 0)
+		return CACHE_IMMUTABLE;
+	if ((ext = strrchr(base, '.')) != NULL &&
+	    (strcmp(ext, ".rpm") == 0 || strcmp(ext, ".deb") == 0 ||
+	    strcmp(ext, ".udeb") == 0 || strcmp(ext, ".ddeb") == 0))
+		return CACHE_IMMUTABLE;
+	for (p = base; *p != '\0' && strchr("0123456789abcdef", *p) != NULL; p++)
+		;
+	if (p - base >= 32 && *p == '-')
+		return CACHE_IMMUTABLE;
+	return CACHE_SHORT;
+}
+
+/* A strong validator for a file that never changes in place. */
+static void
+route_file_etag(const struct stat *sb, char *buf, size_t size)
+{
+	snprintf(buf, size, "\"%llx-%llx-%llx\"", (unsigned long long)sb->st_ino,
+	    (unsigned long long)sb->st_size,
+	    (unsigned long long)sb->st_mtim.tv_sec * 1000000000ULL +
+	    (unsigned long long)sb->st_mtim.tv_nsec);
+}
+
+/*
+ * Opens gen/tree/rel if it is a regular file whose real path is inside
+ * gen/tree.  Returns the descriptor, or -1 with errno (ENOENT for a file
+ * that is not there or may not be served).
+ */
+static int
+route_open_tree(const char *gen, const char *rel, struct stat *sb)
+{
+	char	*tree = NULL, *path = NULL, treereal[PATH_MAX], real[PATH_MAX];
+	size_t	 len;
+	int	 fd = -1, saved;
+
+	if (asprintf(&tree, "%s/tree", gen) == -1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (realpath(tree, treereal) == NULL)
+		goto out;
+	if (asprintf(&path, "%s/%s", treereal, rel) == -1) {
+		path = NULL;
+		errno = ENOMEM;
+		goto out;
+	}
+	if (realpath(path, real) == NULL)
+		goto out;
+	len = strlen(treereal);
+	if (strncmp(real, treereal, len) != 0 || real[len] != '/') {
+		log_warnx("%s: leads out of %s (to %s); refused", path, tree,
+		    real);
+		errno = ENOENT;
+		goto out;
+	}
+	if ((fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		goto out;
+	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode)) {
+		close(fd);
+		fd = -1;
+		errno = ENOENT;
+	}
+out:
+	saved = errno;
+	free(tree);
+	free(path);
+	errno = saved;
+	return fd;
+}
+
+/*
+ * Serves gen/tree/rel.  Returns 0 when the request was answered, -1 when
+ * the file is not there.
+ */
+static int
+route_tree(struct evhttp_request *req, const char *gen, const char *rel)
+{
+	struct resource	rs;
+	struct stat	sb;
+	char		etag[80];
+	int		fd;
+
+	if ((fd = route_open_tree(gen, rel, &sb)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG ||
+		    errno == ELOOP)
+			return -1;
+		log_warn("%s/tree/%s", gen, rel);
+		server_error(req, 500, "%s: cannot read the file", rel);
+		return 0;
+	}
+	route_file_etag(&sb, etag, sizeof etag);
+	rs.rs_etag = etag;
+	rs.rs_mtime = sb.st_mtim.tv_sec;
+	rs.rs_size = sb.st_size;
+	rs.rs_type = server_content_type(rel);
+	rs.rs_cache = route_cache_control(rel);
+	server_send_file(req, &rs, fd);
+	return 0;
+}
+
+/* The number of a generation path ".../gen-000042", or 0. */
+static unsigned long
+route_gen_number(const char *gen)
+{
+	const char	*base;
+	char		*end;
+	unsigned long	 n;
+
+	if ((base = strrchr(gen, '/')) == NULL || strncmp(base, "/gen-", 5) != 0)
+		return 0;
+	n = strtoul(base + 5, &end, 10);
+	return *end == '\0' ? n : 0;
+}
+
+/* Looks rel up in the tree/ of the generations older than gen. */
+static int
+route_old_trees(struct proxy *px, struct evhttp_request *req,
+    const struct group *gr, const struct mirror *mi, const char *gen,
+    const char *rel)
+{
+	unsigned long	*gens, cur;
+	size_t		 ngens, i;
+	char		*path;
+	int		 served = -1;
+
+	if ((cur = route_gen_number(gen)) == 0)
+		return -1;
+	if (view_generations(px->px_conf->cf_store, gr->gr_name, mi->mi_name,
+	    &gens, &ngens) != 0)
+		return -1;
+	for (i = 0; i < ngens && served != 0; i++) {
+		/* A newer generation is still being written: not published. */
+		if (gens[i] >= cur)
+			continue;
+		path = view_generation_path(px->px_conf->cf_store, gr->gr_name,
+		    mi->mi_name, gens[i]);
+		served = route_tree(req, path, rel);
+		if (served == 0)
+			log_debug("%s: served from %s", rel, path);
+		free(path);
+	}
+	free(gens);
+	return served;
+}
+
+/* A visible package: from the blob store, or fetched upstream. */
+static void
+route_package(struct proxy *px, struct evhttp_request *req,
+    const struct gate_entry *e)
+{
+	struct resource	 rs;
+	struct range	 rg;
+	struct stat	 sb;
+	char		*path, etag[HASH_HEX_MAX + 2];
+	int		 fd, code;
+
+	snprintf(etag, sizeof etag, "\"%s\"", e->ge_hex);
+	rs.rs_etag = etag;
+	rs.rs_mtime = 0;
+	rs.rs_size = e->ge_size;
+	rs.rs_type = server_content_type(e->ge_path);
+	rs.rs_cache = CACHE_IMMUTABLE;
+
+	if ((path = blob_path(px->px_blobs, e->ge_algo, e->ge_hex)) != NULL) {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd != -1 && fstat(fd, &sb) == 0) {
+			free(path);
+			rs.rs_mtime = sb.st_mtim.tv_sec;
+			rs.rs_size = sb.st_size;
+			server_send_file(req, &rs, fd);
+			return;
+		}
+		/* Gone since blob_path() saw it: fetch it again. */
+		log_warn("%s", path);
+		if (fd != -1)
+			close(fd);
+		free(path);
+	}
+
+	if ((code = server_begin(req, &rs, &rg)) == 0)
+		return;
+	/* HEAD is answered from the index, without a download. */
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		server_reply(req, code, NULL);
+		return;
+	}
+	upstream_fetch(px->px_upstream, req, e, code, &rg);
+}
+
+static void
+route_view(struct proxy *px, struct evhttp_request *req,
+    const struct group *gr, const struct mirror *mi, const char *rel)
+{
+	const struct gate_entry	*e;
+	struct gate		*ga;
+	char			*gen, *cause = NULL;
+
+	gen = view_current(px->px_conf->cf_store, gr->gr_name, mi->mi_name);
+	if (gen == NULL) {
+		server_error(req, 503, "view %s/%s has not been published yet; "
+		    "run patchgate sync", gr->gr_name, mi->mi_name);
+		return;
+	}
+	if (route_tree(req, gen, rel) == 0)
+		goto out;
+
+	if ((ga = gate_get(px->px_gates, gen, &cause)) == NULL) {
+		log_warnx("view %s/%s: %s", gr->gr_name, mi->mi_name, cause);
+		server_error(req, 500, "view %s/%s: its package index cannot be "
+		    "read", gr->gr_name, mi->mi_name);
+		free(cause);
+		goto out;
+	}
+	if ((e = gate_lookup(ga, rel)) != NULL) {
+		if (e->ge_visible)
+			route_package(px, req, e);
+		else
+			server_error(req, 404, "%s: not in the view of group %s "
+			    "for mirror %s: %s", rel, gr->gr_name, mi->mi_name,
+			    e->ge_reason);
+		gate_unref(ga);
+		goto out;
+	}
+	gate_unref(ga);
+
+	if (route_old_trees(px, req, gr, mi, gen, rel) == 0)
+		goto out;
+	server_error(req, 404, "%s: not in the view of group %s for mirror %s",
+	    rel, gr->gr_name, mi->mi_name);
+out:
+	free(gen);
+}
+
+/* /_key.asc: the public key that signs every view. */
+static void
+route_key(struct proxy *px, struct evhttp_request *req)
+{
+	struct resource	 rs;
+	struct stat	 sb;
+	char		*path, etag[80];
+	int		 fd;
+
+	if (asprintf(&path, "%s/key.asc", px->px_conf->cf_store) == -1) {
+		server_error(req, 500, "out of memory");
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		else if (errno != ENOENT)
+			log_warn("%s", path);
+		free(path);
+		server_error(req, 404, "no signing key yet");
+		return;
+	}
+	free(path);
+	route_file_etag(&sb, etag, sizeof etag);
+	rs.rs_etag = etag;
+	rs.rs_mtime = sb.st_mtim.tv_sec;
+	rs.rs_size = sb.st_size;
+	rs.rs_type = "application/pgp-keys";
+	rs.rs_cache = CACHE_SHORT;
+	server_send_file(req, &rs, fd);
+}
+
+static void
+route_dispatch(struct proxy *px, struct evhttp_request *req,
+    struct route_path *rp)
+{
+	struct group	*gr;
+	struct mirror	*mi;
+	char		**segs = rp->rp_segs;
+
+	if (rp->rp_nsegs == 0) {
+		server_error(req, 404, "nothing here: views are served at "
+		    "/GROUP/MIRROR/");
+		return;
+	}
+	if (rp->rp_nsegs == 1 && strcmp(segs[0], "_key.asc") == 0) {
+		route_key(px, req);
+		return;
+	}
+	/* Group names never start with '_' (conf.c): those paths are ours. */
+	if (segs[0][0] == '_') {
+		server_error(req, 404, "/%s: unknown path", rp->rp_norm);
+		return;
+	}
+	if ((gr = config_find_group(px->px_conf, segs[0])) == NULL) {
+		server_error(req, 404, "no such group: %s", segs[0]);
+		return;
+	}
+	if (rp->rp_nsegs == 1) {
+		server_error(req, 404, "/%s/: name a mirror: /%s/MIRROR/",
+		    gr->gr_name, gr->gr_name);
+		return;
+	}
+	if ((mi = config_find_mirror(px->px_conf, segs[1])) == NULL ||
+	    !group_has_mirror(gr, mi)) {
+		server_error(req, 404, "group %s has no mirror %s", gr->gr_name,
+		    segs[1]);
+		return;
+	}
+	if (rp->rp_nsegs == 2) {
+		server_error(req, 404, "/%s/%s/: a repository, not a page: point "
+		    "dnf, zypper or apt at this URL", gr->gr_name, mi->mi_name);
+		return;
+	}
+	route_view(px, req, gr, mi, rp->rp_norm + rp->rp_offs[2]);
+}
+
+void
+route_request(struct evhttp_request *req, void *arg)
+{
+	struct proxy		*px = arg;
+	struct route_path	 rp;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	char			*raw;
+
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+		    "GET, HEAD");
+		server_error(req, 405, "%s: method not allowed (GET and HEAD are)",
+		    server_method(req));
+		return;
+	}
+	if ((raw = route_raw_path(req)) == NULL) {
+		server_error(req, 500, "out of memory");
+		return;
+	}
+	if (route_decode(raw, &rp) != 0) {
+		if (errno == ENOMEM)
+			server_error(req, 500, "out of memory");
+		else
+			server_error(req, 400, "bad path");
+		free(raw);
+		return;
+	}
+	free(raw);
+	route_dispatch(px, req, &rp);
+	route_path_free(&rp);
+}

@@ -1,0 +1,648 @@
+/*
+ * The HTTP side of patchgated: the listening socket, and everything a
+ * response about a file needs whatever the file is (a generation's
+ * metadata, a blob, an upstream download): Content-Type, validators,
+ * conditional requests, single byte ranges, Cache-Control, the access log.
+ * route.c decides what to serve; this file decides how.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "conf.h"
+#include "log.h"
+#include "proxy.h"
+#include "util.h"
+
+/* Requests are GET and HEAD: nothing legitimate sends a large header or body. */
+#define SERVER_MAX_HEADERS	(32 * 1024)
+#define SERVER_MAX_BODY		(64 * 1024)
+
+struct server {
+	struct proxy		*sv_px;
+	struct evhttp		*sv_http;
+	struct evconnlistener	*sv_listener;
+	struct event		*sv_resume;	/* accepting again after EMFILE */
+};
+
+static const struct {
+	const char	*suffix;
+	const char	*type;
+} server_types[] = {
+	{ ".xml", "application/xml" },
+	{ ".gz", "application/gzip" },
+	{ ".xz", "application/x-xz" },
+	{ ".bz2", "application/x-bzip2" },
+	{ ".zst", "application/zstd" },
+	{ ".rpm", "application/x-rpm" },
+	{ ".deb", "application/vnd.debian.binary-package" },
+	{ ".asc", "application/pgp-signature" },
+	{ ".key", "application/pgp-keys" },
+};
+
+/*
+ * Splits "host:port", "[v6]:port" or "*:port" into a socket address.  The
+ * host may be a name; the first address it resolves to is used.
+ */
+static int
+server_resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+    char **cause)
+{
+	struct addrinfo	 hints, *ai;
+	char		*copy, *host, *port, *end;
+	long		 n;
+	int		 error;
+
+	if ((copy = strdup(listen)) == NULL) {
+		cause_set(cause, "out of memory");
+		return -1;
+	}
+	if (*copy == '[') {
+		host = copy + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':') {
+			cause_set(cause, "\"%s\": expected [ADDRESS]:PORT", listen);
+			goto fail;
+		}
+		*end = '\0';
+		port = end + 2;
+	} else {
+		if ((end = strrchr(copy, ':')) == NULL) {
+			cause_set(cause, "\"%s\": expected HOST:PORT", listen);
+			goto fail;
+		}
+		*end = '\0';
+		host = copy;
+		port = end + 1;
+	}
+	n = strtol(port, &end, 10);
+	if (*port == '\0' || *end != '\0' || n < 0 || n > 65535) {
+		cause_set(cause, "\"%s\": bad port \"%s\"", listen, port);
+		goto fail;
+	}
+	if (*host == '\0' || strcmp(host, "*") == 0)
+		host = NULL;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		cause_set(cause, "\"%s\": %s", listen, gai_strerror(error));
+		goto fail;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	free(copy);
+	return 0;
+fail:
+	free(copy);
+	return -1;
+}
+
+int
+server_check_listen(const char *listen, char **cause)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+
+	return server_resolve(listen, &ss, &len, cause);
+}
+
+/* "127.0.0.1:8080" or "[::1]:8080" of a bound socket. */
+static void
+server_format_addr(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len = sizeof ss;
+	char			 host[INET6_ADDRSTRLEN];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	} else {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
+	}
+}
+
+static void
+server_resume_accept(evutil_socket_t fd, short events, void *arg)
+{
+	struct server	*sv = arg;
+
+	evconnlistener_enable(sv->sv_listener);
+}
+
+/*
+ * accept() failing for lack of descriptors would fail again at once, in a
+ * loop: stop accepting for a second and let connections finish.
+ */
+static void
+server_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct server	*sv = arg;
+	struct timeval	 tv = { 1, 0 };
+	int		 error = EVUTIL_SOCKET_ERROR();
+
+	log_warnx("accept: %s", evutil_socket_error_to_string(error));
+	if (error == EMFILE || error == ENFILE || error == ENOBUFS ||
+	    error == ENOMEM) {
+		evconnlistener_disable(lev);
+		evtimer_add(sv->sv_resume, &tv);
+	}
+}
+
+struct server *
+server_new(struct proxy *px, char **cause)
+{
+	struct server			*sv;
+	struct sockaddr_storage		 ss;
+	socklen_t			 len;
+	struct evhttp_bound_socket	*bound;
+	char				 addr[INET6_ADDRSTRLEN + 16];
+
+	if (server_resolve(px->px_conf->cf_listen, &ss, &len, cause) != 0)
+		return NULL;
+	if ((sv = calloc(1, sizeof *sv)) == NULL) {
+		cause_set(cause, "out of memory");
+		return NULL;
+	}
+	sv->sv_px = px;
+	if ((sv->sv_http = evhttp_new(px->px_base)) == NULL ||
+	    (sv->sv_resume = evtimer_new(px->px_base, server_resume_accept,
+	    sv)) == NULL) {
+		cause_set(cause, "out of memory");
+		goto fail;
+	}
+	sv->sv_listener = evconnlistener_new_bind(px->px_base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+	    -1, (struct sockaddr *)&ss, len);
+	if (sv->sv_listener == NULL) {
+		cause_set(cause, "%s: %s", px->px_conf->cf_listen,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		goto fail;
+	}
+	if ((bound = evhttp_bind_listener(sv->sv_http, sv->sv_listener)) == NULL) {
+		evconnlistener_free(sv->sv_listener);
+		sv->sv_listener = NULL;
+		cause_set(cause, "%s: cannot serve HTTP", px->px_conf->cf_listen);
+		goto fail;
+	}
+	evconnlistener_set_error_cb(sv->sv_listener, server_accept_error);
+
+	/* Every method reaches route_request, which answers 405 itself. */
+	evhttp_set_allowed_methods(sv->sv_http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_timeout(sv->sv_http, SERVER_TIMEOUT);
+	evhttp_set_max_headers_size(sv->sv_http, SERVER_MAX_HEADERS);
+	evhttp_set_max_body_size(sv->sv_http, SERVER_MAX_BODY);
+	evhttp_set_default_content_type(sv->sv_http, "text/plain; charset=utf-8");
+	evhttp_set_gencb(sv->sv_http, route_request, px);
+
+	server_format_addr(evconnlistener_get_fd(sv->sv_listener), addr,
+	    sizeof addr);
+	log_info("listening on %s", addr);
+	return sv;
+fail:
+	server_free(sv);
+	return NULL;
+}
+
+void
+server_free(struct server *sv)
+{
+	if (sv == NULL)
+		return;
+	/* evhttp_free frees the listener bound to it, and every connection. */
+	if (sv->sv_http != NULL)
+		evhttp_free(sv->sv_http);
+	if (sv->sv_resume != NULL)
+		event_free(sv->sv_resume);
+	free(sv);
+}
+
+const char *
+server_content_type(const char *path)
+{
+	const char	*base, *suffix;
+	size_t		 i, len;
+
+	base = strrchr(path, '/');
+	base = base != NULL ? base + 1 : path;
+	if (strcmp(base, "Release") == 0 || strcmp(base, "InRelease") == 0)
+		return "text/plain";
+	len = strlen(base);
+	for (i = 0; i < sizeof server_types / sizeof server_types[0]; i++) {
+		suffix = server_types[i].suffix;
+		if (len > strlen(suffix) &&
+		    strcmp(base + len - strlen(suffix), suffix) == 0)
+			return server_types[i].type;
+	}
+	return "application/octet-stream";
+}
+
+const char *
+server_client(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	char				*addr;
+	ev_uint16_t			 port;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return "-";
+	evhttp_connection_get_peer(evcon, &addr, &port);
+	return addr != NULL ? addr : "-";
+}
+
+const char *
+server_method(struct evhttp_request *req)
+{
+	switch (evhttp_request_get_command(req)) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	}
+	return "?";
+}
+
+/* One line per request: CLIENT "METHOD PATH" STATUS BYTES. */
+void
+server_access(const char *client, const char *method, const char *uri,
+    int code, long long bytes)
+{
+	log_info("%s \"%s %s\" %d %lld", client, method, uri, code, bytes);
+}
+
+/*
+ * libevent leaves reading enabled while it writes a response, and the
+ * connection's one timeout then cuts any download that lasts longer, even
+ * one that makes progress.  Writing has a timeout of its own (a client that
+ * stops reading) and a client that goes away shows as a write error, so
+ * reading stays off until libevent turns it on for the next request.  Called
+ * after each call that hands libevent data to write.
+ */
+void
+server_writing(struct evhttp_connection *evcon)
+{
+	if (evcon != NULL)
+		bufferevent_disable(evhttp_connection_get_bufferevent(evcon),
+		    EV_READ);
+}
+
+/* Sends a response whose headers are set; body may be NULL. */
+void
+server_reply(struct evhttp_request *req, int code, struct evbuffer *body)
+{
+	struct evhttp_connection	*evcon;
+	long long			 bytes;
+
+	bytes = body != NULL ? (long long)evbuffer_get_length(body) : 0;
+	server_access(server_client(req), server_method(req),
+	    evhttp_request_get_uri(req), code, bytes);
+	/* Sending frees a request whose connection is gone: keep evcon. */
+	evcon = evhttp_request_get_connection(req);
+	evhttp_send_reply(req, code, NULL, body);
+	server_writing(evcon);
+}
+
+/* A short text/plain answer; never cached, as the condition may pass. */
+void
+server_error(struct evhttp_request *req, int code, const char *fmt, ...)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct evbuffer		*body = NULL;
+	va_list			 ap;
+	char			*msg, len[32];
+	int			 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg = NULL;
+
+	/* Drop what server_begin() said about the file this is not. */
+	evhttp_remove_header(out, "Content-Type");
+	evhttp_remove_header(out, "Content-Length");
+	evhttp_remove_header(out, "ETag");
+	evhttp_remove_header(out, "Last-Modified");
+	evhttp_remove_header(out, "Cache-Control");
+	evhttp_remove_header(out, "Accept-Ranges");
+	if (code != 416)
+		evhttp_remove_header(out, "Content-Range");
+
+	evhttp_add_header(out, "Content-Type", "text/plain; charset=utf-8");
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	snprintf(len, sizeof len, "%zu", msg != NULL ? strlen(msg) + 1 : 0);
+	evhttp_add_header(out, "Content-Length", len);
+	if (msg != NULL && evhttp_request_get_command(req) != EVHTTP_REQ_HEAD &&
+	    (body = evbuffer_new()) != NULL) {
+		if (evbuffer_add_printf(body, "%s\n", msg) == -1) {
+			evbuffer_free(body);
+			body = NULL;
+			evhttp_remove_header(out, "Content-Length");
+			evhttp_add_header(out, "Content-Length", "0");
+		}
+	}
+	server_reply(req, code, body);
+	if (body != NULL)
+		evbuffer_free(body);
+	free(msg);
+}
+
+/* Parses an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"). */
+static int
+server_parse_date(const char *s, time_t *t)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof tm);
+	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL)
+		return -1;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end != '\0')
+		return -1;
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? -1 : 0;
+}
+
+/* Whether one of the comma-separated entity tags in list is etag. */
+static int
+server_etag_listed(const char *list, const char *etag)
+{
+	const char	*p = list, *start;
+	size_t		 len;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p == '*')
+			return 1;
+		/* If-None-Match compares weakly: W/"x" matches "x". */
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		start = p;
+		if (*p == '"') {
+			p++;
+			while (*p != '\0' && *p != '"')
+				p++;
+			if (*p == '"')
+				p++;
+		}
+		while (*p != '\0' && *p != ',' && *p != ' ' && *p != '\t')
+			p++;
+		len = p - start;
+		if (len == strlen(etag) && strncmp(start, etag, len) == 0)
+			return 1;
+	}
+}
+
+static int
+server_not_modified(struct evkeyvalq *in, const struct resource *rs)
+{
+	const char	*inm, *ims;
+	time_t		 t;
+
+	if ((inm = evhttp_find_header(in, "If-None-Match")) != NULL)
+		return rs->rs_etag != NULL && server_etag_listed(inm, rs->rs_etag);
+	if ((ims = evhttp_find_header(in, "If-Modified-Since")) != NULL &&
+	    rs->rs_mtime != 0 && server_parse_date(ims, &t) == 0)
+		return rs->rs_mtime <= t;
+	return 0;
+}
+
+static int
+server_number(const char **sp, long long *v)
+{
+	const char	*s = *sp;
+	long long	 n = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (n > (LLONG_MAX - 9) / 10)
+			return -1;
+		n = n * 10 + (*s - '0');
+	}
+	*sp = s;
+	*v = n;
+	return 0;
+}
+
+enum server_range {
+	RANGE_NONE,		/* no Range, or one to ignore: the whole file */
+	RANGE_PARTIAL,
+	RANGE_UNSATISFIABLE,
+};
+
+/*
+ * One range of bytes ("a-b", "a-", "-n").  Several ranges, a syntax error
+ * or a failed If-Range are ignored, as RFC 9110 allows: the client gets
+ * the whole file.
+ */
+static enum server_range
+server_parse_range(struct evkeyvalq *in, const struct resource *rs,
+    struct range *rg)
+{
+	const char	*s, *ifr;
+	long long	 a, b, size = rs->rs_size;
+	time_t		 t;
+
+	if ((s = evhttp_find_header(in, "Range")) == NULL)
+		return RANGE_NONE;
+	if ((ifr = evhttp_find_header(in, "If-Range")) != NULL) {
+		if (*ifr == '"' || strncmp(ifr, "W/", 2) == 0) {
+			if (rs->rs_etag == NULL || strcmp(ifr, rs->rs_etag) != 0)
+				return RANGE_NONE;
+		} else if (rs->rs_mtime == 0 || server_parse_date(ifr, &t) != 0 ||
+		    t != rs->rs_mtime)
+			return RANGE_NONE;
+	}
+	while (*s == ' ')
+		s++;
+	if (strncasecmp(s, "bytes=", 6) != 0 || strchr(s, ',') != NULL)
+		return RANGE_NONE;
+	s += 6;
+	while (*s == ' ')
+		s++;
+	if (*s == '-') {
+		s++;
+		if (server_number(&s, &b) != 0)
+			return RANGE_NONE;
+		while (*s == ' ')
+			s++;
+		if (*s != '\0')
+			return RANGE_NONE;
+		if (b == 0 || size == 0)
+			return RANGE_UNSATISFIABLE;
+		rg->rg_first = b >= size ? 0 : size - b;
+		rg->rg_last = size - 1;
+		return RANGE_PARTIAL;
+	}
+	if (server_number(&s, &a) != 0 || *s++ != '-')
+		return RANGE_NONE;
+	b = -1;
+	if (isdigit((unsigned char)*s) && server_number(&s, &b) != 0)
+		return RANGE_NONE;
+	while (*s == ' ')
+		s++;
+	if (*s != '\0' || (b != -1 && b < a))
+		return RANGE_NONE;
+	if (a >= size)
+		return RANGE_UNSATISFIABLE;
+	rg->rg_first = a;
+	rg->rg_last = (b == -1 || b >= size) ? size - 1 : b;
+	return RANGE_PARTIAL;
+}
+
+/*
+ * Sets the headers of an answer about rs and settles conditional and
+ * range requests.  Returns 200 or 206 with the bytes to send in rg, or 0
+ * when the request is already answered (304, 416).
+ */
+int
+server_begin(struct evhttp_request *req, const struct resource *rs,
+    struct range *rg)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct tm		 tm;
+	char			 date[64], buf[96];
+	int			 code = 200;
+
+	evhttp_add_header(out, "Content-Type", rs->rs_type);
+	if (rs->rs_etag != NULL)
+		evhttp_add_header(out, "ETag", rs->rs_etag);
+	if (rs->rs_mtime != 0 && gmtime_r(&rs->rs_mtime, &tm) != NULL &&
+	    evutil_date_rfc1123(date, sizeof date, &tm) > 0)
+		evhttp_add_header(out, "Last-Modified", date);
+	evhttp_add_header(out, "Cache-Control", rs->rs_cache);
+	evhttp_add_header(out, "Accept-Ranges", "bytes");
+
+	if (server_not_modified(in, rs)) {
+		evhttp_remove_header(out, "Content-Type");
+		server_reply(req, 304, NULL);
+		return 0;
+	}
+	rg->rg_first = 0;
+	rg->rg_last = rs->rs_size - 1;
+	switch (server_parse_range(in, rs, rg)) {
+	case RANGE_NONE:
+		break;
+	case RANGE_PARTIAL:
+		code = 206;
+		snprintf(buf, sizeof buf, "bytes %lld-%lld/%lld", rg->rg_first,
+		    rg->rg_last, rs->rs_size);
+		evhttp_add_header(out, "Content-Range", buf);
+		break;
+	case RANGE_UNSATISFIABLE:
+		snprintf(buf, sizeof buf, "bytes */%lld", rs->rs_size);
+		evhttp_add_header(out, "Content-Range", buf);
+		server_error(req, 416, "%s: range not satisfiable (the file has "
+		    "%lld bytes)", evhttp_request_get_uri(req), rs->rs_size);
+		return 0;
+	}
+	snprintf(buf, sizeof buf, "%lld", rg->rg_last - rg->rg_first + 1);
+	evhttp_add_header(out, "Content-Length", buf);
+	return code;
+}
+
+/*
+ * Answers req with the file open on fd, which this closes.  The body is a
+ * file segment: libevent sends it with sendfile(), without copying.
+ */
+void
+server_send_file(struct evhttp_request *req, const struct resource *rs, int fd)
+{
+	struct evbuffer			*body;
+	struct evbuffer_file_segment	*seg;
+	struct range			 rg;
+	long long			 len;
+	int				 code;
+
+	if ((code = server_begin(req, rs, &rg)) == 0) {
+		close(fd);
+		return;
+	}
+	len = rg.rg_last - rg.rg_first + 1;
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD || len == 0) {
+		close(fd);
+		server_reply(req, code, NULL);
+		return;
+	}
+	if ((body = evbuffer_new()) == NULL) {
+		close(fd);
+		server_error(req, 500, "out of memory");
+		return;
+	}
+	seg = evbuffer_file_segment_new(fd, rg.rg_first, len,
+	    EVBUF_FS_CLOSE_ON_FREE);
+	if (seg == NULL) {
+		close(fd);
+		evbuffer_free(body);
+		server_error(req, 500, "cannot send the file");
+		return;
+	}
+	if (evbuffer_add_file_segment(body, seg, 0, len) == -1) {
+		evbuffer_file_segment_free(seg);
+		evbuffer_free(body);
+		server_error(req, 500, "cannot send the file");
+		return;
+	}
+	/* The buffer holds its own reference to the segment now. */
+	evbuffer_file_segment_free(seg);
+	server_reply(req, code, body);
+	evbuffer_free(body);
+}

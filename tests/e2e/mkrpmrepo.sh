@@ -1,0 +1,173 @@
+# Sourced by the rpm-md end-to-end tests after lib.sh: builds the upstream
+# repositories the tests gate, at run time, with the real tools a vendor
+# uses: rpmbuild for tiny noarch packages, createrepo_c for the repository,
+# modifyrepo_c to add updateinfo.  Only the advisory document is written by
+# hand here, as a vendor's errata tool would write it.  repomd_restamp turns
+# a deliberately broken file into one that repomd.xml vouches for, so that
+# a test can prove the indexer's own checks (decompression, XML) fire.
+
+# mkrpm DESTDIR NAME VERSION [RELEASE]: builds NAME-VERSION-RELEASE.noarch.rpm
+# (one file, /usr/share/NAME/VERSION; no scriptlets, no dependencies) and
+# copies it into DESTDIR.  Built rpms are kept in $T/rpms for reuse.
+mkrpm() {
+	local dest=$1 name=$2 version=$3 release=${4:-1} top=$T/rpmbuild rpm spec
+	rpm=$name-$version-$release.noarch.rpm
+	mkdir -p "$dest" "$T/rpms"
+	if [ ! -f "$T/rpms/$rpm" ]; then
+		mkdir -p "$top/SPECS"
+		spec=$top/SPECS/$name-$version-$release.spec
+		cat >"$spec" <<-EOF
+		Name: $name
+		Version: $version
+		Release: $release
+		Summary: patchgate test package $name
+		License: MIT
+		BuildArch: noarch
+
+		%description
+		A package built by patchgate's end-to-end tests.
+
+		%install
+		mkdir -p %{buildroot}/usr/share/$name
+		echo "$name $version-$release" >%{buildroot}/usr/share/$name/$version
+
+		%files
+		/usr/share/$name/$version
+		EOF
+		# SOURCE_DATE_EPOCH and a fixed build host keep the rpms the same
+		# from run to run; brp scripts and debuginfo are not wanted.
+		SOURCE_DATE_EPOCH=1767225600 rpmbuild --quiet \
+		    --define "_topdir $top" \
+		    --define "_buildhost pgtest.invalid" \
+		    --define "use_source_date_epoch_as_buildtime 1" \
+		    --define "clamp_mtime_to_source_date_epoch 1" \
+		    --define "debug_package %{nil}" \
+		    --define "__os_install_post %{nil}" \
+		    -bb "$spec" >"$T/log/rpmbuild.$name-$version-$release.log" 2>&1 ||
+			fail "rpmbuild $rpm: $(tail -n 20 "$T/log/rpmbuild.$name-$version-$release.log")"
+		cp "$top/RPMS/noarch/$rpm" "$T/rpms/$rpm" || fail "rpmbuild made no $rpm"
+	fi
+	cp "$T/rpms/$rpm" "$dest/$rpm"
+}
+
+# rpm_sha256 NAME-VERSION-RELEASE: the pkgid createrepo_c gives that rpm.
+rpm_sha256() {
+	sha256sum "$T/rpms/$1.noarch.rpm" | cut -d' ' -f1
+}
+
+# updateinfo_begin FILE / updateinfo_advisory FILE ... / updateinfo_end FILE:
+# an updateinfo.xml in the Red Hat/Fedora form.
+updateinfo_begin() {
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<updates>\n' >"$1"
+}
+
+# updateinfo_advisory FILE ID TYPE SEVERITY ISSUED TITLE NAME-VERSION-RELEASE...
+# TYPE: security, bugfix, enhancement, newpackage; SEVERITY "" for none;
+# ISSUED "2026-01-10 00:00:00".  UI_CVES="CVE-2026-0001 ..." adds references.
+updateinfo_advisory() {
+	local f=$1 id=$2 type=$3 sev=$4 issued=$5 title=$6 nevr name vr v r cve
+	shift 6
+	{
+		printf '  <update from="security@pgtest.invalid" status="stable" type="%s" version="2.0">\n' "$type"
+		printf '    <id>%s</id>\n' "$id"
+		printf '    <title>%s</title>\n' "$title"
+		[ -n "$sev" ] && printf '    <severity>%s</severity>\n' "$sev"
+		printf '    <release>patchgate test 9</release>\n'
+		printf '    <issued date="%s"/>\n' "$issued"
+		printf '    <references>\n'
+		for cve in ${UI_CVES:-}; do
+			printf '      <reference href="https://cve.invalid/%s" id="%s" title="%s" type="cve"/>\n' \
+			    "$cve" "$cve" "$cve"
+		done
+		printf '    </references>\n'
+		printf '    <description>%s.</description>\n' "$title"
+		printf '    <pkglist>\n      <collection short="pgtest-9">\n        <name>patchgate test 9</name>\n'
+		for nevr in "$@"; do
+			r=${nevr##*-}
+			vr=${nevr%-*}
+			v=${vr##*-}
+			name=${vr%-*}
+			printf '        <package name="%s" version="%s" release="%s" epoch="0" arch="noarch" src="%s-%s-%s.src.rpm">\n' \
+			    "$name" "$v" "$r" "$name" "$v" "$r"
+			printf '          <filename>%s-%s-%s.noarch.rpm</filename>\n' "$name" "$v" "$r"
+			printf '        </package>\n'
+		done
+		printf '      </collection>\n    </pkglist>\n  </update>\n'
+	} >>"$f"
+}
+
+updateinfo_end() {
+	printf '</updates>\n' >>"$1"
+}
+
+# mkrepo DIR [UPDATEINFO]: (re)generates DIR/repodata from the rpms under
+# DIR with createrepo_c's defaults (xml.gz and sqlite.bz2, hashed names)
+# and adds UPDATEINFO with modifyrepo_c.
+mkrepo() {
+	local dir=$1 ui=${2:-} tmp
+	createrepo_c "$dir" >"$T/log/createrepo.log" 2>&1 ||
+		fail "createrepo_c $dir: $(tail -n 20 "$T/log/createrepo.log")"
+	if [ -n "$ui" ]; then
+		# modifyrepo_c names the record after the file: updateinfo.xml.
+		tmp=$T/updateinfo.$$/updateinfo.xml
+		mkdir -p "${tmp%/*}"
+		cp "$ui" "$tmp"
+		modifyrepo_c --mdtype=updateinfo "$tmp" "$dir/repodata" >"$T/log/modifyrepo.log" 2>&1 ||
+			fail "modifyrepo_c $ui: $(tail -n 20 "$T/log/modifyrepo.log")"
+		rm -rf "${tmp%/*}"
+	fi
+}
+
+# repomd_href REPODIR TYPE: the location href of TYPE in REPODIR/repodata/repomd.xml.
+repomd_href() {
+	"$PYTHON" - "$1/repodata/repomd.xml" "$2" <<-'EOF'
+	import re, sys
+	md = open(sys.argv[1]).read()
+	for m in re.finditer(r'<data\s+type="([^"]+)"\s*>(.*?)</data>', md, re.S):
+	    if m.group(1) == sys.argv[2]:
+	        print(re.search(r'<location\b[^>]*\bhref="([^"]+)"', m.group(2)).group(1))
+	        sys.exit(0)
+	sys.exit("repomd.xml lists no " + sys.argv[2])
+	EOF
+}
+
+# repomd_restamp REPODIR TYPE: rewrites the checksum and size of TYPE in
+# repomd.xml to match the file as it is now, and its open-checksum and
+# open-size when the file still decompresses (a truncated gzip does not;
+# its open-* stay as they were).  A test input generator: the broken file
+# then passes the repomd.xml check and must fail later, where it should.
+repomd_restamp() {
+	"$PYTHON" - "$1" "$2" <<-'EOF'
+	import bz2, gzip, hashlib, lzma, re, sys
+	repo, typ = sys.argv[1], sys.argv[2]
+	path = repo + "/repodata/repomd.xml"
+	md = open(path).read()
+	def fix(m):
+	    body = m.group(2)
+	    href = re.search(r'<location\b[^>]*\bhref="([^"]+)"', body).group(1)
+	    raw = open(repo + "/" + href, "rb").read()
+	    body = re.sub(r'(<checksum type="sha256">)[0-9a-f]+(</checksum>)',
+	                  lambda x: x.group(1) + hashlib.sha256(raw).hexdigest() + x.group(2), body)
+	    body = re.sub(r'<size>[0-9]+</size>', '<size>%d</size>' % len(raw), body)
+	    try:
+	        if href.endswith(".gz"):
+	            opened = gzip.decompress(raw)
+	        elif href.endswith(".xz"):
+	            opened = lzma.decompress(raw)
+	        elif href.endswith(".bz2"):
+	            opened = bz2.decompress(raw)
+	        else:
+	            opened = raw
+	    except Exception:
+	        opened = None
+	    if opened is not None:
+	        body = re.sub(r'(<open-checksum type="sha256">)[0-9a-f]+(</open-checksum>)',
+	                      lambda x: x.group(1) + hashlib.sha256(opened).hexdigest() + x.group(2), body)
+	        body = re.sub(r'<open-size>[0-9]+</open-size>', '<open-size>%d</open-size>' % len(opened), body)
+	    return m.group(1) + body + m.group(3)
+	new, n = re.subn(r'(<data\s+type="' + re.escape(typ) + r'"\s*>)(.*?)(</data>)', fix, md, flags=re.S)
+	if n != 1:
+	    sys.exit("repomd.xml lists %d %s records" % (n, typ))
+	open(path, "w").write(new)
+	EOF
+}

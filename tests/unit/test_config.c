@@ -1,0 +1,191 @@
+/*
+ * patchgate.conf: a good file loads with every value; every bad line is
+ * reported as file:line: message, all of them in one pass.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+#include "util.h"
+
+static char	tmpdir[] = "/tmp/pg-test-config.XXXXXX";
+
+/* Writes text to a file, loads it; *errors gets what was printed. */
+static struct config *
+load(const char *text, char **errors)
+{
+	char		*path, *errpath, *data;
+	size_t		 len;
+	FILE		*f;
+	struct config	*cf;
+	int		 saved;
+
+	if (asprintf(&path, "%s/patchgate.conf", tmpdir) < 0 ||
+	    asprintf(&errpath, "%s/stderr", tmpdir) < 0)
+		abort();
+	f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	fflush(stderr);
+	saved = dup(2);
+	f = fopen(errpath, "w");
+	dup2(fileno(f), 2);
+	cf = config_load(path);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(f);
+	if (file_read(errpath, 1 << 20, &data, &len, NULL) != 0)
+		abort();
+	*errors = data;
+	free(path);
+	free(errpath);
+	return cf;
+}
+
+static const char good[] =
+	"# a comment\n"
+	"[server]\n"
+	"listen = 127.0.0.1:0\n"
+	"store = /var/lib/patchgate\n"
+	"grace = 2h\n"
+	"\n"
+	"[mirror el9-baseos]\n"
+	"type = rpm-md\n"
+	"url = http://mirror.example/el9/BaseOS/x86_64/os/\n"
+	"\n"
+	"[mirror debian]\n"
+	"type = apt\n"
+	"url = http://deb.example/debian\n"
+	"suites = bookworm bookworm-updates\n"
+	"components = main\n"
+	"architectures = amd64\n"
+	"classification = security\n"
+	"\n"
+	"[baseline prod]\n"
+	"rule = classification=security severity=critical,important delay=7d\n"
+	"rule = classification=* delay=14d\n"
+	"rule = classification=bugfix until=2026-06-01\n"
+	"approved = RHSA-2026:0001 CVE-2026-1234\n"
+	"approved = openssl-3.0.7-2\n"
+	"rejected = kernel-6.1.0-13*\n"
+	"rejected-action = block\n"
+	"\n"
+	"[group prod]\n"
+	"baseline = prod\n"
+	"mirrors = debian el9-baseos\n";
+
+int
+main(void)
+{
+	struct config	*cf;
+	struct mirror	*mi;
+	struct baseline	*bl;
+	struct group	*gr;
+	struct rule	*ru;
+	char		*err;
+
+	if (mkdtemp(tmpdir) == NULL)
+		abort();
+
+	cf = load(good, &err);
+	ok(cf != NULL, "a good file loads");
+	is_str(err, "", "and prints nothing");
+	free(err);
+	if (cf == NULL)
+		return done_testing();
+	is_str(cf->cf_listen, "127.0.0.1:0", "listen");
+	is_str(cf->cf_store, "/var/lib/patchgate", "store");
+	is_int(cf->cf_grace, 7200, "grace = 2h");
+	mi = config_find_mirror(cf, "el9-baseos");
+	ok(mi != NULL && mi->mi_type == MIRROR_RPMMD, "rpm-md mirror");
+	is_str(mi->mi_url, "http://mirror.example/el9/BaseOS/x86_64/os",
+	    "trailing slash removed from url");
+	mi = config_find_mirror(cf, "debian");
+	ok(mi != NULL && mi->mi_type == MIRROR_APT, "apt mirror");
+	is_str(mi->mi_suites[1], "bookworm-updates", "suites");
+	is_str(mi->mi_classification, "security", "mirror classification");
+	bl = config_find_baseline(cf, "prod");
+	ru = TAILQ_FIRST(&bl->bl_rules);
+	is_str(ru->ru_classifications[0], "security", "rule classification");
+	is_str(ru->ru_severities[1], "important", "rule severities");
+	is_int(ru->ru_delay, 7 * 86400, "rule delay");
+	ru = TAILQ_LAST(&bl->bl_rules, rules);
+	is_int(ru->ru_delay, -1, "until rule has no delay");
+	is_int(ru->ru_until, 1780272000, "until date");
+	is_int(bl->bl_napproved, 3, "approved entries from two lines");
+	is_str(bl->bl_rejected[0], "kernel-6.1.0-13*", "rejected pattern");
+	gr = config_find_group(cf, "prod");
+	ok(gr->gr_baseline == bl, "group resolves its baseline");
+	ok(gr->gr_nmirrors == 2 && gr->gr_mirrors[0] ==
+	    config_find_mirror(cf, "debian"), "group resolves its mirrors");
+	config_free(cf);
+
+	cf = load(
+	    "[server]\n"
+	    "listen = nowhere\n"
+	    "color = blue\n"
+	    "[mirror m1]\n"
+	    "type = rpm-md\n"
+	    "url = ftp://example/\n"
+	    "[mirror m2]\n"
+	    "type = susetags\n"
+	    "url = http://example/suse\n"
+	    "[baseline b]\n"
+	    "rule = classification=securty delay=7\n"
+	    "rule = delay=1d until=2026-01-01\n"
+	    "rejected = a*b*\n"
+	    "rejected-action = allow-as-dependency\n"
+	    "[group g]\n"
+	    "baseline = nope\n"
+	    "mirrors = m1 m3\n"
+	    "[frob x]\n"
+	    "key without equals\n", &err);
+	ok(cf == NULL, "a bad file does not load");
+	ok(strstr(err, "patchgate.conf:2: listen: \"nowhere\" is not "
+	    "HOST:PORT") != NULL, "bad listen, with file and line");
+	ok(strstr(err, ":3: [server]: unknown key \"color\"") != NULL,
+	    "unknown key");
+	ok(strstr(err, ":6: url: \"ftp://example/\" is not an http://, "
+	    "https:// or file:// URL") != NULL, "bad url scheme");
+	ok(strstr(err, ":8: type: susetags media") != NULL,
+	    "susetags is refused with an explanation");
+	ok(strstr(err, ":11: rule: unknown classification \"securty\"") != NULL,
+	    "misspelt classification");
+	ok(strstr(err, ":11: rule: bad delay \"7\"") != NULL,
+	    "delay without a unit");
+	ok(strstr(err, ":12: rule: delay and until exclude each other") != NULL,
+	    "delay and until together");
+	ok(strstr(err, ":13: rejected: \"a*b*\" has more than one '*'") != NULL,
+	    "two wildcards");
+	ok(strstr(err, ":14: rejected-action: allow-as-dependency") != NULL,
+	    "unsupported rejected-action says why");
+	ok(strstr(err, ":15: [group g]: baseline \"nope\" is not defined") != NULL,
+	    "dangling baseline");
+	ok(strstr(err, ":15: [group g]: mirror \"m3\" is not defined") != NULL,
+	    "dangling mirror");
+	ok(strstr(err, ":18: unknown section [frob]") != NULL, "unknown section");
+	ok(strstr(err, ":19: expected key = value") != NULL, "line without =");
+	ok(strstr(err, "[server]: no store") != NULL, "missing store");
+	free(err);
+
+	cf = load("[server]\nstore = /s\n[mirror _x]\n[mirror a]\ntype = rpm-md\n"
+	    "url = http://x/\n[mirror a]\n", &err);
+	ok(cf == NULL && strstr(err, ":3: [mirror _x]: a name is") != NULL,
+	    "reserved name refused");
+	ok(strstr(err, ":7: [mirror a] is defined twice") != NULL,
+	    "duplicate section");
+	free(err);
+
+	cf = load("[server]\nstore = /s\n[mirror a]\ntype = apt\nurl = http://x/\n",
+	    &err);
+	ok(cf == NULL && strstr(err, ":3: [mirror a]: type apt needs suites") !=
+	    NULL, "apt mirror without suites");
+	free(err);
+
+	remove_tree(tmpdir);
+	return done_testing();
+}
