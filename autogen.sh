@@ -6,3 +6,4 @@ mkdir -p m4
 autoreconf -fi
 # The TAP driver for the unit tests is not installed by autoreconf.
 cp -f "$(automake --print-libdir)/tap-driver.sh" build-aux/
+cp -f "$(automake --print-libdir)/test-driver" build-aux/

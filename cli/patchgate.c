@@ -114,9 +114,9 @@ cmd_sync(struct indexer *ix, struct mirror **mirrors, size_t n, int fetch)
 			rc = publish_mirror(ix, mirrors[i], &changed, &why);
 		if (rc != 0) {
 			if (fetch)
-				log_warnx("%s", why);
+				log_errorx("%s", why);
 			else
-				log_warnx("mirror %s: %s", mirrors[i]->mi_name,
+				log_errorx("mirror %s: %s", mirrors[i]->mi_name,
 				    why);
 			free(why);
 			why = NULL;
@@ -125,7 +125,7 @@ cmd_sync(struct indexer *ix, struct mirror **mirrors, size_t n, int fetch)
 			log_info("mirror %s: synced", mirrors[i]->mi_name);
 	}
 	if (failed > 0)
-		log_warnx("%zu of %zu mirrors failed", failed, n);
+		log_errorx("%zu of %zu mirrors failed", failed, n);
 	return failed > 0 ? 1 : 0;
 }
 

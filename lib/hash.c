@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -40,7 +41,7 @@ hash_canonical(const char *algo)
 	if (algo == NULL)
 		return NULL;
 	for (i = 0; i < sizeof hash_names / sizeof hash_names[0]; i++) {
-		if (strcmp(algo, hash_names[i].name) == 0)
+		if (strcasecmp(algo, hash_names[i].name) == 0)
 			return hash_names[i].canonical;
 	}
 	return NULL;

@@ -67,6 +67,17 @@ log_warnx(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A failure the program reports and goes on from (a mirror that failed). */
+void
+log_errorx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite("", fmt, ap, NULL);
+	va_end(ap);
+}
+
 void
 log_warn(const char *fmt, ...)
 {

@@ -8,6 +8,7 @@ void	log_init(const char *progname, int verbose);
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));

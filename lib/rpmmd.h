@@ -74,9 +74,10 @@ typedef int (*rpmmd_package_cb)(const struct rpmmd_package *, void *arg);
 
 /*
  * Parses a package document (primary, filelists or other: what names the
- * document in messages and selects its rules).  root_start receives a
- * caller-freed copy of the exact bytes of the root element's start tag
- * ("<metadata xmlns=... packages=\"1125\">"), so a view can write the
+ * document in messages; its root element selects its rules).  root_start
+ * receives a caller-freed copy of the exact bytes of the root element's
+ * start tag ("<metadata xmlns=... packages=\"1125\">"; an empty root,
+ * "<metadata packages=\"0\"/>", comes back open), so a view can write the
  * same root with its own package count.  Errors name the document, the
  * line and the cause: "primary.xml: line 12: Opening and ending tag
  * mismatch: name line 11 and package".

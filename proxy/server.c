@@ -9,7 +9,6 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -43,10 +42,8 @@
 #define SERVER_MAX_BODY		(64 * 1024)
 
 struct server {
-	struct proxy		*sv_px;
 	struct evhttp		*sv_http;
 	struct evconnlistener	*sv_listener;
-	struct event		*sv_resume;	/* accepting again after EMFILE */
 };
 
 static const struct {
@@ -159,27 +156,29 @@ server_format_addr(int fd, char *buf, size_t size)
 static void
 server_resume_accept(evutil_socket_t fd, short events, void *arg)
 {
-	struct server	*sv = arg;
+	struct evconnlistener	*lev = arg;
 
-	evconnlistener_enable(sv->sv_listener);
+	evconnlistener_enable(lev);
 }
 
 /*
  * accept() failing for lack of descriptors would fail again at once, in a
- * loop: stop accepting for a second and let connections finish.
+ * loop: stop accepting for a second and let connections finish.  (The
+ * callback's argument is evhttp's, hence the listener as the timer's.)
  */
 static void
 server_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct server	*sv = arg;
-	struct timeval	 tv = { 1, 0 };
-	int		 error = EVUTIL_SOCKET_ERROR();
+	struct timeval	tv = { 1, 0 };
+	int		error = EVUTIL_SOCKET_ERROR();
 
 	log_warnx("accept: %s", evutil_socket_error_to_string(error));
 	if (error == EMFILE || error == ENFILE || error == ENOBUFS ||
 	    error == ENOMEM) {
 		evconnlistener_disable(lev);
-		evtimer_add(sv->sv_resume, &tv);
+		if (event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
+		    server_resume_accept, lev, &tv) == -1)
+			evconnlistener_enable(lev);
 	}
 }
 
@@ -198,10 +197,7 @@ server_new(struct proxy *px, char **cause)
 		cause_set(cause, "out of memory");
 		return NULL;
 	}
-	sv->sv_px = px;
-	if ((sv->sv_http = evhttp_new(px->px_base)) == NULL ||
-	    (sv->sv_resume = evtimer_new(px->px_base, server_resume_accept,
-	    sv)) == NULL) {
+	if ((sv->sv_http = evhttp_new(px->px_base)) == NULL) {
 		cause_set(cause, "out of memory");
 		goto fail;
 	}
@@ -249,8 +245,6 @@ server_free(struct server *sv)
 	/* evhttp_free frees the listener bound to it, and every connection. */
 	if (sv->sv_http != NULL)
 		evhttp_free(sv->sv_http);
-	if (sv->sv_resume != NULL)
-		event_free(sv->sv_resume);
 	free(sv);
 }
 

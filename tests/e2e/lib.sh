@@ -7,7 +7,10 @@
 #
 # A test: . "$top_srcdir/tests/e2e/lib.sh"; need TOOL...; ...; pg_done.
 # Exit status (automake's parallel harness): 0 pass, 1 fail, 77 skip.
-# KEEP=1 keeps the temp dir for a post-mortem.
+# KEEP=1 keeps the temp dir for a post-mortem.  By hand, from a build dir:
+#	top_builddir=$PWD KEEP=1 $srcdir/tests/e2e/rpmmd_gating.sh
+# The programs run with PATCHGATE_NOW and the logs of every command
+# (sync, dnf, patchgated) go to stderr, i.e. the test's .log file.
 #
 # Time: every patchgate program reads its clock from PATCHGATE_NOW, so a
 # test moves through days by setting it per command:
@@ -258,7 +261,11 @@ assert_status() {
 	HTTP_BODY=$REPLY
 	got=$(http_get "$url" "$HTTP_BODY" "$@")
 	case "|$want|" in
-	*"|$got|"*) pg_ok "HTTP $got for $url${*:+ ($*)}" ;;
+	*"|$got|"*)
+		pg_ok "HTTP $got for $url${*:+ ($*)}"
+		[ "$got" -ge 300 ] 2>/dev/null &&
+			echo "    body: $(head -c 200 "$HTTP_BODY" | tr -c '[:print:]' ' ')" >&2
+		;;
 	*) pg_notok "HTTP status of $url${*:+ ($*)}" "expected: $want" "got:      $got" \
 	    "body: $(head -c 300 "$HTTP_BODY" 2>/dev/null | tr -c '[:print:]\n' '?')" ;;
 	esac

@@ -110,16 +110,58 @@ expect_failed_sync() {
 GOOD_FOO=1.0
 
 # 1. primary's bytes differ from repomd.xml's checksum: a valid gzip of
-#    valid XML, one summary changed, not restamped.
+#    valid XML, not restamped.  First foo-1.1's pkgid swapped, at the size
+#    repomd.xml states, so that only the checksum can catch it; then a
+#    summary changed, at another size.
 B=$T/b-checksum
 cp -a "$GOOD_B" "$B"
-primary_edit "$B/$PRIMARY" \
-    'd.replace(b"<summary>patchgate test package foo</summary>", b"<summary>patchgate test package FOO</summary>", 1)'
+"$PYTHON" - "$B/$PRIMARY" "$(rpm_sha256 foo-1.1-1)" <<-'EOF' || fail "generator: no same-size primary"
+	# Changes one hex digit of foo-1.1's pkgid (a swapped package checksum,
+	# as an attacker would) and searches for a compression level that gives
+	# the original size, padding with a gzip header comment when short.
+	import gzip, struct, sys, zlib
+	path, pkgid = sys.argv[1], sys.argv[2].encode()
+	raw = open(path, "rb").read()
+	d = gzip.decompress(raw)
+	assert pkgid in d
+	def gz(data, level, comment):
+	    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+	    body = c.compress(data) + c.flush()
+	    flg = b"\x10" if comment is not None else b"\0"
+	    hdr = b"\x1f\x8b\x08" + flg + b"\0\0\0\0\x00\x03"
+	    if comment is not None:
+	        hdr += comment + b"\0"
+	    return hdr + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xffffffff)
+	for i in range(len(pkgid)):
+	    for c in b"0123456789abcdef":
+	        if c == pkgid[i]:
+	            continue
+	        new = d.replace(pkgid, pkgid[:i] + bytes([c]) + pkgid[i + 1:])
+	        for level in range(9, 0, -1):
+	            out = gz(new, level, None)
+	            if len(out) < len(raw) - 1:
+	                out = gz(new, level, b"x" * (len(raw) - len(out) - 1))
+	            if len(out) == len(raw):
+	                assert gzip.decompress(out) == new
+	                open(path, "wb").write(out)
+	                sys.exit(0)
+	sys.exit("no edit gives the original size")
+	EOF
 use_upstream "$B"
 assert_false "generator: upstream's primary no longer matches its repomd.xml" \
     pg_rpmmd consistent "$UPSTREAM_URL/repo"
-expect_failed_sync "checksum mismatch" 2026-01-02T00:00:00Z "$PRIMARY" \
-    "mismatch|checksum|sha-?256|digest"
+assert_eq "generator: the changed primary has the size repomd.xml states" \
+    "$(wc -c <"$GOOD_B/$PRIMARY")" "$(wc -c <"$B/$PRIMARY")"
+expect_failed_sync "checksum mismatch, same size" 2026-01-02T00:00:00Z "$PRIMARY" \
+    "sha-?256|checksum|digest"
+
+B=$T/b-size
+cp -a "$GOOD_B" "$B"
+primary_edit "$B/$PRIMARY" \
+    'd.replace(b"<summary>patchgate test package foo</summary>", b"<summary>patchgate test package foo, changed on the way</summary>", 1)'
+use_upstream "$B"
+expect_failed_sync "checksum and size mismatch" 2026-01-02T12:00:00Z "$PRIMARY" \
+    "mismatch|checksum|sha-?256|digest|size"
 
 # 2. truncated gzip, repomd.xml's checksum and size rewritten to match it:
 #    only decompression can notice.
