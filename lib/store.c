@@ -73,6 +73,20 @@ static const char store_schema[] =
 	"  advisory INTEGER NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,"
 	"  cve TEXT NOT NULL);"
 	/*
+	 * apt: the indexes ("bookworm/main/binary-amd64") that list a
+	 * version; upstream as in packages, but per index.
+	 */
+	"CREATE TABLE IF NOT EXISTS package_lists ("
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  list TEXT NOT NULL, upstream INTEGER NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (package, list));"
+	/* SUSE deltainfo: one <newpackage> element per target version. */
+	"CREATE TABLE IF NOT EXISTS deltas ("
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  name TEXT NOT NULL, epoch TEXT NOT NULL, version TEXT NOT NULL,"
+	"  release TEXT NOT NULL, arch TEXT NOT NULL, raw BLOB NOT NULL,"
+	"  position INTEGER NOT NULL);"
+	/*
 	 * What a mirror's current metadata looks like apart from packages:
 	 * root start tags, files passed through to views.
 	 */

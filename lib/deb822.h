@@ -1,0 +1,90 @@
+/*
+ * Debian control data (deb822): Packages indexes and Release files.  The
+ * stanza parser keeps each stanza's exact bytes, because views carry
+ * upstream's stanzas byte for byte.
+ */
+#ifndef PG_DEB822_H
+#define PG_DEB822_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "compress.h"
+
+/* One stanza; memory valid only during the callback. */
+struct deb822_stanza {
+	const char	*ds_raw;	/* from its first byte to the end of its last
+					   line, newline included, no blank line */
+	size_t		 ds_rawlen;
+	long		 ds_line;	/* line of its first field */
+	long long	 ds_offset;	/* byte offset of ds_raw in the document */
+};
+
+/*
+ * The value of field name (case-insensitive) as a caller-freed string:
+ * the first line trimmed; continuation lines, when keep_lines, appended
+ * with their newlines and leading space as written.  NULL when absent.
+ */
+char	*deb822_field(const struct deb822_stanza *, const char *name,
+	     int keep_lines);
+
+typedef int (*deb822_cb)(const struct deb822_stanza *, void *arg);
+
+/*
+ * Parses a document of stanzas separated by blank lines.  Errors name the
+ * document (what), the line and the cause: "main/binary-amd64/Packages:
+ * line 12: line is neither a field nor a continuation".  A stanza larger
+ * than 16 MiB, a NUL byte, or a field line without ':' is an error.
+ */
+int	 deb822_parse(pg_read_fn, void *rarg, const char *what, deb822_cb,
+	     void *cbarg, char **cause);
+
+/* One file of a Release's SHA256 list. */
+struct apt_release_file {
+	char		*arf_path;	/* "main/binary-amd64/Packages.xz" */
+	long long	 arf_size;
+	char		 arf_sha256[65];
+};
+
+struct apt_release {
+	char			*ar_origin;
+	char			*ar_label;
+	char			*ar_suite;
+	char			*ar_codename;
+	char			*ar_version;
+	char			*ar_description;
+	time_t			 ar_date;		/* 0 when absent */
+	time_t			 ar_valid_until;	/* 0 when absent */
+	char			**ar_architectures;	/* NULL-terminated */
+	char			**ar_components;	/* NULL-terminated, as written */
+	int			 ar_acquire_by_hash;
+	char			*ar_no_support_arch_all; /* value, NULL when absent */
+	struct apt_release_file	*ar_files;		/* SHA256 section */
+	size_t			 ar_nfiles;
+};
+
+/*
+ * Parses a Release file (the text, not the clear-signed InRelease: see
+ * apt_inrelease_text).  Dates are RFC 2822 as Debian writes them ("Thu,
+ * 26 Nov 2026 21:03:35 UTC").  A Release without a SHA256 list is an
+ * error ("no SHA256 list"); MD5Sum and SHA1 lists are ignored.
+ */
+struct apt_release		*apt_release_parse(const char *text, size_t len,
+				     const char *what, char **cause);
+void				 apt_release_free(struct apt_release *);
+const struct apt_release_file	*apt_release_find(const struct apt_release *,
+				     const char *path);
+/* RFC 2822 date as in Release files; 0 on success. */
+int				 apt_date_parse(const char *, time_t *);
+/* Formats "Sun, 29 Nov 2026 02:03:04 UTC" into buf (at least 32 bytes). */
+const char			*apt_date_format(time_t, char *buf, size_t len);
+
+/*
+ * The signed text of a clear-signed InRelease, without checking the
+ * signature (sign.h's verify_clearsigned does both): dash-escaping undone,
+ * caller-freed.  Errors when the armor is malformed.
+ */
+int	 apt_inrelease_text(const char *data, size_t len, char **text,
+	     size_t *textlen, char **cause);
+
+#endif
