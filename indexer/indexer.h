@@ -7,6 +7,8 @@
 #ifndef PG_INDEXER_H
 #define PG_INDEXER_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <time.h>
 
@@ -24,6 +26,12 @@ struct indexer {
 	struct blobstore	*ix_blobs;
 	struct signer		*ix_signer;
 	time_t			 ix_now;	/* clock_now() once per run */
+};
+
+/* apt: an index ("bookworm/main/binary-amd64") that lists a version. */
+struct pub_list {
+	char			*pl_name;
+	int			 pl_upstream;	/* upstream's index still lists it */
 };
 
 /* One package version of a mirror, as publishing sees it. */
@@ -44,11 +52,21 @@ struct pub_pkg {
 	int			 pp_upstream;		/* upstream still lists it */
 	struct vis_advisory	*pp_advs;
 	size_t			 pp_nadvs;
+	struct pub_list		*pp_lists;		/* apt only */
+	size_t			 pp_nlists;
 	/* Filled by publishing, per group. */
 	int			 pp_visible;
 	int			 pp_listed;		/* in the view's metadata */
 	int			 pp_at_risk;		/* newest visible, newer upstream */
 	char			*pp_reason;
+};
+
+/* A version as one index lists it, for retention over that index. */
+struct pub_entry {
+	struct pub_pkg		*pe_pkg;
+	int			 pe_upstream;
+	int			 pe_listed;
+	int			 pe_at_risk;
 };
 
 /* What publishing hands to a format's writer. */
@@ -63,7 +81,29 @@ struct pub_view {
 	struct buf		 pv_digest;		/* what makes two views equal */
 };
 
+/*
+ * Reads a stored blob decompressed, hashing what passes to check the
+ * uncompressed size and checksum (repomd's open-checksum, the plain entry
+ * of an apt Release) when they are known.
+ */
+struct sync_reader {
+	struct decomp	*sr_dc;
+	struct hash	*sr_hash;
+	long long	 sr_len;
+	int		 sr_fd;
+	char		*sr_what;
+	char		*sr_open_algo;
+	char		*sr_open_hex;
+	long long	 sr_open_size;
+};
+
 /* sync.c */
+int	 sync_reader_open(struct sync_reader *, struct indexer *, const char *what,
+	     const char *algo, const char *hex, const char *open_algo,
+	     const char *open_hex, long long open_size, char **cause);
+ssize_t	 sync_reader_read(void *sync_reader, void *buf, size_t len, char **cause);
+/* Drains the rest, checks open size and checksum when ok; always frees. */
+int	 sync_reader_close(struct sync_reader *, int ok, char **cause);
 int	 sync_mirror(struct indexer *, struct mirror *, char **cause);
 int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
 	     const char *what, const char *algo, const char *hex, long long size,
@@ -79,9 +119,18 @@ int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 	     char **cause);
 int	 publish_write_file(struct pub_view *, const char *relpath,
 	     const void *data, size_t len, char **cause);
+void	 publish_retain(struct pub_view *, struct pub_entry *, size_t);
 
 /* publish_rpmmd.c */
 int	 publish_rpmmd(struct pub_view *, char **cause);
+
+/* sync_apt.c */
+int	 sync_apt(struct indexer *, struct mirror *, long long mirror_id,
+	     char **cause);
+
+/* publish_apt.c */
+void	 publish_apt_retain(struct pub_view *);
+int	 publish_apt(struct pub_view *, char **cause);
 
 /* prefetch.c */
 int	 prefetch_at_risk(struct indexer *, struct mirror *, struct pub_pkg *,

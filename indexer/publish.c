@@ -102,6 +102,9 @@ pub_set_free(struct pub_set *ps)
 		free(pp->pp_location_base);
 		free(pp->pp_advs);
 		free(pp->pp_reason);
+		for (j = 0; j < pp->pp_nlists; j++)
+			free(pp->pp_lists[j].pl_name);
+		free(pp->pp_lists);
 	}
 	free(ps->ps_pkgs);
 	for (i = 0; i < ps->ps_nadvs; i++) {
@@ -216,6 +219,26 @@ pub_load(struct indexer *ix, long long mirror_id, struct pub_set *ps,
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
+
+	/* apt: the indexes that list each version. */
+	stmt = store_stmt(st, "SELECT l.package, l.list, l.upstream FROM "
+	    "package_lists l JOIN packages p ON p.id = l.package WHERE "
+	    "p.mirror = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((pp = pub_find_pkg(ps, sqlite3_column_int64(stmt, 0))) == NULL)
+			continue;
+		pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_nlists + 1,
+		    sizeof *pp->pp_lists);
+		pp->pp_lists[pp->pp_nlists].pl_name = col_text(stmt, 1);
+		pp->pp_lists[pp->pp_nlists].pl_upstream =
+		    sqlite3_column_int(stmt, 2);
+		pp->pp_nlists++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
 	return 0;
 fail:
 	store_error(st, "loading packages", cause);
@@ -239,8 +262,8 @@ pub_evrcmp(enum mirror_type type, const struct pub_pkg *a,
 static int
 pub_order(const void *x, const void *y)
 {
-	const struct pub_pkg	*a = *(struct pub_pkg *const *)x;
-	const struct pub_pkg	*b = *(struct pub_pkg *const *)y;
+	const struct pub_pkg	*a = ((const struct pub_entry *)x)->pe_pkg;
+	const struct pub_pkg	*b = ((const struct pub_entry *)y)->pe_pkg;
 	int			 c;
 
 	if ((c = strcmp(a->pp_name, b->pp_name)) != 0)
@@ -250,22 +273,15 @@ pub_order(const void *x, const void *y)
 	return -pub_evrcmp(pub_sort_type, a, b);
 }
 
-/*
- * Decides visibility for one group, then retention: every visible version
- * upstream still lists; where upstream lists no visible version of a name
- * and architecture, the newest visible version the store retained.  Marks
- * the newest listed version at risk when upstream has a newer one this
- * group does not see yet.
- */
+/* Decides every version's visibility for one group. */
 static void
-pub_evaluate(struct indexer *ix, struct group *gr, struct mirror *mi,
+pub_decide(struct indexer *ix, struct group *gr, struct mirror *mi,
     struct pub_set *ps)
 {
-	struct pub_pkg		**order, *pp, *newest;
-	struct vis_package	  vp;
-	struct vis_decision	  d;
-	size_t			  i, j, k;
-	int			  upstream_visible;
+	struct pub_pkg		*pp;
+	struct vis_package	 vp;
+	struct vis_decision	 d;
+	size_t			 i;
 
 	for (i = 0; i < ps->ps_npkgs; i++) {
 		pp = &ps->ps_pkgs[i];
@@ -289,56 +305,93 @@ pub_evaluate(struct indexer *ix, struct group *gr, struct mirror *mi,
 		pp->pp_listed = 0;
 		pp->pp_at_risk = 0;
 	}
+}
 
-	order = xcalloc(ps->ps_npkgs + 1, sizeof *order);
-	for (i = 0; i < ps->ps_npkgs; i++)
-		order[i] = &ps->ps_pkgs[i];
-	pub_sort_type = mi->mi_type;
-	qsort(order, ps->ps_npkgs, sizeof *order, pub_order);
-	for (i = 0; i < ps->ps_npkgs; i = j) {
-		for (j = i + 1; j < ps->ps_npkgs; j++) {
-			if (strcmp(order[j]->pp_name, order[i]->pp_name) != 0 ||
-			    strcmp(order[j]->pp_arch, order[i]->pp_arch) != 0)
+/*
+ * Retention over one index (rpm-md: the whole mirror; apt: one Packages
+ * file): every visible version upstream still lists there; where it lists
+ * no visible version of a name and architecture, the newest visible
+ * version the store retained.  The newest listed version is at risk when
+ * upstream has a newer one this group does not see yet.  Sets pe_listed
+ * and pe_at_risk, and or's them into the versions' pp_listed, pp_at_risk.
+ */
+void
+publish_retain(struct pub_view *pv, struct pub_entry *entries, size_t n)
+{
+	struct indexer		*ix = pv->pv_ix;
+	struct pub_entry	*e, *newest;
+	size_t			 i, j, k;
+	int			 upstream_visible;
+
+	pub_sort_type = pv->pv_mirror->mi_type;
+	if (n > 0)
+		qsort(entries, n, sizeof *entries, pub_order);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n; j++) {
+			if (strcmp(entries[j].pe_pkg->pp_name,
+			    entries[i].pe_pkg->pp_name) != 0 ||
+			    strcmp(entries[j].pe_pkg->pp_arch,
+			    entries[i].pe_pkg->pp_arch) != 0)
 				break;
 		}
 		upstream_visible = 0;
 		for (k = i; k < j; k++) {
-			if (order[k]->pp_upstream && order[k]->pp_visible) {
-				order[k]->pp_listed = 1;
+			e = &entries[k];
+			e->pe_listed = e->pe_at_risk = 0;
+			if (e->pe_upstream && e->pe_pkg->pp_visible) {
+				e->pe_listed = 1;
 				upstream_visible = 1;
 			}
 		}
-		if (!upstream_visible) {
-			for (k = i; k < j; k++) {
-				pp = order[k];
-				if (!pp->pp_visible)
-					continue;
-				if (blob_exists(ix->ix_blobs, pp->pp_checksum_type,
-				    pp->pp_pkgid))
-					pp->pp_listed = 1;
-				else
-					log_warnx("mirror %s: %s: upstream no "
-					    "longer lists it and it was never "
-					    "downloaded, so group %s cannot keep "
-					    "it", mi->mi_name, pp->pp_location,
-					    gr->gr_name);
-				break;
-			}
+		for (k = i; k < j && !upstream_visible; k++) {
+			e = &entries[k];
+			if (!e->pe_pkg->pp_visible)
+				continue;
+			if (blob_exists(ix->ix_blobs, e->pe_pkg->pp_checksum_type,
+			    e->pe_pkg->pp_pkgid))
+				e->pe_listed = 1;
+			else
+				log_warnx("mirror %s: %s: upstream no longer "
+				    "lists it and it was never downloaded, so "
+				    "group %s cannot keep it",
+				    pv->pv_mirror->mi_name,
+				    e->pe_pkg->pp_location, pv->pv_group->gr_name);
+			break;
 		}
-		/* order is newest first: the first listed is the newest. */
+		/* Newest first: the first listed is the newest listed. */
 		newest = NULL;
 		for (k = i; k < j && newest == NULL; k++) {
-			if (order[k]->pp_listed)
-				newest = order[k];
+			if (entries[k].pe_listed)
+				newest = &entries[k];
 		}
-		for (k = i; newest != NULL && order[k] != newest; k++) {
-			if (order[k]->pp_upstream && !order[k]->pp_visible) {
-				newest->pp_at_risk = 1;
+		for (k = i; newest != NULL && &entries[k] != newest; k++) {
+			if (entries[k].pe_upstream &&
+			    !entries[k].pe_pkg->pp_visible) {
+				newest->pe_at_risk = 1;
 				break;
 			}
 		}
+		for (k = i; k < j; k++) {
+			entries[k].pe_pkg->pp_listed |= entries[k].pe_listed;
+			entries[k].pe_pkg->pp_at_risk |= entries[k].pe_at_risk;
+		}
 	}
-	free(order);
+}
+
+/* rpm-md: one index, the whole mirror. */
+static void
+pub_retain_all(struct pub_view *pv)
+{
+	struct pub_entry	*entries;
+	size_t			 i;
+
+	entries = xcalloc(pv->pv_npkgs + 1, sizeof *entries);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		entries[i].pe_pkg = &pv->pv_pkgs[i];
+		entries[i].pe_upstream = pv->pv_pkgs[i].pp_upstream;
+	}
+	publish_retain(pv, entries, pv->pv_npkgs);
+	free(entries);
 }
 
 int
@@ -504,6 +557,30 @@ pub_retire(struct indexer *ix, struct group *gr, struct mirror *mi)
 	free(gens);
 }
 
+/*
+ * apt's Release carries a Valid-Until of its own (APT_VALID_FOR): an
+ * unchanged view is published again once a day so clients never see it
+ * expire while syncs keep running.
+ */
+static int
+pub_needs_refresh(struct indexer *ix, struct mirror *mi, const char *gen)
+{
+	char	*created;
+	time_t	 t;
+	int	 refresh = 0;
+
+	if (mi->mi_type != MIRROR_APT)
+		return 0;
+	if ((created = pub_read_small(gen, "created")) == NULL)
+		return 1;
+	created[strcspn(created, "\n")] = '\0';
+	if (time_parse_rfc3339(created, &t) != 0 || t + 86400 <= ix->ix_now ||
+	    t > ix->ix_now)
+		refresh = 1;
+	free(created);
+	return refresh;
+}
+
 static int
 pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
     long long mirror_id, struct pub_set *ps, int *changed, char **cause)
@@ -549,7 +626,11 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 
 	switch (mi->mi_type) {
 	case MIRROR_RPMMD:
+		pub_retain_all(&pv);
 		rc = publish_rpmmd(&pv, cause);
+		break;
+	case MIRROR_APT:
+		rc = publish_apt(&pv, cause);
 		break;
 	default:
 		cause_set(cause, "views of type %s are not supported",
@@ -565,7 +646,8 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 	    pv.pv_digest.b_len, hex);
 	cur = view_current(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
 	if (cur != NULL && (old = pub_read_small(cur, "digest")) != NULL) {
-		if (strncmp(old, hex, strlen(hex)) == 0) {
+		if (strncmp(old, hex, strlen(hex)) == 0 &&
+		    !pub_needs_refresh(ix, mi, cur)) {
 			free(old);
 			remove_tree(tmp);
 			*changed = 0;
@@ -625,6 +707,44 @@ out:
 	return rc;
 }
 
+/* Marks at-risk versions for every group, then prefetches them. */
+static void
+pub_prefetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
+    struct pub_set *ps)
+{
+	struct pub_view	 pv;
+	struct group	*gr;
+	char		*risk, *why = NULL;
+	size_t		 i;
+
+	risk = xcalloc(ps->ps_npkgs + 1, 1);
+	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
+		if (!group_has_mirror(gr, mi))
+			continue;
+		pub_decide(ix, gr, mi, ps);
+		memset(&pv, 0, sizeof pv);
+		pv.pv_ix = ix;
+		pv.pv_group = gr;
+		pv.pv_mirror = mi;
+		pv.pv_mirror_id = mirror_id;
+		pv.pv_pkgs = ps->ps_pkgs;
+		pv.pv_npkgs = ps->ps_npkgs;
+		if (mi->mi_type == MIRROR_APT)
+			publish_apt_retain(&pv);
+		else
+			pub_retain_all(&pv);
+		for (i = 0; i < ps->ps_npkgs; i++)
+			risk[i] |= ps->ps_pkgs[i].pp_at_risk;
+	}
+	for (i = 0; i < ps->ps_npkgs; i++)
+		ps->ps_pkgs[i].pp_at_risk = risk[i];
+	free(risk);
+	if (prefetch_at_risk(ix, mi, ps->ps_pkgs, ps->ps_npkgs, &why) != 0) {
+		log_warnx("mirror %s: %s", mi->mi_name, why);
+		free(why);
+	}
+}
+
 int
 publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
     char **cause)
@@ -632,7 +752,6 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	struct pub_set	 ps;
 	struct group	*gr;
 	long long	 id;
-	size_t		 i;
 	char		*why = NULL;
 	int		 ch, rc = 0;
 
@@ -642,32 +761,12 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		return -1;
 	if (pub_load(ix, id, &ps, cause) != 0)
 		return -1;
-
 	/* Old versions some group still needs: fetch while upstream has them. */
-	{
-		char	*risk = xcalloc(ps.ps_npkgs + 1, 1);
-
-		TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
-			if (!group_has_mirror(gr, mi))
-				continue;
-			pub_evaluate(ix, gr, mi, &ps);
-			for (i = 0; i < ps.ps_npkgs; i++)
-				risk[i] |= ps.ps_pkgs[i].pp_at_risk;
-		}
-		for (i = 0; i < ps.ps_npkgs; i++)
-			ps.ps_pkgs[i].pp_at_risk = risk[i];
-		free(risk);
-		if (prefetch_at_risk(ix, mi, ps.ps_pkgs, ps.ps_npkgs, &why) != 0) {
-			log_warnx("mirror %s: %s", mi->mi_name, why);
-			free(why);
-			why = NULL;
-		}
-	}
-
+	pub_prefetch(ix, mi, id, &ps);
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
 			continue;
-		pub_evaluate(ix, gr, mi, &ps);
+		pub_decide(ix, gr, mi, &ps);
 		ch = 0;
 		if (pub_write(ix, gr, mi, id, &ps, &ch, &why) != 0) {
 			cause_set(cause, "group %s: %s", gr->gr_name, why);

@@ -11,9 +11,12 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "blob.h"
+#include "compress.h"
+#include "hash.h"
 #include "fetch.h"
 #include "indexer.h"
 #include "log.h"
@@ -83,6 +86,93 @@ out:
 	return rc;
 }
 
+int
+sync_reader_open(struct sync_reader *sr, struct indexer *ix, const char *what,
+    const char *algo, const char *hex, const char *open_algo,
+    const char *open_hex, long long open_size, char **cause)
+{
+	char	*path, *why = NULL;
+
+	memset(sr, 0, sizeof *sr);
+	path = blob_path(ix->ix_blobs, algo, hex);
+	if (path == NULL ||
+	    (sr->sr_fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cause_set(cause, "%s: not in the blob store after download",
+		    what);
+		free(path);
+		return -1;
+	}
+	free(path);
+	if ((sr->sr_dc = decomp_open_fd(sr->sr_fd, what, &why)) == NULL) {
+		cause_set(cause, "%s", why);
+		free(why);
+		close(sr->sr_fd);
+		return -1;
+	}
+	sr->sr_what = xstrdup(what);
+	if (open_algo != NULL && open_hex != NULL &&
+	    (sr->sr_hash = hash_new(open_algo)) != NULL) {
+		sr->sr_open_algo = xstrdup(open_algo);
+		sr->sr_open_hex = xstrdup(open_hex);
+	}
+	sr->sr_open_size = open_size;
+	return 0;
+}
+
+ssize_t
+sync_reader_read(void *arg, void *buf, size_t len, char **cause)
+{
+	struct sync_reader	*sr = arg;
+	ssize_t			 n;
+
+	n = decomp_read(sr->sr_dc, buf, len, cause);
+	if (n > 0) {
+		if (sr->sr_hash != NULL)
+			hash_update(sr->sr_hash, buf, n);
+		sr->sr_len += n;
+	}
+	return n;
+}
+
+int
+sync_reader_close(struct sync_reader *sr, int ok, char **cause)
+{
+	char	 chunk[65536], hex[HASH_HEX_MAX], *why = NULL;
+	ssize_t	 n;
+	int	 rc = ok ? 0 : -1;
+
+	while (rc == 0 && (n = sync_reader_read(sr, chunk, sizeof chunk,
+	    &why)) != 0) {
+		if (n < 0) {
+			cause_set(cause, "%s", why);
+			free(why);
+			rc = -1;
+		}
+	}
+	if (sr->sr_hash != NULL) {
+		hash_final(sr->sr_hash, hex);
+		if (rc == 0 && strcasecmp(hex, sr->sr_open_hex) != 0) {
+			cause_set(cause, "%s: %s mismatch after decompression "
+			    "(expected %s, got %s)", sr->sr_what,
+			    sr->sr_open_algo, sr->sr_open_hex, hex);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && sr->sr_open_size >= 0 && sr->sr_len != sr->sr_open_size) {
+		cause_set(cause, "%s: size mismatch after decompression "
+		    "(expected %lld bytes, got %lld)", sr->sr_what,
+		    sr->sr_open_size, sr->sr_len);
+		rc = -1;
+	}
+	decomp_close(sr->sr_dc);
+	close(sr->sr_fd);
+	free(sr->sr_what);
+	free(sr->sr_open_algo);
+	free(sr->sr_open_hex);
+	memset(sr, 0, sizeof *sr);
+	return rc;
+}
+
 static void
 sync_record(struct indexer *ix, long long mirror_id, const char *error)
 {
@@ -122,6 +212,9 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	switch (mi->mi_type) {
 	case MIRROR_RPMMD:
 		rc = sync_rpmmd(ix, mi, id, &why);
+		break;
+	case MIRROR_APT:
+		rc = sync_apt(ix, mi, id, &why);
 		break;
 	default:
 		cause_set(&why, "type %s cannot be synced by this version",
