@@ -117,6 +117,15 @@ pa_write_hashed(struct pub_view *pv, const char *suite, const char *path,
 	return 0;
 }
 
+static int
+pa_entry_order(const void *a, const void *b)
+{
+	long long	x = ((const struct pub_entry *)a)->pe_pkg->pp_id;
+	long long	y = ((const struct pub_entry *)b)->pe_pkg->pp_id;
+
+	return x < y ? -1 : x > y;
+}
+
 /* One Packages index, in plain, gzip and xz form. */
 static int
 pa_packages(struct pub_view *pv, const char *suite, const char *component,
@@ -135,6 +144,9 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	xasprintf(&kind, "deb:%s", list);
 	entries = pa_entries(pv, list, &n);
 	publish_retain(pv, entries, n);
+	/* Back to the order the mirror first listed them, as upstream has it. */
+	if (n > 0)
+		qsort(entries, n, sizeof *entries, pa_entry_order);
 	buf_init(&doc);
 	buf_add(&doc, "", 0);
 	for (i = 0; i < n; i++) {
@@ -154,11 +166,11 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 		}
 		raw = sqlite3_column_blob(stmt, 0);
 		rawlen = sqlite3_column_bytes(stmt, 0);
-		if (doc.b_len > 0)
-			buf_add(&doc, "\n", 1);
+		/* Each stanza ends with a blank line, as Debian writes them. */
 		buf_add(&doc, raw, rawlen);
 		if (rawlen == 0 || raw[rawlen - 1] != '\n')
 			buf_add(&doc, "\n", 1);
+		buf_add(&doc, "\n", 1);
 	}
 
 	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
