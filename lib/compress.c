@@ -269,7 +269,7 @@ compress_gzip(const void *p, size_t len, char **out, size_t *outlen,
 	int		 r, flush;
 
 	memset(&zs, 0, sizeof zs);
-	if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
 	    Z_DEFAULT_STRATEGY) != Z_OK) {
 		cause_set(cause, "gzip: %s", zs.msg ? zs.msg : "deflateInit2 failed");
 		return -1;

@@ -129,7 +129,10 @@ store_open(const char *store_dir, char **cause)
 	rc = sqlite3_exec(st->st_db,
 	    "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=NORMAL;"
-	    "PRAGMA foreign_keys=ON;", NULL, NULL, &err);
+	    "PRAGMA foreign_keys=ON;"
+	    /* A sync is one transaction: keep its pages in memory. */
+	    "PRAGMA cache_size=-131072;"
+	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &err);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->st_db, store_schema, NULL, NULL, &err);
 	if (rc == SQLITE_OK)
