@@ -23,7 +23,8 @@ struct deb822_stanza {
 /*
  * The value of field name (case-insensitive) as a caller-freed string:
  * the first line trimmed; continuation lines, when keep_lines, appended
- * with their newlines and leading space as written.  NULL when absent.
+ * with their newlines and leading space as written (the CR of a CRLF
+ * line end dropped, no newline after the last).  NULL when absent.
  */
 char	*deb822_field(const struct deb822_stanza *, const char *name,
 	     int keep_lines);
@@ -31,10 +32,16 @@ char	*deb822_field(const struct deb822_stanza *, const char *name,
 typedef int (*deb822_cb)(const struct deb822_stanza *, void *arg);
 
 /*
- * Parses a document of stanzas separated by blank lines.  Errors name the
- * document (what), the line and the cause: "main/binary-amd64/Packages:
- * line 12: line is neither a field nor a continuation".  A stanza larger
- * than 16 MiB, a NUL byte, or a field line without ':' is an error.
+ * Parses a document of stanzas separated by blank lines (lines of spaces,
+ * tabs and CR count as blank), reading it as a stream: memory is bounded
+ * by the largest stanza, not the document.  Errors name the document
+ * (what), the line and the cause: "main/binary-amd64/Packages: line 12:
+ * line is neither a field nor a continuation".  A stanza larger than 16
+ * MiB, a NUL byte, a field line without ':' or with blanks in its name, a
+ * comment line ('#') or a continuation line opening a stanza is an error.
+ * A read error's cause is passed through as the reader wrote it.  The
+ * callback returns 0 to go on, or -1 to stop: deb822_parse then returns
+ * -1 and leaves *cause alone (the callback reports through its arg).
  */
 int	 deb822_parse(pg_read_fn, void *rarg, const char *what, deb822_cb,
 	     void *cbarg, char **cause);
@@ -67,7 +74,9 @@ struct apt_release {
  * Parses a Release file (the text, not the clear-signed InRelease: see
  * apt_inrelease_text).  Dates are RFC 2822 as Debian writes them ("Thu,
  * 26 Nov 2026 21:03:35 UTC").  A Release without a SHA256 list is an
- * error ("no SHA256 list"); MD5Sum and SHA1 lists are ignored.
+ * error ("no SHA256 list"); MD5Sum and SHA1 lists are ignored.  Paths
+ * that could leave a directory and paths listed twice are errors.
+ * Absent Architectures or Components come back as empty lists.
  */
 struct apt_release		*apt_release_parse(const char *text, size_t len,
 				     const char *what, char **cause);
@@ -76,13 +85,19 @@ const struct apt_release_file	*apt_release_find(const struct apt_release *,
 				     const char *path);
 /* RFC 2822 date as in Release files; 0 on success. */
 int				 apt_date_parse(const char *, time_t *);
-/* Formats "Sun, 29 Nov 2026 02:03:04 UTC" into buf (at least 32 bytes). */
+/*
+ * Formats "Sun, 29 Nov 2026 02:03:04 UTC" into buf (at least 32 bytes);
+ * NULL when it does not fit.
+ */
 const char			*apt_date_format(time_t, char *buf, size_t len);
 
 /*
  * The signed text of a clear-signed InRelease, without checking the
  * signature (sign.h's verify_clearsigned does both): dash-escaping undone,
- * caller-freed.  Errors when the armor is malformed.
+ * caller-freed, byte for byte what gpg prints (each line without trailing
+ * blanks and with its line end, the last one included).  Errors when the
+ * armor is malformed, or when apt would refuse it (text before or after
+ * the signed block, a dash line that is not an escape).
  */
 int	 apt_inrelease_text(const char *data, size_t len, char **text,
 	     size_t *textlen, char **cause);

@@ -67,14 +67,20 @@ int		 server_begin(struct evhttp_request *, const struct resource *,
 		     struct range *);
 void		 server_send_file(struct evhttp_request *, const struct resource *,
 		     int fd);
+void		 server_send_buffer(struct evhttp_request *,
+		     const struct resource *, struct evbuffer *);
 void		 server_reply(struct evhttp_request *, int code, struct evbuffer *);
 void		 server_writing(struct evhttp_connection *);
 void		 server_error(struct evhttp_request *, int code, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
 const char	*server_client(struct evhttp_request *);
 const char	*server_method(struct evhttp_request *);
+int		 server_host(struct evhttp_request *, char *, size_t);
 void		 server_access(const char *client, const char *method,
 		     const char *uri, int code, long long bytes);
+
+/* Room for server_host(): a DNS name or "[v6]", ":port" and a NUL. */
+#define SERVER_HOST_MAX		(255 + 7)
 
 /* route.c */
 void		 route_request(struct evhttp_request *, void *proxy);

@@ -9,7 +9,8 @@
  * generation (metadata), in its packages.idx (package files: served from
  * the blob store or fetched upstream, or refused with the reason), then in
  * the tree/ of older generations, for clients that read metadata just
- * before a switch.
+ * before a switch.  /GROUP/MIRROR/_setup is no file of a view: it is the
+ * .repo or .sources file a machine needs to use the view, written here.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "blob.h"
@@ -34,6 +36,8 @@
 #include "view.h"
 
 #define ROUTE_MAX_PATH	4096
+/* The largest STORE/key.asc _setup embeds: a key and its signatures. */
+#define ROUTE_MAX_KEY	(256 * 1024)
 
 /* A decoded request path. */
 struct route_path {
@@ -436,6 +440,266 @@ route_key(struct proxy *px, struct evhttp_request *req)
 	server_send_file(req, &rs, fd);
 }
 
+/*
+ * Reads path, a small file, into *data (caller-freed, NUL-terminated).
+ * Returns -1 with errno: ENOENT when there is none, EFBIG above max bytes.
+ */
+static int
+route_read_small(const char *path, size_t max, char **data, size_t *len)
+{
+	struct stat	 sb;
+	char		*p = NULL;
+	size_t		 n = 0;
+	ssize_t		 r;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &sb) == -1)
+		goto fail;
+	if (!S_ISREG(sb.st_mode) || sb.st_size > (off_t)max) {
+		errno = S_ISREG(sb.st_mode) ? EFBIG : EINVAL;
+		goto fail;
+	}
+	if ((p = malloc(sb.st_size + 1)) == NULL)
+		goto fail;
+	while (n < (size_t)sb.st_size) {
+		if ((r = read(fd, p + n, sb.st_size - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	p[n] = '\0';
+	close(fd);
+	*data = p;
+	*len = n;
+	return 0;
+fail:
+	saved = errno;
+	free(p);
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* Appends words, separated by spaces; -1 when memory fails. */
+static int
+route_add_words(struct evbuffer *b, char **words)
+{
+	size_t	i;
+
+	for (i = 0; words != NULL && words[i] != NULL; i++) {
+		if (evbuffer_add_printf(b, "%s%s", i == 0 ? "" : " ",
+		    words[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * A dnf, yum and zypper .repo file for the view at url.  gpgcheck stays on:
+ * patchgate passes the vendor's signed packages through, and an installed
+ * system has the vendor's key in its rpm database already.
+ */
+static int
+route_setup_rpmmd(struct evbuffer *b, const char *base, const char *url,
+    const struct group *gr, const struct mirror *mi)
+{
+	const char	*g = gr->gr_name, *m = mi->mi_name;
+
+	return evbuffer_add_printf(b,
+	    "# The view of patch group %s of mirror %s, served by patchgate.\n"
+	    "# dnf, yum: save as /etc/yum.repos.d/patchgate-%s-%s.repo\n"
+	    "# zypper: zypper addrepo -r %s/_setup\n"
+	    "[patchgate-%s-%s]\n"
+	    "name=patchgate %s: %s\n"
+	    "baseurl=%s/\n"
+	    "type=rpm-md\n"
+	    "enabled=1\n"
+	    "autorefresh=1\n"
+	    "metadata_expire=1h\n"
+	    "# patchgate signs the metadata with the key at gpgkey.\n"
+	    "repo_gpgcheck=1\n"
+	    "# Package signatures are the vendor's: unless the vendor's key is "
+	    "in the\n"
+	    "# rpm database already, add its URL to gpgkey (separated by a "
+	    "space), or\n"
+	    "# set gpgcheck=0.\n"
+	    "gpgcheck=1\n"
+	    "gpgkey=%s/_key.asc\n",
+	    g, m, g, m, url, g, m, g, m, url, base) == -1 ? -1 : 0;
+}
+
+/*
+ * Whether key, len bytes, is an armored key that a deb822 field can carry:
+ * a control character (a NUL too) would end the field, or the file.
+ */
+static int
+route_key_armored(const char *key, size_t len)
+{
+	const unsigned char	*p;
+
+	if (strncmp(key, "-----BEGIN PGP PUBLIC KEY BLOCK-----", 36) != 0)
+		return 0;
+	for (p = (const unsigned char *)key; p < (const unsigned char *)key +
+	    len; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\r') || *p > 0x7e)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A deb822 .sources entry for the view at url that carries the proxy's
+ * key itself, as sources.list(5) allows: each line of the armored key
+ * indented by a space, an empty line written " .".  Splits key into lines.
+ */
+static int
+route_setup_apt(struct evbuffer *b, const char *url, const struct group *gr,
+    const struct mirror *mi, char *key)
+{
+	const char	*g = gr->gr_name, *m = mi->mi_name;
+	char		*line, *next;
+
+	if (evbuffer_add_printf(b,
+	    "# The view of patch group %s of mirror %s, served by patchgate.\n"
+	    "# Save as /etc/apt/sources.list.d/patchgate-%s-%s.sources\n"
+	    "Types: deb\n"
+	    "URIs: %s\n"
+	    "Suites: ", g, m, g, m, url) == -1 ||
+	    route_add_words(b, mi->mi_suites) == -1 ||
+	    evbuffer_add_printf(b, "\nComponents: ") == -1 ||
+	    route_add_words(b, mi->mi_components) == -1 ||
+	    evbuffer_add_printf(b, "\nArchitectures: ") == -1 ||
+	    route_add_words(b, mi->mi_architectures) == -1 ||
+	    evbuffer_add_printf(b, "\nSigned-By:\n") == -1)
+		return -1;
+	for (line = key; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		line[strcspn(line, "\r")] = '\0';
+		if (evbuffer_add_printf(b, " %s\n", *line == '\0' ? "." :
+		    line) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads STORE/key.asc into *key (caller-freed).  Returns -1 after
+ * answering req when there is none yet, or none that can be embedded.
+ */
+static int
+route_setup_key(struct proxy *px, struct evhttp_request *req, char **key)
+{
+	char	*path;
+	size_t	 len;
+
+	if (asprintf(&path, "%s/key.asc", px->px_conf->cf_store) == -1) {
+		server_error(req, 500, "out of memory");
+		return -1;
+	}
+	if (route_read_small(path, ROUTE_MAX_KEY, key, &len) == -1) {
+		if (errno == ENOENT)
+			server_error(req, 503, "no signing key yet; run "
+			    "patchgate sync");
+		else if (errno == ENOMEM)
+			server_error(req, 500, "out of memory");
+		else {
+			log_warn("%s", path);
+			server_error(req, 500, "the signing key cannot be "
+			    "read");
+		}
+		free(path);
+		return -1;
+	}
+	if (!route_key_armored(*key, len)) {
+		log_warnx("%s: not an armored public key", path);
+		server_error(req, 500, "the signing key cannot be read");
+		free(*key);
+		*key = NULL;
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
+}
+
+/*
+ * /GROUP/MIRROR/_setup: the file that points a machine's package manager
+ * at the view, by the URL the client reached the proxy by.
+ */
+static void
+route_setup(struct proxy *px, struct evhttp_request *req,
+    const struct group *gr, const struct mirror *mi)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct evbuffer		*b = NULL;
+	struct resource		 rs;
+	const char		*suffix;
+	char			 host[SERVER_HOST_MAX];
+	char			 base[SERVER_HOST_MAX + 8];
+	char			 hex[HASH_HEX_MAX], etag[HASH_HEX_MAX + 2];
+	char			*url = NULL, *key = NULL, *disp = NULL;
+	unsigned char		*data;
+
+	if (server_host(req, host, sizeof host) == -1) {
+		server_error(req, 500, "no address to name in the setup file");
+		return;
+	}
+	snprintf(base, sizeof base, "http://%s", host);
+	if ((b = evbuffer_new()) == NULL ||
+	    asprintf(&url, "%s/%s/%s", base, gr->gr_name, mi->mi_name) == -1) {
+		url = NULL;
+		goto nomem;
+	}
+
+	if (mi->mi_type == MIRROR_APT) {
+		suffix = "sources";
+		if (route_setup_key(px, req, &key) == -1)
+			goto out;
+		if (route_setup_apt(b, url, gr, mi, key) == -1)
+			goto nomem;
+	} else {
+		suffix = "repo";
+		if (route_setup_rpmmd(b, base, url, gr, mi) == -1)
+			goto nomem;
+	}
+
+	/* Strong: the same bytes, whoever asks, have the same tag. */
+	if ((data = evbuffer_pullup(b, -1)) == NULL ||
+	    hash_buffer("sha256", data, evbuffer_get_length(b), hex) == -1)
+		goto nomem;
+	snprintf(etag, sizeof etag, "\"%s\"", hex);
+	if (asprintf(&disp, "attachment; filename=\"patchgate-%s-%s.%s\"",
+	    gr->gr_name, mi->mi_name, suffix) == -1) {
+		disp = NULL;
+		goto nomem;
+	}
+	evhttp_add_header(out, "Content-Disposition", disp);
+	rs.rs_etag = etag;
+	rs.rs_mtime = 0;
+	rs.rs_size = evbuffer_get_length(b);
+	rs.rs_type = "text/plain; charset=utf-8";
+	rs.rs_cache = CACHE_SHORT;
+	server_send_buffer(req, &rs, b);
+	goto out;
+nomem:
+	server_error(req, 500, "out of memory");
+out:
+	if (b != NULL)
+		evbuffer_free(b);
+	free(url);
+	free(key);
+	free(disp);
+}
+
 static void
 route_dispatch(struct proxy *px, struct evhttp_request *req,
     struct route_path *rp)
@@ -475,7 +739,13 @@ route_dispatch(struct proxy *px, struct evhttp_request *req,
 	}
 	if (rp->rp_nsegs == 2) {
 		server_error(req, 404, "/%s/%s/: a repository, not a page: point "
-		    "dnf, zypper or apt at this URL", gr->gr_name, mi->mi_name);
+		    "dnf, zypper or apt at this URL; /%s/%s/_setup configures "
+		    "them", gr->gr_name, mi->mi_name, gr->gr_name, mi->mi_name);
+		return;
+	}
+	/* No repository has a top-level _setup of its own. */
+	if (rp->rp_nsegs == 3 && strcmp(segs[2], "_setup") == 0) {
+		route_setup(px, req, gr, mi);
 		return;
 	}
 	route_view(px, req, gr, mi, rp->rp_norm + rp->rp_offs[2]);

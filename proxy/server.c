@@ -307,6 +307,79 @@ server_method(struct evhttp_request *req)
 	return "?";
 }
 
+/*
+ * Whether h is "host", "host:port" or "[v6]:port" (port optional), in the
+ * characters a URL takes as they are: the Host header is copied into the
+ * files _setup writes, so nothing else may come through.
+ */
+static int
+server_host_valid(const char *h)
+{
+	const char	*p, *port = NULL;
+	size_t		 len = strlen(h);
+
+	if (len == 0 || len >= SERVER_HOST_MAX ||
+	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != len)
+		return 0;
+	if (*h == '[') {
+		/* An IPv6 address has a colon; no zone ("%25eth0"). */
+		p = h + 1 + strspn(h + 1, "0123456789abcdefABCDEF:.");
+		if (*p != ']' || memchr(h + 1, ':', p - h - 1) == NULL)
+			return 0;
+		if (p[1] == ':')
+			port = p + 2;
+		else if (p[1] != '\0')
+			return 0;
+	} else {
+		if (*h == ':' || strpbrk(h, "[]") != NULL)
+			return 0;
+		if ((p = strchr(h, ':')) != NULL)
+			port = p + 1;
+	}
+	if (port == NULL)
+		return 1;
+	len = strlen(port);
+	return len > 0 && len <= 5 && strspn(port, "0123456789") == len &&
+	    atoi(port) <= 65535;
+}
+
+/*
+ * Writes to buf the authority ("host:port") a client reached this server
+ * by, for URLs it is to use again: the request's Host (that of the target
+ * when it is an absolute URI, as RFC 9112 says), when it is valid, or else
+ * the local address of the connection.  Returns -1 when there is none.
+ */
+int
+server_host(struct evhttp_request *req, char *buf, size_t size)
+{
+	const struct evhttp_uri		*uri;
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+	const char			*host;
+	int				 n, port;
+
+	uri = evhttp_request_get_evhttp_uri(req);
+	if (*evhttp_request_get_uri(req) != '/' && uri != NULL &&
+	    (host = evhttp_uri_get_host(uri)) != NULL) {
+		if ((port = evhttp_uri_get_port(uri)) == -1)
+			n = snprintf(buf, size, "%s", host);
+		else
+			n = snprintf(buf, size, "%s:%d", host, port);
+	} else {
+		host = evhttp_find_header(evhttp_request_get_input_headers(req),
+		    "Host");
+		n = snprintf(buf, size, "%s", host != NULL ? host : "");
+	}
+	if (n >= 0 && (size_t)n < size && server_host_valid(buf))
+		return 0;
+	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return -1;
+	server_format_addr(bufferevent_getfd(bev), buf, size);
+	return server_host_valid(buf) ? 0 : -1;
+}
+
 /* One line per request: CLIENT "METHOD PATH" STATUS BYTES. */
 void
 server_access(const char *client, const char *method, const char *uri,
@@ -370,6 +443,7 @@ server_error(struct evhttp_request *req, int code, const char *fmt, ...)
 	evhttp_remove_header(out, "Last-Modified");
 	evhttp_remove_header(out, "Cache-Control");
 	evhttp_remove_header(out, "Accept-Ranges");
+	evhttp_remove_header(out, "Content-Disposition");
 	if (code != 416)
 		evhttp_remove_header(out, "Content-Range");
 
@@ -639,4 +713,40 @@ server_send_file(struct evhttp_request *req, const struct resource *rs, int fd)
 	evbuffer_file_segment_free(seg);
 	server_reply(req, code, body);
 	evbuffer_free(body);
+}
+
+/*
+ * Answers req with body, a response built in memory whose length is
+ * rs_size; the caller still frees body.
+ */
+void
+server_send_buffer(struct evhttp_request *req, const struct resource *rs,
+    struct evbuffer *body)
+{
+	struct evbuffer	*part;
+	struct range	 rg;
+	size_t		 len;
+	int		 code;
+
+	if ((code = server_begin(req, rs, &rg)) == 0)
+		return;
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		server_reply(req, code, NULL);
+		return;
+	}
+	if (code != 206) {
+		server_reply(req, code, body);
+		return;
+	}
+	len = rg.rg_last - rg.rg_first + 1;
+	if ((part = evbuffer_new()) == NULL ||
+	    evbuffer_drain(body, rg.rg_first) == -1 ||
+	    evbuffer_remove_buffer(body, part, len) != (int)len) {
+		if (part != NULL)
+			evbuffer_free(part);
+		server_error(req, 500, "out of memory");
+		return;
+	}
+	server_reply(req, code, part);
+	evbuffer_free(part);
 }

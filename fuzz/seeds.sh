@@ -1,0 +1,27 @@
+#!/bin/sh
+# Copies seed inputs for a fuzz target into a directory: small real
+# documents from the corpora, decompressed.  usage: seeds.sh TARGET DIR
+set -eu
+target=$1
+dir=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+corpora=$top/../shared/corpora
+case $target in
+fuzz_rpmmd_packages)
+	for f in "$corpora"/rpm-md/el9-bzip2-tiny-signed/repodata/*.xml.gz; do
+		[ -f "$f" ] && zcat "$f" > "$dir/$(basename "$f" .gz)"
+	done ;;
+fuzz_rpmmd_updateinfo)
+	[ -f "$corpora/packages/pulp-fixtures/assets/updateinfo.xml" ] &&
+		cp "$corpora/packages/pulp-fixtures/assets/updateinfo.xml" "$dir/" ;;
+fuzz_deb822)
+	for f in "$corpora"/apt/*.InRelease; do
+		[ -f "$f" ] && cp "$f" "$dir/"
+	done
+	[ -f "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" ] &&
+		xzcat "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" \
+		    > "$dir/Packages" ;;
+fuzz_config)
+	cp "$top/conf/patchgate.conf" "$dir/" ;;
+esac
+exit 0
