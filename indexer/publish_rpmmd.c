@@ -1,9 +1,12 @@
 /*
  * Writing an rpm-md view: primary, filelists and other made of upstream's
  * own <package> elements (only the visible ones, byte for byte), updateinfo
- * with each advisory cut down to its visible packages, the other metadata
+ * with each advisory cut down to its visible packages, deltainfo (or
+ * prestodelta) with the deltas to visible versions only, the other
+ * metadata (comps, modules, SUSE's susedata, patterns, products, appdata)
  * passed through unchanged, and a new repomd.xml signed with the proxy's
- * key.  Every file is named by its checksum, so generations never clash.
+ * key, its public key beside it for zypper.  Every file is named by its
+ * checksum, so generations never clash.
  */
 #include "config.h"
 
@@ -181,6 +184,36 @@ nevra_key(const char *n, const char *e, const char *v, const char *r,
 	return k;
 }
 
+/* The sorted keys of the versions the view lists; caller-freed. */
+static char **
+pr_listed_keys(struct pub_view *pv, size_t *nkeys)
+{
+	char	**keys;
+	size_t	  i;
+
+	*nkeys = 0;
+	keys = xcalloc(pv->pv_npkgs + 1, sizeof *keys);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		struct pub_pkg	*pp = &pv->pv_pkgs[i];
+
+		if (pp->pp_listed)
+			keys[(*nkeys)++] = nevra_key(pp->pp_name, pp->pp_epoch,
+			    pp->pp_version, pp->pp_release, pp->pp_arch);
+	}
+	qsort(keys, *nkeys, sizeof *keys, nevra_cmp);
+	return keys;
+}
+
+static void
+pr_keys_free(char **keys, size_t nkeys)
+{
+	size_t	i;
+
+	for (i = 0; i < nkeys; i++)
+		free(keys[i]);
+	free(keys);
+}
+
 /*
  * updateinfo: every advisory upstream lists, with the <package> elements
  * of versions this view does not list cut out; advisories left with none
@@ -194,20 +227,12 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 	struct buf	 doc;
 	char		*root, *name, **keys, *key;
 	const char	*raw;
-	size_t		 nkeys = 0, i, rawlen, at, off, len;
+	size_t		 nkeys = 0, rawlen, at, off, len;
 	int		 rc = -1, kept, step;
 
 	if ((root = pr_root_start(pv, "updateinfo", cause)) == NULL)
 		return *cause != NULL ? -1 : 0;
-	keys = xcalloc(pv->pv_npkgs + 1, sizeof *keys);
-	for (i = 0; i < pv->pv_npkgs; i++) {
-		struct pub_pkg	*pp = &pv->pv_pkgs[i];
-
-		if (pp->pp_listed)
-			keys[nkeys++] = nevra_key(pp->pp_name, pp->pp_epoch,
-			    pp->pp_version, pp->pp_release, pp->pp_arch);
-	}
-	qsort(keys, nkeys, sizeof *keys, nevra_cmp);
+	keys = pr_listed_keys(pv, &nkeys);
 
 	buf_init(&doc);
 	buf_adds(&doc, pr_xml_decl);
@@ -279,9 +304,66 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 	free(name);
 	rc = pr_emit(pv, rm, "updateinfo", &doc, cause);
 out:
-	for (i = 0; i < nkeys; i++)
-		free(keys[i]);
-	free(keys);
+	pr_keys_free(keys, nkeys);
+	buf_free(&doc);
+	free(root);
+	return rc;
+}
+
+/*
+ * deltainfo (SUSE) or prestodelta (Fedora): upstream's <newpackage>
+ * elements whose target version the view lists, byte for byte.  A view
+ * left with none still carries the (empty, valid) document, as upstream
+ * does when it has no deltas.
+ */
+static int
+pr_deltas(struct pub_view *pv, struct buf *rm, const char *type,
+    char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct buf	 doc;
+	char		*root, *name, **keys, *key;
+	size_t		 nkeys = 0;
+	int		 rc = -1, step;
+
+	if ((root = pr_root_start(pv, type, cause)) == NULL)
+		return *cause != NULL ? -1 : 0;
+	keys = pr_listed_keys(pv, &nkeys);
+	buf_init(&doc);
+	buf_adds(&doc, pr_xml_decl);
+	buf_adds(&doc, root);
+	buf_adds(&doc, "\n");
+	stmt = store_stmt(st, "SELECT name, epoch, version, release, arch, raw "
+	    "FROM deltas WHERE mirror = ?1 ORDER BY position");
+	if (stmt == NULL) {
+		store_error(st, "deltas", cause);
+		goto out;
+	}
+	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		key = nevra_key((const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1),
+		    (const char *)sqlite3_column_text(stmt, 2),
+		    (const char *)sqlite3_column_text(stmt, 3),
+		    (const char *)sqlite3_column_text(stmt, 4));
+		if (bsearch(&key, keys, nkeys, sizeof *keys, nevra_cmp) != NULL) {
+			buf_add(&doc, sqlite3_column_blob(stmt, 5),
+			    sqlite3_column_bytes(stmt, 5));
+			buf_add(&doc, "\n", 1);
+		}
+		free(key);
+	}
+	if (step != SQLITE_DONE) {
+		store_error(st, "deltas", cause);
+		goto out;
+	}
+	name = pr_root_name(root);
+	buf_addf(&doc, "</%s>\n", name);
+	free(name);
+	rc = pr_emit(pv, rm, type, &doc, cause);
+out:
+	pr_keys_free(keys, nkeys);
 	buf_free(&doc);
 	free(root);
 	return rc;
@@ -373,6 +455,8 @@ publish_rpmmd(struct pub_view *pv, char **cause)
 	    pr_packages(pv, &rm, "filelists", cause) != 0 ||
 	    pr_packages(pv, &rm, "other", cause) != 0 ||
 	    pr_updateinfo(pv, &rm, cause) != 0 ||
+	    pr_deltas(pv, &rm, "deltainfo", cause) != 0 ||
+	    pr_deltas(pv, &rm, "prestodelta", cause) != 0 ||
 	    pr_passthrough(pv, &rm, cause) != 0)
 		goto out;
 	buf_adds(&rm, "</repomd>\n");

@@ -201,6 +201,12 @@ out:
 	return rc;
 }
 
+static int
+sa_verify_flags(struct mirror *mi)
+{
+	return mi->mi_keyring_allow_expired ? VERIFY_ALLOW_EXPIRED : 0;
+}
+
 /* Fetches the suite's Release text, verified when there is a keyring. */
 static char *
 sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
@@ -208,7 +214,7 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 {
 	struct mirror	*mi = sa->sa_mi;
 	char		*url, *rel, *data = NULL, *sig = NULL, *text = NULL;
-	char		*work = NULL, *why = NULL;
+	char		*work = NULL, *why = NULL, *warning = NULL;
 	size_t		 dlen, siglen;
 	long		 status = 0;
 	int		 rc;
@@ -229,8 +235,8 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 		*what = rel;
 		rel = NULL;
 		if (mi->mi_keyring != NULL)
-			rc = verify_clearsigned(mi->mi_keyring, work, data, dlen,
-			    &text, len, &why);
+			rc = verify_clearsigned_flags(mi->mi_keyring, work, data,
+			    dlen, &text, len, sa_verify_flags(mi), &warning, &why);
 		else
 			rc = apt_inrelease_text(data, dlen, &text, len, &why);
 		if (rc != 0) {
@@ -269,8 +275,8 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 	rc = fetch_to_memory(url, 1024 * 1024, &sig, &siglen, NULL, &why);
 	free(url);
 	if (rc == 0)
-		rc = verify_detached(mi->mi_keyring, work, text, *len, sig,
-		    siglen, &why);
+		rc = verify_detached_flags(mi->mi_keyring, work, text, *len, sig,
+		    siglen, sa_verify_flags(mi), &warning, &why);
 	if (rc != 0) {
 		cause_set(cause, "%s: signature check against keyring %s "
 		    "failed: %s", *what, mi->mi_keyring, why);
@@ -278,6 +284,9 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 		text = NULL;
 	}
 out:
+	if (warning != NULL && text != NULL)
+		log_warnx("mirror %s: dists/%s: %s", mi->mi_name, suite, warning);
+	free(warning);
 	free(why);
 	free(work);
 	free(sig);

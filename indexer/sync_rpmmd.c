@@ -1,8 +1,10 @@
 /*
- * Syncing an rpm-md mirror: repomd.xml (and its signature when a keyring
- * is configured), then every file a view needs, each verified against the
- * repomd's size and checksum before it is parsed into the store.  Runs
- * inside the transaction that sync_mirror() opened.
+ * Syncing an rpm-md mirror (dnf, yum and zypper alike): repomd.xml (and
+ * its signature when a keyring is configured), then every file a view
+ * needs, each verified against the repomd's size and checksum before it is
+ * parsed into the store: primary, filelists, other, updateinfo and SUSE's
+ * deltainfo (Fedora's prestodelta).  Runs inside the transaction that
+ * sync_mirror() opened.
  * Local names carry the prefix srm_ (sync rpm-md).
  */
 #include "config.h"
@@ -233,6 +235,46 @@ fail:
 	return -1;
 }
 
+/*
+ * deltainfo and prestodelta: one <newpackage> element per target version,
+ * kept whole; views list it when they list its target.
+ */
+static int
+srm_delta_cb(const struct rpmmd_package *rp, void *arg)
+{
+	struct srm_sync	*rs = arg;
+	struct store		*st = rs->rs_ix->ix_store;
+	sqlite3_stmt		*stmt;
+
+	if (rp->rp_name == NULL || rp->rp_version == NULL) {
+		cause_set(&rs->rs_cause, "line %ld: <newpackage> without %s",
+		    rp->rp_line, rp->rp_name == NULL ? "name" : "version");
+		return -1;
+	}
+	stmt = store_stmt(st, "INSERT INTO deltas (mirror, name, epoch, "
+	    "version, release, arch, raw, position) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6, ?7, ?8)");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, rp->rp_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, rp->rp_epoch && *rp->rp_epoch ?
+	    rp->rp_epoch : "0", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, rp->rp_version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, rp->rp_release ? rp->rp_release : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, rp->rp_arch ? rp->rp_arch : "", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_blob64(stmt, 7, rp->rp_raw, rp->rp_rawlen, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 8, rs->rs_count++);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(st, "deltas", &rs->rs_cause);
+	return -1;
+}
+
 /* filelists and other: attach the element to the version primary listed. */
 static int
 srm_extra_cb(const struct rpmmd_package *rp, void *arg)
@@ -276,13 +318,123 @@ lowercase(const char *s)
 }
 
 static int
+srm_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The version="" of an <update> start tag, walking its attributes so that
+ * a value holding the same word cannot be taken for it; caller-freed, NULL
+ * if none.
+ */
+static char *
+srm_update_version(const char *raw, size_t len)
+{
+	const char	*p, *end, *name, *value;
+	size_t		 namelen;
+	char		 quote;
+
+	if ((end = memchr(raw, '>', len)) == NULL)
+		return NULL;
+	for (p = raw + 1; p < end && !srm_blank(*p) && *p != '/'; p++)
+		;
+	for (;;) {
+		while (p < end && srm_blank(*p))
+			p++;
+		if (p >= end || *p == '/')
+			return NULL;
+		name = p;
+		while (p < end && *p != '=' && !srm_blank(*p))
+			p++;
+		namelen = p - name;
+		while (p < end && srm_blank(*p))
+			p++;
+		if (p >= end || *p != '=')
+			return NULL;
+		for (p++; p < end && srm_blank(*p); p++)
+			;
+		if (p >= end || (*p != '"' && *p != '\''))
+			return NULL;
+		quote = *p++;
+		value = p;
+		if ((p = memchr(p, quote, end - p)) == NULL)
+			return NULL;
+		if (namelen == 7 && strncmp(name, "version", 7) == 0)
+			return xstrndup(value, p - value);
+		p++;
+	}
+}
+
+/* Whether this sync has already stored an advisory under key. */
+static int
+srm_advisory_seen(struct srm_sync *rs, const char *key, int *seen)
+{
+	struct store	*st = rs->rs_ix->ix_store;
+	sqlite3_stmt	*stmt;
+
+	*seen = 0;
+	stmt = store_stmt(st, "SELECT upstream FROM advisories WHERE "
+	    "mirror = ?1 AND advid = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		*seen = sqlite3_column_int(stmt, 0);
+		break;
+	case SQLITE_DONE:
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The key an advisory is stored under: its <id>, unless this document
+ * already listed that <id>.  SUSE's updateinfo lists every edition of a
+ * patch under the same <id> (zypper tells them apart by version=), and
+ * each must keep its own packages and date: later editions are stored
+ * as "ID@VERSION".  Caller-freed; NULL on a store error.
+ */
+static char *
+srm_advisory_key(struct srm_sync *rs, const struct rpmmd_advisory *ad)
+{
+	char	*key, *version;
+	int	 seen;
+
+	key = xstrdup(ad->ad_id);
+	if (srm_advisory_seen(rs, key, &seen) != 0)
+		goto fail;
+	if (!seen)
+		return key;
+	free(key);
+	version = srm_update_version(ad->ad_raw, ad->ad_rawlen);
+	xasprintf(&key, "%s@%s", ad->ad_id, version ? version : "");
+	free(version);
+	if (srm_advisory_seen(rs, key, &seen) != 0)
+		goto fail;
+	if (!seen)
+		return key;
+	/* The same edition twice: keep both, by position. */
+	free(key);
+	xasprintf(&key, "%s@#%lu", ad->ad_id, rs->rs_count);
+	return key;
+fail:
+	free(key);
+	return NULL;
+}
+
+static int
 srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 {
 	struct srm_sync	*rs = arg;
 	struct store		*st = rs->rs_ix->ix_store;
 	sqlite3_stmt		*stmt;
 	long long		 id;
-	char			*type, *sev;
+	char			*type, *sev, *key = NULL;
 	size_t			 i;
 	int			 rc;
 
@@ -291,6 +443,8 @@ srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 		    ad->ad_line);
 		return -1;
 	}
+	if ((key = srm_advisory_key(rs, ad)) == NULL)
+		goto fail;
 	stmt = store_stmt(st, "INSERT INTO advisories (mirror, advid, type, "
 	    "severity, issued, updated, raw, upstream, position) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (mirror, advid) "
@@ -301,7 +455,7 @@ srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 	type = lowercase(ad->ad_type);
 	sev = lowercase(ad->ad_severity);
 	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, ad->ad_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, sev, -1, SQLITE_STATIC);
 	if (ad->ad_issued > 0)
@@ -321,7 +475,7 @@ srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 	if (stmt == NULL)
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, ad->ad_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_ROW)
 		goto fail;
 	id = sqlite3_column_int64(stmt, 0);
@@ -373,9 +527,11 @@ srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 		if (sqlite3_step(stmt) != SQLITE_DONE)
 			goto fail;
 	}
+	free(key);
 	return 0;
 fail:
 	store_error(st, "advisories", &rs->rs_cause);
+	free(key);
 	return -1;
 }
 
@@ -423,6 +579,13 @@ srm_record_file(struct srm_sync *rs, const char *kind, const char *name,
 	return 0;
 }
 
+/* SUSE's deltainfo and Fedora's prestodelta: the same <newpackage> list. */
+static int
+srm_is_delta(const char *type)
+{
+	return strcmp(type, "deltainfo") == 0 || strcmp(type, "prestodelta") == 0;
+}
+
 static int
 srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 {
@@ -439,6 +602,9 @@ srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 	else if (strcmp(rd->rd_type, "updateinfo") == 0)
 		rc = rpmmd_updateinfo_parse(srm_reader_read, &rr,
 		    rd->rd_location, srm_advisory_cb, rs, &root, &why);
+	else if (srm_is_delta(rd->rd_type))
+		rc = rpmmd_deltainfo_parse(srm_reader_read, &rr,
+		    rd->rd_location, srm_delta_cb, rs, &root, &why);
 	else {
 		rs->rs_kind = rd->rd_type;
 		rc = rpmmd_packages_parse(srm_reader_read, &rr, rd->rd_location,
@@ -480,22 +646,26 @@ srm_data_use(const char *type)
 	size_t	len = strlen(type);
 
 	if (strcmp(type, "primary") == 0 || strcmp(type, "filelists") == 0 ||
-	    strcmp(type, "other") == 0 || strcmp(type, "updateinfo") == 0)
+	    strcmp(type, "other") == 0 || strcmp(type, "updateinfo") == 0 ||
+	    srm_is_delta(type))
 		return SRM_PARSE;
 	/* sqlite databases and zchunk files would bypass the filtering. */
 	if ((len > 3 && strcmp(type + len - 3, "_db") == 0) ||
-	    (len > 4 && strcmp(type + len - 4, "_zck") == 0) ||
-	    strcmp(type, "prestodelta") == 0 || strcmp(type, "deltainfo") == 0)
+	    (len > 4 && strcmp(type + len - 4, "_zck") == 0))
 		return SRM_SKIP;
+	/* SUSE's susedata, susedata.LANG, appdata, patterns, products... */
 	return SRM_PASS;
 }
 
-/* Files a view cannot do without: their absence fails the sync. */
+/*
+ * Files a view cannot do without: their absence fails the sync.  A missing
+ * filelists is left out with a warning, as zypper never reads it and old
+ * SUSE repositories list it without serving it.
+ */
 static int
 srm_data_required(const char *type)
 {
-	return strcmp(type, "primary") == 0 || strcmp(type, "filelists") == 0 ||
-	    strcmp(type, "updateinfo") == 0;
+	return strcmp(type, "primary") == 0 || strcmp(type, "updateinfo") == 0;
 }
 
 static int
@@ -503,7 +673,7 @@ srm_check_signature(struct srm_sync *rs, const char *repomd, size_t len,
     char **cause)
 {
 	struct mirror	*mi = rs->rs_mi;
-	char		*url, *sig = NULL, *why = NULL, *work;
+	char		*url, *sig = NULL, *why = NULL, *work, *warning = NULL;
 	size_t		 siglen;
 	int		 rc;
 
@@ -524,15 +694,25 @@ srm_check_signature(struct srm_sync *rs, const char *repomd, size_t len,
 		free(sig);
 		return -1;
 	}
-	rc = verify_detached(mi->mi_keyring, work, repomd, len, sig, siglen,
-	    &why);
+	rc = verify_detached_flags(mi->mi_keyring, work, repomd, len, sig,
+	    siglen, mi->mi_keyring_allow_expired ? VERIFY_ALLOW_EXPIRED : 0,
+	    &warning, &why);
 	free(work);
 	free(sig);
 	if (rc != 0) {
 		cause_set(cause, "repodata/repomd.xml: signature check against "
-		    "keyring %s failed: %s", mi->mi_keyring, why);
+		    "keyring %s failed: %s%s", mi->mi_keyring, why,
+		    !mi->mi_keyring_allow_expired &&
+		    strstr(why, "an expired key") != NULL ? " (with "
+		    "keyring-allow-expired = yes, a good signature made before "
+		    "the key expired is accepted)" : "");
 		free(why);
 		return -1;
+	}
+	if (warning != NULL) {
+		log_warnx("mirror %s: repodata/repomd.xml: %s; accepted, as "
+		    "keyring-allow-expired is set", mi->mi_name, warning);
+		free(warning);
 	}
 	return 0;
 }
@@ -593,7 +773,8 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	size_t			 len;
 	int			 missing, rc = -1;
 	static const char *const order[] = { "primary", "filelists", "other",
-					     "updateinfo", NULL };
+					     "updateinfo", "deltainfo",
+					     "prestodelta", NULL };
 	size_t			 i;
 
 	memset(&rs, 0, sizeof rs);
@@ -651,10 +832,26 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		store_error(st, "advisories", cause);
 		goto out;
 	}
+	/* Deltas only ever lead to what upstream lists now. */
+	stmt = store_stmt(st, "DELETE FROM deltas WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "deltas", cause);
+		goto out;
+	}
+	/* The deltas table holds one document: deltainfo, else prestodelta. */
+	if (rpmmd_repomd_find(rm, "deltainfo") != NULL &&
+	    (rd = rpmmd_repomd_find(rm, "prestodelta")) != NULL) {
+		log_warnx("mirror %s: repodata/repomd.xml lists both deltainfo "
+		    "and prestodelta; views carry deltainfo only", mi->mi_name);
+		free(rd->rd_type);
+		rd->rd_type = xstrdup("");	/* skipped below */
+	}
 
 	/* Fetch everything first: a download failure parses nothing. */
 	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
-		if (srm_data_use(rd->rd_type) == SRM_SKIP)
+		if (*rd->rd_type == '\0' ||
+		    srm_data_use(rd->rd_type) == SRM_SKIP)
 			continue;
 		if (srm_check_location(rd, cause) != 0)
 			goto out;

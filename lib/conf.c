@@ -328,6 +328,14 @@ conf_mirror(struct conf_parse *cp, const char *key, const char *value)
 		}
 		free(mi->mi_keyring);
 		mi->mi_keyring = xstrdup(value);
+	} else if (strcmp(key, "keyring-allow-expired") == 0) {
+		if (strcmp(value, "yes") == 0)
+			mi->mi_keyring_allow_expired = 1;
+		else if (strcmp(value, "no") == 0)
+			mi->mi_keyring_allow_expired = 0;
+		else
+			conf_error(cp, cp->cp_line, "keyring-allow-expired: "
+			    "\"%s\" is not yes or no", value);
 	} else if (strcmp(key, "classification") == 0) {
 		if (!word_in(value, conf_classifications)) {
 			conf_error(cp, cp->cp_line, "classification: unknown "
@@ -427,6 +435,9 @@ conf_mirror_end(struct conf_parse *cp)
 		conf_error(cp, mi->mi_line, "[mirror %s]: no type", mi->mi_name);
 	if (mi->mi_url == NULL)
 		conf_error(cp, mi->mi_line, "[mirror %s]: no url", mi->mi_name);
+	if (mi->mi_keyring_allow_expired && mi->mi_keyring == NULL)
+		conf_error(cp, mi->mi_line, "[mirror %s]: keyring-allow-expired "
+		    "needs a keyring", mi->mi_name);
 	if (mi->mi_type == MIRROR_APT) {
 		if (mi->mi_suites == NULL || mi->mi_suites[0] == NULL)
 			conf_error(cp, mi->mi_line, "[mirror %s]: type apt "

@@ -19,6 +19,7 @@ struct mirror {
 	enum mirror_type	 mi_type;
 	char			*mi_url;		/* no trailing slash */
 	char			*mi_keyring;		/* NULL: signatures not checked */
+	int			 mi_keyring_allow_expired; /* good signatures by keys expired since */
 	char			*mi_classification;	/* of versions no advisory lists; NULL: none */
 	char			*mi_severity;		/* likewise */
 	char			**mi_suites;		/* apt */

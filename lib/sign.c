@@ -12,8 +12,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gpgme.h>
@@ -27,6 +30,8 @@
 #define SIGN_KEYRING_MAX (64 * 1024 * 1024)
 /* sun_path is 108 bytes; the longest agent socket is "S.gpg-agent.browser". */
 #define SIGN_SOCKET_MAX	(108 - sizeof "/S.gpg-agent.browser")
+/* Internal flag of verify_run(): messages name the key (the _flags calls). */
+#define VERIFY_DETAIL	0x100
 
 static const char sign_gpg_conf[] =
     "# Written by patchgate: signatures use SHA-256 or stronger.\n"
@@ -407,18 +412,128 @@ verify_rank(gpgme_error_t status)
 	}
 }
 
-static void
-verify_cause(gpgme_signature_t s, char **cause)
+/* A day for messages ("2010-05-05"), in UTC. */
+static const char *
+verify_day(time_t t, char *buf, size_t size)
 {
+	struct tm	tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, size, "@%lld", (long long)t);
+	return buf;
+}
+
+/*
+ * Finds the (sub)key that made a signature among the keys imported into
+ * ctx's home; *sk then points into *key, which the caller unrefs.
+ */
+static int
+verify_signing_key(gpgme_ctx_t ctx, gpgme_signature_t s, gpgme_key_t *key,
+    gpgme_subkey_t *sk)
+{
+	gpgme_subkey_t	k;
+	size_t		n, m;
+
+	*key = NULL;
+	*sk = NULL;
+	/* gpgme_get_key() lists in a context of its own: s stays valid. */
+	if (s->fpr == NULL || gpgme_get_key(ctx, s->fpr, key, 0) != 0 ||
+	    *key == NULL)
+		return -1;
+	n = strlen(s->fpr);
+	for (k = (*key)->subkeys; k != NULL; k = k->next) {
+		/* s->fpr is a fingerprint, or a key ID: its last digits. */
+		if (k->fpr == NULL || (m = strlen(k->fpr)) < n)
+			continue;
+		if (strcasecmp(k->fpr + m - n, s->fpr) == 0) {
+			*sk = k;
+			return 0;
+		}
+	}
+	gpgme_key_unref(*key);
+	*key = NULL;
+	return -1;
+}
+
+/*
+ * A good signature by a key that has expired since it was made: accepted
+ * under VERIFY_ALLOW_EXPIRED, with a warning that names the key.  One made
+ * after the key expired, or by a key also revoked, is not.
+ */
+static int
+verify_excuse_expired(gpgme_ctx_t ctx, gpgme_signature_t s, char **warning,
+    char **cause)
+{
+	gpgme_key_t	key;
+	gpgme_subkey_t	sk;
+	char		d1[32], d2[32];
+	int		rc = -1;
+
+	if (gpgme_err_code(s->status) != GPG_ERR_KEY_EXPIRED)
+		return -1;
+	if (s->summary & (GPGME_SIGSUM_KEY_REVOKED | GPGME_SIGSUM_SIG_EXPIRED |
+	    GPGME_SIGSUM_KEY_MISSING | GPGME_SIGSUM_RED)) {
+		cause_set(cause, "signature made by an expired key: %s is "
+		    "also revoked or the signature is not good",
+		    s->fpr ? s->fpr : "(unknown key)");
+		return -1;
+	}
+	if (verify_signing_key(ctx, s, &key, &sk) != 0) {
+		cause_set(cause, "signature made by an expired key: %s is not "
+		    "in the keyring", s->fpr ? s->fpr : "(unknown key)");
+		return -1;
+	}
+	if (sk->revoked || key->revoked)
+		cause_set(cause, "signature made by a revoked key: %s", sk->fpr);
+	else if (s->timestamp == 0 || (sk->expires != 0 &&
+	    s->timestamp >= (unsigned long)sk->expires))
+		cause_set(cause, "signature made on %s by key %s, which had "
+		    "expired on %s", verify_day(s->timestamp, d1, sizeof d1),
+		    sk->fpr, verify_day(sk->expires, d2, sizeof d2));
+	else {
+		if (warning != NULL)
+			cause_set(warning, "good signature made on %s by key "
+			    "%s, which has expired since (on %s)",
+			    verify_day(s->timestamp, d1, sizeof d1), sk->fpr,
+			    sk->expires != 0 ? verify_day(sk->expires, d2,
+			    sizeof d2) : "an unknown date");
+		rc = 0;
+	}
+	gpgme_key_unref(key);
+	return rc;
+}
+
+static void
+verify_cause(gpgme_ctx_t ctx, gpgme_signature_t s, int flags, char **cause)
+{
+	gpgme_key_t	key;
+	gpgme_subkey_t	sk;
+	char		day[32];
+
 	switch (gpgme_err_code(s->status)) {
 	case GPG_ERR_BAD_SIGNATURE:
 		cause_set(cause, "bad signature");
 		break;
 	case GPG_ERR_CERT_REVOKED:
-		cause_set(cause, "signature made by a revoked key");
+		if (flags & VERIFY_DETAIL)
+			cause_set(cause, "signature made by a revoked key: %s",
+			    s->fpr != NULL ? s->fpr : "(unknown key)");
+		else
+			cause_set(cause, "signature made by a revoked key");
 		break;
 	case GPG_ERR_KEY_EXPIRED:
-		cause_set(cause, "signature made by an expired key");
+		if (!(flags & VERIFY_DETAIL))
+			cause_set(cause, "signature made by an expired key");
+		else if (verify_signing_key(ctx, s, &key, &sk) == 0) {
+			cause_set(cause, "signature made by an expired key: "
+			    "%s expired on %s", sk->fpr, sk->expires != 0 ?
+			    verify_day(sk->expires, day, sizeof day) :
+			    "an unknown date");
+			gpgme_key_unref(key);
+		} else
+			cause_set(cause, "signature made by an expired key: %s",
+			    s->fpr != NULL ? s->fpr : "(unknown key)");
 		break;
 	case GPG_ERR_SIG_EXPIRED:
 		cause_set(cause, "signature expired");
@@ -540,7 +655,7 @@ verify_prepare(const char *work_dir, char **cause)
 static int
 verify_run(const char *keyring_path, const char *work_dir, const void *data,
     size_t len, const void *sig, size_t siglen, char **text, size_t *textlen,
-    char **cause)
+    int flags, char **warning, char **cause)
 {
 	struct buf		 keys;
 	gpgme_ctx_t		 ctx = NULL;
@@ -553,6 +668,8 @@ verify_run(const char *keyring_path, const char *work_dir, const void *data,
 	size_t			 outlen;
 	int			 rc = -1, lockfd = -1;
 
+	if (warning != NULL)
+		*warning = NULL;
 	if (sign_init(cause) == -1)
 		return -1;
 	buf_init(&keys);
@@ -623,8 +740,31 @@ verify_run(const char *keyring_path, const char *work_dir, const void *data,
 		if (worst == NULL || verify_rank(s->status) > verify_rank(worst->status))
 			worst = s;
 	}
+	/* Only when no signature is good without excuse. */
+	if (rc == -1 && (flags & VERIFY_ALLOW_EXPIRED)) {
+		char	*why = NULL, *next = NULL;
+
+		for (s = vres->signatures; s != NULL; s = s->next) {
+			if (verify_excuse_expired(ctx, s, warning, &next) == 0) {
+				rc = 0;
+				break;
+			}
+			/* The first reason not to excuse is the one reported. */
+			if (why == NULL)
+				why = next;
+			else
+				free(next);
+			next = NULL;
+		}
+		if (rc == -1 && why != NULL) {
+			cause_set(cause, "%s", why);
+			free(why);
+			goto out;
+		}
+		free(why);
+	}
 	if (rc == -1) {
-		verify_cause(worst, cause);
+		verify_cause(ctx, worst, flags, cause);
 		goto out;
 	}
 	if (plain != NULL) {
@@ -664,7 +804,7 @@ verify_detached(const char *keyring_path, const char *work_dir,
 		return -1;
 	}
 	return verify_run(keyring_path, work_dir, data, len, sig, siglen, NULL,
-	    NULL, cause);
+	    NULL, 0, NULL, cause);
 }
 
 int
@@ -672,5 +812,29 @@ verify_clearsigned(const char *keyring_path, const char *work_dir,
     const void *data, size_t len, char **text, size_t *textlen, char **cause)
 {
 	return verify_run(keyring_path, work_dir, data, len, NULL, 0, text,
-	    textlen, cause);
+	    textlen, 0, NULL, cause);
+}
+
+int
+verify_detached_flags(const char *keyring_path, const char *work_dir,
+    const void *data, size_t len, const void *sig, size_t siglen, int flags,
+    char **warning, char **cause)
+{
+	if (warning != NULL)
+		*warning = NULL;
+	if (sig == NULL || siglen == 0) {
+		cause_set(cause, "not signed");
+		return -1;
+	}
+	return verify_run(keyring_path, work_dir, data, len, sig, siglen, NULL,
+	    NULL, flags | VERIFY_DETAIL, warning, cause);
+}
+
+int
+verify_clearsigned_flags(const char *keyring_path, const char *work_dir,
+    const void *data, size_t len, char **text, size_t *textlen, int flags,
+    char **warning, char **cause)
+{
+	return verify_run(keyring_path, work_dir, data, len, NULL, 0, text,
+	    textlen, flags | VERIFY_DETAIL, warning, cause);
 }

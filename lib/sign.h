@@ -48,4 +48,25 @@ int		 verify_clearsigned(const char *keyring_path, const char *work_dir,
 		     const void *data, size_t len, char **text, size_t *textlen,
 		     char **cause);
 
+/* Flags of the verify_*_flags() functions. */
+#define VERIFY_ALLOW_EXPIRED	0x1	/* a key that expired after signing */
+
+/*
+ * As verify_detached() and verify_clearsigned(), with flags, and with
+ * messages that name the key ("signature made by an expired key: 79C1...
+ * expired on 2010-05-05").  VERIFY_ALLOW_EXPIRED accepts a good signature
+ * made by a key of the keyring that has expired since (an archive signed
+ * long ago); *warning (caller-freed; NULL when nothing was excused) then
+ * says so.  Bad signatures, unknown or revoked keys and signatures made
+ * after the key expired fail all the same.
+ */
+int		 verify_detached_flags(const char *keyring_path,
+		     const char *work_dir, const void *data, size_t len,
+		     const void *sig, size_t siglen, int flags, char **warning,
+		     char **cause);
+int		 verify_clearsigned_flags(const char *keyring_path,
+		     const char *work_dir, const void *data, size_t len,
+		     char **text, size_t *textlen, int flags, char **warning,
+		     char **cause);
+
 #endif

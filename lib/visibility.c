@@ -63,6 +63,25 @@ visibility_pattern_matches(const char *pattern, const struct vis_package *vp)
 	return 0;
 }
 
+/*
+ * The advisory ID as admins write it: SUSE repeats an ID for each edition
+ * of a patch, which the store keeps as "ID@VERSION".
+ */
+static int
+id_matches(const char *pattern, const char *id)
+{
+	char		 plain[256];
+	const char	*at;
+
+	if (fnmatch(pattern, id, FNM_NOESCAPE) == 0)
+		return 1;
+	if ((at = strrchr(id, '@')) == NULL || (size_t)(at - id) >= sizeof plain)
+		return 0;
+	memcpy(plain, id, at - id);
+	plain[at - id] = '\0';
+	return fnmatch(pattern, plain, FNM_NOESCAPE) == 0;
+}
+
 /* An approved or rejected entry naming one of the version's advisories or CVEs. */
 static const char *
 ids_match(const char *pattern, const struct vis_package *vp)
@@ -70,7 +89,7 @@ ids_match(const char *pattern, const struct vis_package *vp)
 	size_t	i, j;
 
 	for (i = 0; i < vp->vp_nadvs; i++) {
-		if (fnmatch(pattern, vp->vp_advs[i].va_id, FNM_NOESCAPE) == 0)
+		if (id_matches(pattern, vp->vp_advs[i].va_id))
 			return vp->vp_advs[i].va_id;
 		if (vp->vp_advs[i].va_cves == NULL)
 			continue;

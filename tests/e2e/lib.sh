@@ -629,3 +629,233 @@ verify_repomd_sig() {
 	gpg --homedir "$d" --batch --dearmor <"$d/key.asc" >"$d/key.gpg" 2>&1 || return 1
 	GNUPGHOME=$d gpgv --keyring "$d/key.gpg" "$d/repomd.xml.asc" "$d/repomd.xml" 2>&1
 }
+
+# --- zypper --------------------------------------------------------------------------
+
+# zypper in Debian (1.14) works in a private root as root: --root ROOT keeps
+# its repositories, caches, locks and the rpm database (Debian's rpm:
+# ROOT$HOME/.rpmdb, as for dnf) inside ROOT.  Repositories are added with
+# --gpgcheck-allow-unsigned-package: repomd.xml must carry a good signature
+# by a trusted key (the rpm database's gpg-pubkey packages), and only the
+# unsigned test rpms are let through.  --no-gpg-checks is never used.
+# Without a terminal zypper answers every question with its default, which
+# rejects an unknown key, an unsigned or a tampered repomd.xml.
+
+ZYPPER_LOG=""
+PG_ZYPPER_WRAP=""
+
+# zypper_in ROOT ARGS...: zypper --root ROOT --non-interactive ARGS; its
+# output goes to $ZYPPER_LOG (a file) and to the test's log.  Returns
+# zypper's exit status (100 and 101 from list-patches mean "patches needed").
+zypper_in() {
+	local root=$1 rc
+	shift
+	mkdir -p "$root"
+	pg_next zypper
+	ZYPPER_LOG=$REPLY.log
+	echo "+ zypper $* (root ${root#"$T"/})" >&2
+	pg_t0=$EPOCHREALTIME
+	$PG_ZYPPER_WRAP timeout -k 5 "${PG_ZYPPER_TIMEOUT:-300}" zypper --root "$root" \
+	    --non-interactive --no-color "$@" >"$ZYPPER_LOG" 2>&1 </dev/null
+	rc=$?
+	sed 's/^/  | /' "$ZYPPER_LOG" >&2
+	echo "  (exit $rc, $(pg_elapsed) s)" >&2
+	return $rc
+}
+
+# zypper_addrepo ROOT URL ALIAS: repository metadata must be signed.
+zypper_addrepo() {
+	zypper_in "$1" addrepo --gpgcheck-allow-unsigned-package "$2" "$3"
+}
+
+# zypper_import_key ROOT: trusts $PG_URL/_key.asc the way an admin does,
+# with rpm --import into the root's rpm database.
+zypper_import_key() {
+	local root=$1
+	pg_next key
+	[ "$(http_get "$PG_URL/_key.asc" "$REPLY.asc")" = 200 ] || { echo "no $PG_URL/_key.asc"; return 1; }
+	mkdir -p "$root"
+	echo "+ rpm --root ${root#"$T"/} --import _key.asc" >&2
+	$PG_ZYPPER_WRAP rpm --root "$root" --import "$REPLY.asc"
+}
+
+# zypper_table FILE COLUMN...: the rows of the table zypper printed into
+# FILE, the named columns of each separated by blanks, sorted.
+zypper_table() {
+	"$PYTHON" - "$@" <<-'PYEOF'
+	import sys
+	want, head, out = sys.argv[2:], None, []
+	for line in open(sys.argv[1], errors="replace"):
+	    cols = [c.strip() for c in line.split("|")]
+	    if head is None:
+	        if all(w in cols for w in want):
+	            head = cols
+	        continue
+	    if len(cols) == len(head):
+	        row = dict(zip(head, cols))
+	        out.append(" ".join(row[w] for w in want))
+	if out:
+	    print("\n".join(sorted(out)))
+	PYEOF
+}
+
+# zypper_patches ROOT [list-patches ARGS]: the IDs of the patches zypper
+# list-patches shows (the needed ones), one a line, sorted; fails when
+# zypper does.
+zypper_patches() {
+	local root=$1 rc
+	shift
+	zypper_in "$root" list-patches "$@"
+	rc=$?
+	case $rc in 0 | 100 | 101) ;; *) return 1 ;; esac
+	zypper_table "$ZYPPER_LOG" Name
+}
+
+# zypper_all_patches ROOT: every patch of the repositories (zypper
+# patches), "ID category severity" a line, sorted.
+zypper_all_patches() {
+	zypper_in "$1" patches || return 1
+	zypper_table "$ZYPPER_LOG" Name Category Severity
+}
+
+# zypper_versions ROOT: every package version the repositories offer
+# (zypper search -s), "name-version-release.arch" a line, sorted.
+zypper_versions() {
+	local rc
+	zypper_in "$1" --xmlout search -s -t package
+	rc=$?
+	case $rc in 0 | 104) ;; *) return 1 ;; esac
+	grep '<solvable ' "$ZYPPER_LOG" | grep -v 'repository="(System Packages)"' |
+	    sed -n 's/.* name="\([^"]*\)".* edition="\([^"]*\)" arch="\([^"]*\)".*/\1-\2.\3/p' | sort -u
+}
+
+# need_zypper: zypper writes a root only as root; as another user it runs in
+# a user namespace where it is root, when the kernel allows one.
+need_zypper() {
+	need zypper rpm
+	[ "$(id -u)" -eq 0 ] && return 0
+	if unshare -r true 2>/dev/null; then
+		PG_ZYPPER_WRAP="unshare -r"
+		return 0
+	fi
+	skip "zypper --root needs root or user namespaces"
+}
+
+# pg_suse CMD ARGS: checks of SUSE metadata in views (python3; elements are
+# compared as bytes).  Commands:
+#   updates FILE                 the <id> of every <update>, one a line
+#   updates-subset VIEW UP       every <update> of VIEW whose packages all
+#                                remain occurs byte for byte in UP, the others
+#                                are UP's with <package> elements cut out
+#                                (an update is its <id> and version=)
+#   deltas-visible PRIMARY DELTA every <newpackage> of DELTA targets a
+#                                version PRIMARY lists; prints the count
+#   deltas-complete PRIMARY VIEWDELTA UPDELTA
+#                                every <newpackage> of UPDELTA whose target
+#                                PRIMARY lists is in VIEWDELTA byte for byte
+#   advisories-visible PRIMARY UPDATEINFO
+#                                every <package> of every <update> names a
+#                                version PRIMARY lists (name, epoch,
+#                                version, release, arch)
+PG_SUSE_PY=$(cat <<'PYEOF'
+import re, sys
+
+PKG = re.compile(rb'<package[\s>].*?</package>', re.S)
+UPD = re.compile(rb'<update[\s>].*?</update>', re.S)
+NEWPKG = re.compile(rb'<newpackage[\s>].*?</newpackage>', re.S)
+
+def attrs(tag):
+    return dict((k.decode(), v.decode()) for k, v in re.findall(rb'([\w:-]+)="([^"]*)"', tag))
+
+def primary_set(path):
+    out = set()
+    for p in PKG.findall(open(path, "rb").read()):
+        name = re.search(rb'<name>([^<]*)</name>', p).group(1).decode()
+        arch = re.search(rb'<arch>([^<]*)</arch>', p).group(1).decode()
+        v = attrs(re.search(rb'<version\b[^>]*>', p).group(0))
+        out.add((name, v.get("epoch", "0") or "0", v["ver"], v.get("rel", ""), arch))
+    return out
+
+def nevra(tag):
+    a = attrs(tag)
+    return (a.get("name"), a.get("epoch", "0") or "0", a.get("version"), a.get("release", ""), a.get("arch", ""))
+
+def cmd_updates(path):
+    for u in UPD.findall(open(path, "rb").read()):
+        print(re.search(rb'<id>([^<]*)</id>', u).group(1).decode())
+    return 0
+
+def upd_key(u):
+    # SUSE lists the editions of a patch under one <id>, told apart by version=.
+    return (re.search(rb'<id>([^<]*)</id>', u).group(1),
+            attrs(re.match(rb'<update\b[^>]*>', u).group(0)).get("version"))
+
+def cmd_updates_subset(view, up):
+    ups = UPD.findall(open(up, "rb").read())
+    byid = dict((upd_key(u), u) for u in ups)
+    bad = 0
+    for u in UPD.findall(open(view, "rb").read()):
+        uid = re.search(rb'<id>([^<]*)</id>', u).group(1)
+        orig = byid.get(upd_key(u))
+        if orig is None:
+            print("%s: not upstream's" % uid.decode())
+            bad += 1
+            continue
+        if u == orig:
+            continue
+        # Cut down: what is left, with every <package> taken out, must be
+        # upstream's with every <package> taken out, and each <package> kept
+        # must be one of upstream's.
+        strip = lambda b: re.sub(rb'\s*<package[\s>].*?</package>', b'', b, flags=re.S)
+        kept = PKG.findall(u)
+        if strip(u) != strip(orig) or not kept or any(k not in PKG.findall(orig) for k in kept):
+            print("%s: differs from upstream's beyond removed <package> elements" % uid.decode())
+            bad += 1
+    return 1 if bad else 0
+
+def cmd_deltas_visible(primary, delta):
+    vis = primary_set(primary)
+    n = 0
+    bad = 0
+    for d in NEWPKG.findall(open(delta, "rb").read()):
+        n += 1
+        if nevra(re.match(rb'<newpackage\b[^>]*>', d).group(0)) not in vis:
+            print("delta to a version the view does not list: %s" % d[:200].decode("utf-8", "replace"))
+            bad += 1
+    if bad:
+        return 1
+    print(n)
+    return 0
+
+def cmd_deltas_complete(primary, viewdelta, updelta):
+    vis = primary_set(primary)
+    view = set(NEWPKG.findall(open(viewdelta, "rb").read()))
+    bad = 0
+    for d in NEWPKG.findall(open(updelta, "rb").read()):
+        if nevra(re.match(rb'<newpackage\b[^>]*>', d).group(0)) in vis and d not in view:
+            print("missing or changed: %s" % d[:200].decode("utf-8", "replace"))
+            bad += 1
+    return 1 if bad else 0
+
+def cmd_advisories_visible(primary, updateinfo):
+    vis = primary_set(primary)
+    bad = 0
+    for u in UPD.findall(open(updateinfo, "rb").read()):
+        for p in PKG.findall(u):
+            if nevra(re.match(rb'<package\b[^>]*>', p).group(0)) not in vis:
+                print("%s names %s" % (re.search(rb'<id>([^<]*)</id>', u).group(1).decode(),
+                                       nevra(re.match(rb'<package\b[^>]*>', p).group(0))))
+                bad += 1
+    return 1 if bad else 0
+
+cmds = {"updates": cmd_updates, "updates-subset": cmd_updates_subset,
+        "deltas-visible": cmd_deltas_visible, "deltas-complete": cmd_deltas_complete,
+        "advisories-visible": cmd_advisories_visible}
+try:
+    sys.exit(cmds[sys.argv[1]](*sys.argv[2:]))
+except (OSError, AttributeError, KeyError) as e:
+    sys.stderr.write("pg_suse %s: %s\n" % (sys.argv[1], e))
+    sys.exit(2)
+PYEOF
+)
+pg_suse() { "$PYTHON" -c "$PG_SUSE_PY" "$@"; }

@@ -171,3 +171,117 @@ repomd_restamp() {
 	open(path, "w").write(new)
 	EOF
 }
+
+# --- SUSE ----------------------------------------------------------------------------
+# What a SUSE maintenance repository adds to createrepo_c's output, written
+# as SUSE's tools write it: updateinfo in the SUSE namespace (issued dates in
+# epoch seconds, lowercase severities, SUSE categories, a PATCHINFO comment
+# before each update), deltainfo, and data types that views pass through.
+
+# suse_updateinfo_begin FILE / suse_updateinfo_advisory FILE ... /
+# updateinfo_end FILE: an updateinfo.xml in the SUSE form.
+suse_updateinfo_begin() {
+	printf '<?xml version="1.0" encoding="UTF-8"?>\n<updates xmlns="http://novell.com/package/metadata/suse/updateinfo">\n' >"$1"
+}
+
+# suse_updateinfo_advisory FILE ID CATEGORY SEVERITY EPOCH-SECONDS TITLE NAME-VERSION-RELEASE...
+# CATEGORY: security, recommended, optional, feature, document, yast;
+# SEVERITY lowercase (critical, important, moderate, low) or "" for none.
+# UI_CVES="CVE-2026-0001 ..." adds references.
+suse_updateinfo_advisory() {
+	local f=$1 id=$2 type=$3 sev=$4 issued=$5 title=$6 nevr name vr v r cve
+	shift 6
+	{
+		printf '<!--PATCHINFO id="%s"!-->\n' "$(printf %s "$id" | sha256sum | cut -c1-32)"
+		printf '<update from="maint-coord@suse.de" status="stable" type="%s" version="1">\n' "$type"
+		printf '  <id>%s</id>\n' "$id"
+		printf '  <title>%s</title>\n' "$title"
+		[ -n "$sev" ] && printf '  <severity>%s</severity>\n' "$sev"
+		printf '  <release>SUSE Linux Enterprise Server 15 SP6</release>\n'
+		printf '  <issued date="%s"/>\n' "$issued"
+		printf '  <references>\n'
+		printf '    <reference href="https://bugzilla.suse.invalid/show_bug.cgi?id=%s" id="%s" title="bug %s" type="bugzilla"/>\n' \
+		    "${id##*-}" "${id##*-}" "${id##*-}"
+		for cve in ${UI_CVES:-}; do
+			printf '    <reference href="https://www.suse.invalid/security/cve/%s/" id="%s" title="%s" type="cve"/>\n' \
+			    "$cve" "$cve" "$cve"
+		done
+		printf '  </references>\n'
+		printf '  <description>%s.</description>\n' "$title"
+		printf '  <pkglist>\n    <collection>\n'
+		for nevr in "$@"; do
+			r=${nevr##*-}
+			vr=${nevr%-*}
+			v=${vr##*-}
+			name=${vr%-*}
+			printf '      <package name="%s" arch="noarch" version="%s" release="%s" epoch="0">\n' \
+			    "$name" "$v" "$r"
+			printf '        <filename>%s-%s-%s.noarch.rpm</filename>\n' "$name" "$v" "$r"
+			printf '      </package>\n'
+		done
+		printf '    </collection>\n  </pkglist>\n</update>\n'
+	} >>"$f"
+}
+
+# suse_deltainfo FILE "NAME OLD-VERSION-RELEASE NEW-VERSION-RELEASE"...:
+# a deltainfo.xml as SUSE's build service writes it (noarch; the .delta.rpm
+# files it names are not built: zypper needs applydeltarpm to use them).
+suse_deltainfo() {
+	local f=$1 spec name old new
+	shift
+	{
+		printf '<?xml version="1.0" encoding="UTF-8"?>\n<deltainfo>\n'
+		for spec in "$@"; do
+			set -- $spec
+			name=$1 old=$2 new=$3
+			printf '<newpackage name="%s" arch="noarch" version="%s" release="%s">\n' \
+			    "$name" "${new%-*}" "${new##*-}"
+			printf '<delta oldepoch="0" ver="%s" rel="%s">\n' "${old%-*}" "${old##*-}"
+			printf '<filename>noarch/%s-%s_%s.noarch.delta.rpm</filename>\n' "$name" "$old" "$new"
+			printf '<sequence>%s-%s-%s</sequence>\n' "$name" "$old" \
+			    "$(printf %s "$name$old$new" | sha256sum | cut -c1-32)"
+			printf '<size>1024</size>\n'
+			printf '<checksum type="sha256">%s</checksum>\n' \
+			    "$(printf %s "$name$old$new.delta" | sha256sum | cut -d' ' -f1)"
+			printf '</delta>\n</newpackage>\n'
+		done
+		printf '</deltainfo>\n'
+	} >"$f"
+}
+
+# repo_add_data DIR TYPE FILE: adds FILE to DIR/repodata as TYPE with
+# modifyrepo_c (gzip, hashed name), as SUSE's tools add their extra data.
+repo_add_data() {
+	local dir=$1 type=$2 src=$3 tmp
+	tmp=$T/modifyrepo.$$/$type.xml
+	mkdir -p "${tmp%/*}"
+	cp "$src" "$tmp"
+	modifyrepo_c --mdtype="$type" "$tmp" "$dir/repodata" >"$T/log/modifyrepo.$type.log" 2>&1 ||
+		fail "modifyrepo_c $type: $(tail -n 20 "$T/log/modifyrepo.$type.log")"
+	rm -rf "${tmp%/*}"
+}
+
+# vendor_key HOME NAME: a signing key of its own in the GnuPG home HOME (made
+# once), as a distribution's build service has; the home's agent is
+# stopped when the test ends.
+vendor_key() {
+	local home=$1 name=$2
+	mkdir -p "$home" && chmod 700 "$home"
+	pg_gnupghome "$home"
+	[ -s "$home/key.asc" ] && return 0
+	gpg --homedir "$home" --batch --passphrase '' --quick-gen-key \
+	    "$name <$name@pgtest.invalid>" ed25519 sign never >"$T/log/gpg.$name.log" 2>&1 &&
+		gpg --homedir "$home" --batch --armor --export >"$home/key.asc" ||
+		fail "gpg cannot make the key $name: $(tail -n 5 "$T/log/gpg.$name.log")"
+}
+
+# repo_sign DIR HOME: signs DIR/repodata/repomd.xml with the key in HOME
+# (repomd.xml.asc) and puts the public key beside it (repomd.xml.key), as
+# SUSE's repositories have them.
+repo_sign() {
+	local dir=$1 home=$2
+	gpg --homedir "$home" --batch --yes --armor --detach-sign \
+	    -o "$dir/repodata/repomd.xml.asc" "$dir/repodata/repomd.xml" >"$T/log/gpg.sign.log" 2>&1 ||
+		fail "gpg cannot sign $dir/repodata/repomd.xml: $(tail -n 5 "$T/log/gpg.sign.log")"
+	cp "$home/key.asc" "$dir/repodata/repomd.xml.key"
+}

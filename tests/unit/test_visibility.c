@@ -59,7 +59,7 @@ main(void)
 	    "rule = classification=security severity=critical delay=1d\n"
 	    "rule = classification=* delay=7d\n"
 	    "rejected = bar\n"
-	    "approved = baz-1.1 CVE-2026-0042\n"
+	    "approved = baz-1.1 CVE-2026-0042 PGTEST-2026-0009\n"
 	    "[baseline frozen]\n"
 	    "rule = classification=security until=2026-01-05\n", f);
 	fclose(f);
@@ -136,6 +136,16 @@ main(void)
 	    "approved by CVE ID");
 	free(why);
 	sec.va_cves = NULL;
+
+	/* SUSE repeats a patch ID per edition: the store says ID@VERSION. */
+	sec.va_id = "PGTEST-2026-0009@3";
+	ok(visible(prod, &vp, "2026-01-10T12:00:00Z", &why),
+	    "approving an ID approves every edition of it");
+	free(why);
+	sec.va_id = "PGTEST-2026-0019@3";
+	ok(!visible(prod, &vp, "2026-01-10T12:00:00Z", NULL),
+	    "but not the editions of another ID");
+	sec.va_id = "PGTEST-2026-0001";
 
 	ok(!visible(config_find_baseline(cf, "frozen"), &vp,
 	    "2026-02-01T00:00:00Z", &why),
