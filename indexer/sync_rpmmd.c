@@ -39,94 +39,6 @@ struct srm_sync {
 	unsigned long	 rs_count;
 };
 
-/* Reads a decompressed file while hashing it, to check open-checksum. */
-struct srm_reader {
-	struct decomp	*rr_dc;
-	struct hash	*rr_hash;
-	long long	 rr_len;
-};
-
-static ssize_t
-srm_reader_read(void *arg, void *buf, size_t len, char **cause)
-{
-	struct srm_reader	*rr = arg;
-	ssize_t			 n;
-
-	n = decomp_read(rr->rr_dc, buf, len, cause);
-	if (n > 0) {
-		if (rr->rr_hash != NULL)
-			hash_update(rr->rr_hash, buf, n);
-		rr->rr_len += n;
-	}
-	return n;
-}
-
-static int
-srm_reader_open(struct srm_sync *rs, struct rpmmd_data *rd,
-    struct srm_reader *rr, int *fd, char **cause)
-{
-	char	*path, *why = NULL;
-
-	memset(rr, 0, sizeof *rr);
-	path = blob_path(rs->rs_ix->ix_blobs, rd->rd_checksum_type,
-	    rd->rd_checksum);
-	if (path == NULL || (*fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		cause_set(cause, "%s: not in the blob store after download",
-		    rd->rd_location);
-		free(path);
-		return -1;
-	}
-	free(path);
-	rr->rr_dc = decomp_open_fd(*fd, rd->rd_location, &why);
-	if (rr->rr_dc == NULL) {
-		cause_set(cause, "%s", why);
-		free(why);
-		close(*fd);
-		return -1;
-	}
-	if (rd->rd_open_checksum_type != NULL)
-		rr->rr_hash = hash_new(rd->rd_open_checksum_type);
-	return 0;
-}
-
-/* Reads what the parser left, then checks open-size and open-checksum. */
-static int
-srm_reader_close(struct rpmmd_data *rd, struct srm_reader *rr, int fd,
-    int ok, char **cause)
-{
-	char	 chunk[65536], hex[HASH_HEX_MAX], *why = NULL;
-	ssize_t	 n;
-	int	 rc = ok ? 0 : -1;
-
-	while (rc == 0 && (n = srm_reader_read(rr, chunk, sizeof chunk,
-	    &why)) != 0) {
-		if (n < 0) {
-			cause_set(cause, "%s", why);
-			free(why);
-			rc = -1;
-		}
-	}
-	if (rr->rr_hash != NULL) {
-		hash_final(rr->rr_hash, hex);
-		rr->rr_hash = NULL;
-		if (rc == 0 && strcasecmp(hex, rd->rd_open_checksum) != 0) {
-			cause_set(cause, "%s: open-checksum mismatch after "
-			    "decompression (expected %s, got %s)",
-			    rd->rd_location, rd->rd_open_checksum, hex);
-			rc = -1;
-		}
-	}
-	if (rc == 0 && rd->rd_open_size >= 0 && rr->rr_len != rd->rd_open_size) {
-		cause_set(cause, "%s: open-size mismatch after decompression "
-		    "(expected %lld bytes, got %lld)", rd->rd_location,
-		    rd->rd_open_size, rr->rr_len);
-		rc = -1;
-	}
-	decomp_close(rr->rr_dc);
-	close(fd);
-	return rc;
-}
-
 static int
 srm_store_xml(struct srm_sync *rs, long long pkg, const char *kind,
     const char *raw, size_t len)
@@ -589,25 +501,27 @@ srm_is_delta(const char *type)
 static int
 srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 {
-	struct srm_reader	 rr;
+	struct sync_reader	 rr;
 	char			*why = NULL, *root = NULL;
-	int			 fd, rc;
+	int			 rc;
 
-	if (srm_reader_open(rs, rd, &rr, &fd, cause) != 0)
+	if (sync_reader_open(&rr, rs->rs_ix, rd->rd_location,
+	    rd->rd_checksum_type, rd->rd_checksum, rd->rd_open_checksum_type,
+	    rd->rd_open_checksum, rd->rd_open_size, cause) != 0)
 		return -1;
 	rs->rs_count = 0;
 	if (strcmp(rd->rd_type, "primary") == 0)
-		rc = rpmmd_packages_parse(srm_reader_read, &rr, rd->rd_location,
+		rc = rpmmd_packages_parse(sync_reader_read, &rr, rd->rd_location,
 		    srm_primary_cb, rs, &root, &why);
 	else if (strcmp(rd->rd_type, "updateinfo") == 0)
-		rc = rpmmd_updateinfo_parse(srm_reader_read, &rr,
+		rc = rpmmd_updateinfo_parse(sync_reader_read, &rr,
 		    rd->rd_location, srm_advisory_cb, rs, &root, &why);
 	else if (srm_is_delta(rd->rd_type))
-		rc = rpmmd_deltainfo_parse(srm_reader_read, &rr,
+		rc = rpmmd_deltainfo_parse(sync_reader_read, &rr,
 		    rd->rd_location, srm_delta_cb, rs, &root, &why);
 	else {
 		rs->rs_kind = rd->rd_type;
-		rc = rpmmd_packages_parse(srm_reader_read, &rr, rd->rd_location,
+		rc = rpmmd_packages_parse(sync_reader_read, &rr, rd->rd_location,
 		    srm_extra_cb, rs, &root, &why);
 	}
 	if (rc != 0) {
@@ -619,10 +533,10 @@ srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 			cause_set(cause, "%s", why ? why : "parse failed");
 		free(why);
 		free(root);
-		srm_reader_close(rd, &rr, fd, 0, NULL);
+		sync_reader_close(&rr, 0, NULL);
 		return -1;
 	}
-	if (srm_reader_close(rd, &rr, fd, 1, cause) != 0) {
+	if (sync_reader_close(&rr, 1, cause) != 0) {
 		free(root);
 		return -1;
 	}
