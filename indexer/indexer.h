@@ -120,6 +120,19 @@ int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 int	 publish_write_file(struct pub_view *, const char *relpath,
 	     const void *data, size_t len, char **cause);
 void	 publish_retain(struct pub_view *, struct pub_entry *, size_t);
+enum pub_form {
+	PUB_PLAIN,
+	PUB_GZIP,
+};
+/*
+ * Writes a document at relpath in the given form, linked from the store's
+ * cache of published files so that the same content is compressed once;
+ * the written bytes' sha256 and size come back in hex and len.
+ */
+int	 publish_file(struct pub_view *, const char *relpath, const void *plain,
+	     size_t plainlen, enum pub_form, char *hex, size_t *len, char **cause);
+int	 publish_link(struct pub_view *, const char *from, const char *to,
+	     char **cause);
 
 /* publish_rpmmd.c */
 int	 publish_rpmmd(struct pub_view *, char **cause);

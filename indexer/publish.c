@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include "blob.h"
 #include "clock.h"
+#include "compress.h"
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
@@ -440,6 +442,152 @@ fail:
 	return -1;
 }
 
+/*
+ * Files views share: STORE/cache/<form>/<sha256 of the plain text> holds
+ * the bytes once, and every generation that carries them links to them, so
+ * a document is compressed once however many groups and syncs publish it.
+ * A cached file no generation links any more is pruned (pub_cache_prune).
+ */
+static const char *const pub_form_names[] = { "plain", "gz" };
+
+static int
+pub_link_into(struct pub_view *pv, const char *src, const char *relpath,
+    char **cause)
+{
+	char	*dst, *dir, *slash, *data;
+	size_t	 len;
+	int	 rc;
+
+	xasprintf(&dst, "%s/%s", pv->pv_tree, relpath);
+	dir = xstrdup(dst);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (mkdir_p(dir, 0755) == -1) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		free(dir);
+		free(dst);
+		return -1;
+	}
+	free(dir);
+	unlink(dst);
+	rc = link(src, dst);
+	free(dst);
+	if (rc == 0)
+		return 0;
+	/* Another file system, or too many links: a copy will do. */
+	if (file_read(src, (size_t)1 << 31, &data, &len, cause) != 0)
+		return -1;
+	rc = publish_write_file(pv, relpath, data, len, cause);
+	free(data);
+	return rc;
+}
+
+int
+publish_file(struct pub_view *pv, const char *relpath, const void *plain,
+    size_t plainlen, enum pub_form form, char *hex, size_t *len, char **cause)
+{
+	char	 phex[HASH_HEX_MAX], *dir, *path, *side, *data = NULL, *line;
+	size_t	 dlen;
+	int	 rc = -1;
+
+	hash_buffer("sha256", plain, plainlen, phex);
+	xasprintf(&dir, "%s/cache/%s", pv->pv_ix->ix_cf->cf_store,
+	    pub_form_names[form]);
+	xasprintf(&path, "%s/%s", dir, phex);
+	xasprintf(&side, "%s.sum", path);
+	if (mkdir_p(dir, 0755) == -1) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (form == PUB_PLAIN) {
+		if (access(path, F_OK) != 0 &&
+		    file_write_atomic(path, plain, plainlen, cause) != 0)
+			goto out;
+		snprintf(hex, HASH_HEX_MAX, "%s", phex);
+		*len = plainlen;
+	} else {
+		if (access(path, F_OK) == 0 &&
+		    file_read(side, 256, &data, &dlen, NULL) == 0 &&
+		    sscanf(data, "%128s %zu", hex, len) == 2) {
+			free(data);
+			data = NULL;
+		} else {
+			free(data);
+			data = NULL;
+			if (compress_gzip(plain, plainlen, &data, &dlen,
+			    cause) != 0)
+				goto out;
+			hash_buffer("sha256", data, dlen, hex);
+			*len = dlen;
+			if (file_write_atomic(path, data, dlen, cause) != 0)
+				goto out;
+			xasprintf(&line, "%s %zu\n", hex, dlen);
+			rc = file_write_atomic(side, line, strlen(line), cause);
+			free(line);
+			if (rc != 0)
+				goto out;
+		}
+	}
+	rc = pub_link_into(pv, path, relpath, cause);
+out:
+	free(data);
+	free(side);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+/* Gives a file already in the tree a second name (apt's by-hash). */
+int
+publish_link(struct pub_view *pv, const char *from, const char *to,
+    char **cause)
+{
+	char	*src;
+	int	 rc;
+
+	xasprintf(&src, "%s/%s", pv->pv_tree, from);
+	rc = pub_link_into(pv, src, to, cause);
+	free(src);
+	return rc;
+}
+
+/* Removes cached files that no generation links any more. */
+static void
+pub_cache_prune(struct indexer *ix)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*dir, *path, *side;
+	size_t		 f, n;
+
+	for (f = 0; f < sizeof pub_form_names / sizeof pub_form_names[0]; f++) {
+		xasprintf(&dir, "%s/cache/%s", ix->ix_cf->cf_store,
+		    pub_form_names[f]);
+		if ((d = opendir(dir)) == NULL) {
+			free(dir);
+			continue;
+		}
+		while ((de = readdir(d)) != NULL) {
+			n = strlen(de->d_name);
+			if (de->d_name[0] == '.' ||
+			    (n > 4 && strcmp(de->d_name + n - 4, ".sum") == 0))
+				continue;
+			xasprintf(&path, "%s/%s", dir, de->d_name);
+			if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+			    sb.st_nlink == 1) {
+				unlink(path);
+				xasprintf(&side, "%s.sum", path);
+				unlink(side);
+				free(side);
+			}
+			free(path);
+		}
+		closedir(d);
+		free(dir);
+	}
+}
+
 static int
 idx_line_cmp(const void *x, const void *y)
 {
@@ -777,5 +925,6 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		*changed |= ch;
 	}
 	pub_set_free(&ps);
+	pub_cache_prune(ix);
 	return rc;
 }

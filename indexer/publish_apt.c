@@ -1,7 +1,7 @@
 /*
  * Writing an apt view: for each suite, component and architecture a
  * Packages index made of upstream's own stanzas (only the versions the
- * group sees, byte for byte) in plain, gzip and xz form, each also under
+ * group sees, byte for byte) in plain and gzip form, each also under
  * by-hash/SHA256/; translations passed through; a new Release listing
  * every file with size and SHA256 and a Valid-Until of its own, signed by
  * the proxy as InRelease and Release.gpg.  Local names carry pa_.
@@ -84,35 +84,37 @@ publish_apt_retain(struct pub_view *pv)
 }
 
 /*
- * Writes dists/SUITE/PATH and its by-hash copy, and lists it in the
- * Release being built.
+ * Writes dists/SUITE/PATH in a form, links its by-hash name, and lists it
+ * in the Release being built.
  */
 static int
 pa_write_hashed(struct pub_view *pv, const char *suite, const char *path,
-    const void *data, size_t len, struct buf *sums, char **cause)
+    const void *data, size_t len, enum pub_form form, struct buf *sums,
+    char **cause)
 {
-	char	 hex[HASH_HEX_MAX], *rel, *dir, *slash;
+	char	 hex[HASH_HEX_MAX], *rel, *byhash, *dir, *slash;
+	size_t	 outlen;
 	int	 rc;
 
-	hash_buffer("sha256", data, len, hex);
 	xasprintf(&rel, "dists/%s/%s", suite, path);
-	rc = publish_write_file(pv, rel, data, len, cause);
-	free(rel);
-	if (rc != 0)
+	if (publish_file(pv, rel, data, len, form, hex, &outlen, cause) != 0) {
+		free(rel);
 		return -1;
+	}
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
 	else
 		*dir = '\0';
-	xasprintf(&rel, "dists/%s/%s%sby-hash/SHA256/%s", suite, dir,
+	xasprintf(&byhash, "dists/%s/%s%sby-hash/SHA256/%s", suite, dir,
 	    *dir ? "/" : "", hex);
-	rc = publish_write_file(pv, rel, data, len, cause);
-	free(rel);
+	rc = publish_link(pv, rel, byhash, cause);
+	free(byhash);
 	free(dir);
+	free(rel);
 	if (rc != 0)
 		return -1;
-	buf_addf(sums, " %s %16zu %s\n", hex, len, path);
+	buf_addf(sums, " %s %16zu %s\n", hex, outlen, path);
 	buf_addf(&pv->pv_digest, "%s %s %s\n", suite, path, hex);
 	return 0;
 }
@@ -126,7 +128,7 @@ pa_entry_order(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One Packages index, in plain, gzip and xz form. */
+/* One Packages index, in plain and gzip form. */
 static int
 pa_packages(struct pub_view *pv, const char *suite, const char *component,
     const char *arch, struct buf *sums, char **cause)
@@ -135,9 +137,9 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	struct pub_entry	*entries;
 	sqlite3_stmt		*stmt;
 	struct buf		 doc;
-	char			*list, *kind, *path, *z = NULL;
+	char			*list, *kind, *path;
 	const char		*raw;
-	size_t			 n, i, zlen, rawlen;
+	size_t			 n, i, rawlen;
 	int			 rc = -1;
 
 	list = pa_list_name(suite, component, arch);
@@ -173,29 +175,21 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 		buf_add(&doc, "\n", 1);
 	}
 
+	/*
+	 * Plain and gzip: apt ignores an index whose Release lists no plain
+	 * Packages, and gzip is fast enough for a 60,000-package index.
+	 */
 	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
-	rc = pa_write_hashed(pv, suite, path, doc.b_data, doc.b_len, sums, cause);
+	rc = pa_write_hashed(pv, suite, path, doc.b_data, doc.b_len, PUB_PLAIN,
+	    sums, cause);
 	free(path);
 	if (rc != 0)
-		goto out;
-	rc = -1;
-	if (compress_gzip(doc.b_data, doc.b_len, &z, &zlen, cause) != 0)
 		goto out;
 	xasprintf(&path, "%s/binary-%s/Packages.gz", component, arch);
-	rc = pa_write_hashed(pv, suite, path, z, zlen, sums, cause);
-	free(path);
-	free(z);
-	z = NULL;
-	if (rc != 0)
-		goto out;
-	rc = -1;
-	if (compress_xz(doc.b_data, doc.b_len, &z, &zlen, cause) != 0)
-		goto out;
-	xasprintf(&path, "%s/binary-%s/Packages.xz", component, arch);
-	rc = pa_write_hashed(pv, suite, path, z, zlen, sums, cause);
+	rc = pa_write_hashed(pv, suite, path, doc.b_data, doc.b_len, PUB_GZIP,
+	    sums, cause);
 	free(path);
 out:
-	free(z);
 	buf_free(&doc);
 	free(entries);
 	free(kind);
@@ -236,8 +230,8 @@ pa_passthrough(struct pub_view *pv, const char *suite, struct buf *sums,
 		free(blob);
 		if (rc != 0)
 			return -1;
-		rc = pa_write_hashed(pv, suite, name + slen + 1, data, len, sums,
-		    cause);
+		rc = pa_write_hashed(pv, suite, name + slen + 1, data, len,
+		    PUB_PLAIN, sums, cause);
 		free(data);
 		if (rc != 0)
 			return -1;

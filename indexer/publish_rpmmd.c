@@ -86,23 +86,32 @@ static int
 pr_emit(struct pub_view *pv, struct buf *rm, const char *type,
     const struct buf *doc, char **cause)
 {
-	char	 open_hex[HASH_HEX_MAX], hex[HASH_HEX_MAX], *gz = NULL, *loc;
+	char	 open_hex[HASH_HEX_MAX], hex[HASH_HEX_MAX], *tmp, *loc;
 	size_t	 gzlen;
 	int	 rc;
 
 	hash_buffer("sha256", doc->b_data, doc->b_len, open_hex);
-	if (compress_gzip(doc->b_data, doc->b_len, &gz, &gzlen, cause) != 0)
+	/* Named by the compressed file's checksum, known once it is made. */
+	xasprintf(&tmp, "repodata/.%s-%s.xml.gz", open_hex, type);
+	if (publish_file(pv, tmp, doc->b_data, doc->b_len, PUB_GZIP, hex,
+	    &gzlen, cause) != 0) {
+		free(tmp);
 		return -1;
-	hash_buffer("sha256", gz, gzlen, hex);
+	}
 	xasprintf(&loc, "repodata/%s-%s.xml.gz", hex, type);
-	rc = publish_write_file(pv, loc, gz, gzlen, cause);
+	rc = publish_link(pv, tmp, loc, cause);
 	if (rc == 0) {
+		char	*path;
+
+		xasprintf(&path, "%s/%s", pv->pv_tree, tmp);
+		unlink(path);
+		free(path);
 		pr_repomd_data(rm, type, "sha256", hex, "sha256", open_hex, loc,
 		    pv->pv_ix->ix_now, gzlen, doc->b_len);
 		buf_addf(&pv->pv_digest, "%s %s\n", type, open_hex);
 	}
 	free(loc);
-	free(gz);
+	free(tmp);
 	return rc;
 }
 

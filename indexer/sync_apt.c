@@ -367,6 +367,100 @@ sa_fetch(struct sa_sync *sa, const struct apt_release *ar, const char *suite,
 	return rc;
 }
 
+/* 1 when the index's file is the one parsed at the last sync. */
+static int
+sa_list_unchanged(struct sa_sync *sa, const char *list, const char *sha256)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(sa->sa_ix->ix_store, "SELECT checksum = ?3 FROM "
+	    "mirror_files WHERE mirror = ?1 AND kind = 'list' AND name = ?2");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
+	sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, sha256, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		return sqlite3_column_int(stmt, 0);
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Before parsing an index anew: nothing is listed there until seen. */
+static int
+sa_list_reset(struct sa_sync *sa, const char *list, char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(sa->sa_ix->ix_store, "UPDATE package_lists SET "
+	    "upstream = 0 WHERE list = ?2 AND package IN (SELECT id FROM "
+	    "packages WHERE mirror = ?1)");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
+	sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(sa->sa_ix->ix_store, "package_lists", cause);
+	return -1;
+}
+
+/* Indexes the configuration no longer names list nothing any more. */
+static int
+sa_drop_unconfigured(struct sa_sync *sa, char **cause)
+{
+	struct mirror	*mi = sa->sa_mi;
+	sqlite3_stmt	*stmt;
+	char		**gone = NULL, *list;
+	const char	*name;
+	size_t		 ngone = 0, i, s, c, a;
+	int		 found, step, rc = 0;
+
+	stmt = store_stmt(sa->sa_ix->ix_store, "SELECT DISTINCT l.list FROM "
+	    "package_lists l JOIN packages p ON p.id = l.package WHERE "
+	    "p.mirror = ?1 AND l.upstream = 1");
+	if (stmt == NULL) {
+		store_error(sa->sa_ix->ix_store, "package_lists", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		found = 0;
+		for (s = 0; mi->mi_suites[s] != NULL && !found; s++)
+			for (c = 0; mi->mi_components[c] != NULL && !found; c++)
+				for (a = 0; mi->mi_architectures[a] != NULL &&
+				    !found; a++) {
+					xasprintf(&list, "%s/%s/binary-%s",
+					    mi->mi_suites[s], mi->mi_components[c],
+					    mi->mi_architectures[a]);
+					found = strcmp(list, name) == 0;
+					free(list);
+				}
+		if (!found) {
+			gone = xreallocarray(gone, ngone + 1, sizeof *gone);
+			gone[ngone++] = xstrdup(name);
+		}
+	}
+	if (step != SQLITE_DONE) {
+		store_error(sa->sa_ix->ix_store, "package_lists", cause);
+		rc = -1;
+	}
+	for (i = 0; i < ngone; i++) {
+		if (rc == 0)
+			rc = sa_list_reset(sa, gone[i], cause);
+		free(gone[i]);
+	}
+	free(gone);
+	return rc;
+}
+
 /*
  * The folder of a component's indexes: "main", or for Debian's security
  * archive, whose Release says "updates/main", whichever the Release lists.
@@ -421,6 +515,17 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	xasprintf(&list, "%s/%s/binary-%s", suite, component, arch);
 	if (sa_fetch(sa, ar, suite, arf, &missing, cause) != 0)
 		goto out;
+	/* The same index as last time: what it lists is in the store. */
+	switch (sa_list_unchanged(sa, list, arf->arf_sha256)) {
+	case 1:
+		rc = 0;
+		goto out;
+	case -1:
+		store_error(sa->sa_ix->ix_store, "mirror_files", cause);
+		goto out;
+	}
+	if (sa_list_reset(sa, list, cause) != 0)
+		goto out;
 	if (sync_reader_open(&sr, sa->sa_ix, what, "sha256", arf->arf_sha256,
 	    plain != NULL && plain != arf ? "sha256" : NULL,
 	    plain != NULL && plain != arf ? plain->arf_sha256 : NULL,
@@ -441,6 +546,9 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 		goto out;
 	}
 	if (sync_reader_close(&sr, 1, cause) != 0)
+		goto out;
+	if (sa_record_file(sa, "list", list, what, strlen(what), arf,
+	    cause) != 0)
 		goto out;
 	log_debug("mirror %s: %s: %lu packages", sa->sa_mi->mi_name, what,
 	    sa->sa_count);
@@ -572,11 +680,10 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	}
 	sa.sa_first_sync = sqlite3_column_int(stmt, 0);
 
-	if (sa_exec(&sa, "DELETE FROM mirror_files WHERE mirror = ?1",
-	    "mirror_files", cause) != 0 ||
-	    sa_exec(&sa, "UPDATE package_lists SET upstream = 0 WHERE package IN "
-	    "(SELECT id FROM packages WHERE mirror = ?1)", "package_lists",
-	    cause) != 0)
+	/* Index checksums (kind 'list') stay: they let unchanged ones be. */
+	if (sa_exec(&sa, "DELETE FROM mirror_files WHERE mirror = ?1 AND "
+	    "kind IN ('pass', 'release')", "mirror_files", cause) != 0 ||
+	    sa_drop_unconfigured(&sa, cause) != 0)
 		return -1;
 	for (s = 0; mi->mi_suites[s] != NULL; s++) {
 		if (sa_sync_suite(&sa, mi->mi_suites[s], cause) != 0)
