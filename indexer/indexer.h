@@ -112,7 +112,7 @@ char	*mirror_url(struct mirror *, const char *base, const char *location);
 
 /* sync_rpmmd.c */
 int	 sync_rpmmd(struct indexer *, struct mirror *, long long mirror_id,
-	     char **cause);
+	     int first_sync, char **cause);
 
 /* publish.c */
 int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
@@ -139,7 +139,7 @@ int	 publish_rpmmd(struct pub_view *, char **cause);
 
 /* sync_apt.c */
 int	 sync_apt(struct indexer *, struct mirror *, long long mirror_id,
-	     char **cause);
+	     int first_sync, char **cause);
 
 /* publish_apt.c */
 void	 publish_apt_retain(struct pub_view *);

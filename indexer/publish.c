@@ -50,38 +50,41 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s == NULL ? NULL : xstrdup((const char *)s);
 }
 
+static int
+pub_pkg_id_cmp(const void *key, const void *elem)
+{
+	long long	id = *(const long long *)key;
+	long long	other = ((const struct pub_pkg *)elem)->pp_id;
+
+	return id < other ? -1 : id > other;
+}
+
+static int
+pub_adv_id_cmp(const void *key, const void *elem)
+{
+	long long	id = *(const long long *)key;
+	long long	other = ((const struct pub_adv *)elem)->pa_id;
+
+	return id < other ? -1 : id > other;
+}
+
+/* Both arrays are loaded in id order. */
 static struct pub_pkg *
 pub_find_pkg(struct pub_set *ps, long long id)
 {
-	size_t	lo = 0, hi = ps->ps_npkgs, mid;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (ps->ps_pkgs[mid].pp_id == id)
-			return &ps->ps_pkgs[mid];
-		if (ps->ps_pkgs[mid].pp_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (ps->ps_npkgs == 0)
+		return NULL;
+	return bsearch(&id, ps->ps_pkgs, ps->ps_npkgs, sizeof *ps->ps_pkgs,
+	    pub_pkg_id_cmp);
 }
 
 static struct pub_adv *
 pub_find_adv(struct pub_set *ps, long long id)
 {
-	size_t	lo = 0, hi = ps->ps_nadvs, mid;
-
-	while (lo < hi) {
-		mid = (lo + hi) / 2;
-		if (ps->ps_advs[mid].pa_id == id)
-			return &ps->ps_advs[mid];
-		if (ps->ps_advs[mid].pa_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	if (ps->ps_nadvs == 0)
+		return NULL;
+	return bsearch(&id, ps->ps_advs, ps->ps_nadvs, sizeof *ps->ps_advs,
+	    pub_adv_id_cmp);
 }
 
 static void
@@ -508,7 +511,7 @@ publish_file(struct pub_view *pv, const char *relpath, const void *plain,
 	} else {
 		if (access(path, F_OK) == 0 &&
 		    file_read(side, 256, &data, &dlen, NULL) == 0 &&
-		    sscanf(data, "%128s %zu", hex, len) == 2) {
+		    sscanf(data, "sha256 %128s %zu", hex, len) == 2) {
 			free(data);
 			data = NULL;
 		} else {
@@ -521,7 +524,7 @@ publish_file(struct pub_view *pv, const char *relpath, const void *plain,
 			*len = dlen;
 			if (file_write_atomic(path, data, dlen, cause) != 0)
 				goto out;
-			xasprintf(&line, "%s %zu\n", hex, dlen);
+			xasprintf(&line, "sha256 %s %zu\n", hex, dlen);
 			rc = file_write_atomic(side, line, strlen(line), cause);
 			free(line);
 			if (rc != 0)

@@ -196,12 +196,54 @@ sync_record(struct indexer *ix, long long mirror_id, const char *error)
 		    mirror_id, sqlite3_errmsg(store_db(ix->ix_store)));
 }
 
+/*
+ * first_sync: 1 while no sync of the mirror has succeeded; what it sees
+ * then is the mirror's base.
+ */
+static int
+sync_first_get(struct indexer *ix, long long id, int *first, char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(ix->ix_store, "SELECT first_sync IS NULL FROM "
+	    "mirrors WHERE id = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
+		goto fail;
+	*first = sqlite3_column_int(stmt, 0);
+	return 0;
+fail:
+	store_error(ix->ix_store, "mirrors", cause);
+	return -1;
+}
+
+static int
+sync_first_done(struct indexer *ix, long long id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(ix->ix_store, "UPDATE mirrors SET first_sync = ?2 "
+	    "WHERE id = ?1 AND first_sync IS NULL");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, ix->ix_now);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(ix->ix_store, "mirrors", cause);
+	return -1;
+}
+
 int
 sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 {
 	long long	 id;
 	char		*why = NULL;
-	int		 rc, changed;
+	int		 rc, changed, first;
 
 	id = store_mirror_id(ix->ix_store, mi->mi_name,
 	    mirror_type_name(mi->mi_type), &why);
@@ -209,12 +251,16 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		goto fail;
 	if (store_begin(ix->ix_store, &why) != 0)
 		goto fail;
+	if (sync_first_get(ix, id, &first, &why) != 0) {
+		store_rollback(ix->ix_store);
+		goto fail;
+	}
 	switch (mi->mi_type) {
 	case MIRROR_RPMMD:
-		rc = sync_rpmmd(ix, mi, id, &why);
+		rc = sync_rpmmd(ix, mi, id, first, &why);
 		break;
 	case MIRROR_APT:
-		rc = sync_apt(ix, mi, id, &why);
+		rc = sync_apt(ix, mi, id, first, &why);
 		break;
 	default:
 		cause_set(&why, "type %s cannot be synced by this version",
@@ -222,6 +268,8 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		rc = -1;
 		break;
 	}
+	if (rc == 0)
+		rc = sync_first_done(ix, id, &why);
 	if (rc != 0) {
 		store_rollback(ix->ix_store);
 		goto fail;

@@ -656,11 +656,9 @@ out:
 
 int
 sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
-    char **cause)
+    int first_sync, char **cause)
 {
 	struct sa_sync	 sa;
-	struct store	*st = ix->ix_store;
-	sqlite3_stmt	*stmt;
 	size_t		 s;
 
 	memset(&sa, 0, sizeof sa);
@@ -668,17 +666,7 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	sa.sa_mi = mi;
 	sa.sa_mirror_id = mirror_id;
 
-	stmt = store_stmt(st, "SELECT first_sync IS NULL FROM mirrors WHERE id = ?1");
-	if (stmt == NULL) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	sa.sa_first_sync = sqlite3_column_int(stmt, 0);
+	sa.sa_first_sync = first_sync;
 
 	/* Index checksums (kind 'list') stay: they let unchanged ones be. */
 	if (sa_exec(&sa, "DELETE FROM mirror_files WHERE mirror = ?1 AND "
@@ -698,14 +686,6 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		if (sa_exec(&sa, "UPDATE packages SET base = 1 WHERE mirror = ?1 "
 		    "AND first_seen IS NULL", "packages", cause) != 0)
 			return -1;
-		stmt = store_stmt(st, "UPDATE mirrors SET first_sync = ?2 "
-		    "WHERE id = ?1");
-		if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-		    sqlite3_bind_int64(stmt, 2, ix->ix_now),
-		    sqlite3_step(stmt)) != SQLITE_DONE) {
-			store_error(st, "mirrors", cause);
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -676,7 +676,7 @@ srm_check_location(struct rpmmd_data *rd, char **cause)
 
 int
 sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
-    char **cause)
+    int first_sync, char **cause)
 {
 	struct srm_sync	 rs;
 	struct rpmmd_repomd	*rm = NULL;
@@ -696,17 +696,7 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	rs.rs_mi = mi;
 	rs.rs_mirror_id = mirror_id;
 
-	stmt = store_stmt(st, "SELECT first_sync IS NULL FROM mirrors WHERE id = ?1");
-	if (stmt == NULL) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	rs.rs_first_sync = sqlite3_column_int(stmt, 0);
+	rs.rs_first_sync = first_sync;
 
 	url = mirror_url(mi, NULL, "repodata/repomd.xml");
 	if (fetch_to_memory(url, REPOMD_MAX, &repomd, &len, NULL, &why) != 0) {
@@ -814,14 +804,6 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
 		    sqlite3_step(stmt)) != SQLITE_DONE) {
 			store_error(st, "packages", cause);
-			goto out;
-		}
-		stmt = store_stmt(st, "UPDATE mirrors SET first_sync = ?2 "
-		    "WHERE id = ?1");
-		if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-		    sqlite3_bind_int64(stmt, 2, ix->ix_now),
-		    sqlite3_step(stmt)) != SQLITE_DONE) {
-			store_error(st, "mirrors", cause);
 			goto out;
 		}
 	}
