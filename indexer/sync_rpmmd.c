@@ -674,6 +674,48 @@ srm_check_location(struct rpmmd_data *rd, char **cause)
 	return 0;
 }
 
+/* 1 when repomd.xml is the one the store holds the data of. */
+static int
+srm_repomd_unchanged(struct srm_sync *rs, const char *hex)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(rs->rs_ix->ix_store, "SELECT checksum = ?2 FROM "
+	    "mirror_files WHERE mirror = ?1 AND kind = 'repomd'");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, hex, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		return sqlite3_column_int(stmt, 0);
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int
+srm_repomd_record(struct srm_sync *rs, const char *hex, char **cause)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(rs->rs_ix->ix_store, "UPDATE mirror_files SET "
+	    "checksum_type = 'sha256', checksum = ?2 WHERE mirror = ?1 AND "
+	    "kind = 'repomd'");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
+	sqlite3_bind_text(stmt, 2, hex, -1, SQLITE_STATIC);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(rs->rs_ix->ix_store, "mirror_files", cause);
+	return -1;
+}
+
 int
 sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
     int first_sync, char **cause)
@@ -684,6 +726,7 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	struct store		*st = ix->ix_store;
 	sqlite3_stmt		*stmt;
 	char			*url, *repomd = NULL, *why = NULL;
+	char			 repomd_hex[HASH_HEX_MAX];
 	size_t			 len;
 	int			 missing, rc = -1;
 	static const char *const order[] = { "primary", "filelists", "other",
@@ -715,6 +758,21 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	}
 	if (rpmmd_repomd_find(rm, "primary") == NULL) {
 		cause_set(cause, "repodata/repomd.xml: lists no primary");
+		goto out;
+	}
+
+	/*
+	 * The same repomd.xml as at the last sync names the same files,
+	 * which are parsed into the store already.
+	 */
+	hash_buffer("sha256", repomd, len, repomd_hex);
+	switch (srm_repomd_unchanged(&rs, repomd_hex)) {
+	case 1:
+		log_debug("mirror %s: repodata/repomd.xml unchanged", mi->mi_name);
+		rc = 0;
+		goto out;
+	case -1:
+		store_error(st, "mirror_files", cause);
 		goto out;
 	}
 
@@ -793,6 +851,9 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 			goto out;
 	}
 
+	if (srm_record_file(&rs, "repomd", "repomd.xml", NULL, NULL, cause) != 0 ||
+	    srm_repomd_record(&rs, repomd_hex, cause) != 0)
+		goto out;
 	if (rs.rs_first_sync) {
 		/* The distribution as released: present now, no advisory. */
 		stmt = store_stmt(st, "UPDATE packages SET base = 1 WHERE "

@@ -127,25 +127,7 @@ conf_parse_rule(struct conf_parse *cp, const char *text)
 	ru->ru_delay = 0;
 
 	/* Split on blanks only: values are comma lists. */
-	words = NULL;
-	{
-		const char	*s = text, *start;
-		size_t		 n = 0;
-
-		for (;;) {
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (*s == '\0')
-				break;
-			start = s;
-			while (*s != '\0' && *s != ' ' && *s != '\t')
-				s++;
-			words = xreallocarray(words, n + 2, sizeof *words);
-			words[n++] = xstrndup(start, s - start);
-		}
-		words = xreallocarray(words, n + 1, sizeof *words);
-		words[n] = NULL;
-	}
+	words = words_split_on(text, " \t", NULL);
 	if (words[0] == NULL) {
 		conf_error(cp, cp->cp_line, "rule: empty rule");
 		bad = 1;

@@ -131,7 +131,7 @@ store_open(const char *store_dir, char **cause)
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
 	    /* A sync is one transaction: keep its pages in memory. */
-	    "PRAGMA cache_size=-131072;"
+	    "PRAGMA cache_size=-32768;"
 	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &err);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->st_db, store_schema, NULL, NULL, &err);

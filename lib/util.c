@@ -297,20 +297,18 @@ cause_set(char **cause, const char *fmt, ...)
 }
 
 char **
-words_split(const char *s, size_t *np)
+words_split_on(const char *s, const char *seps, size_t *np)
 {
 	char		**v = NULL;
 	size_t		  n = 0;
 	const char	 *start;
 
 	for (;;) {
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
+		s += strspn(s, seps);
 		if (*s == '\0')
 			break;
 		start = s;
-		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != ',')
-			s++;
+		s += strcspn(s, seps);
 		v = xreallocarray(v, n + 2, sizeof *v);
 		v[n++] = xstrndup(start, s - start);
 	}
@@ -319,6 +317,12 @@ words_split(const char *s, size_t *np)
 	if (np != NULL)
 		*np = n;
 	return v;
+}
+
+char **
+words_split(const char *s, size_t *np)
+{
+	return words_split_on(s, " \t,", np);
 }
 
 void

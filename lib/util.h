@@ -39,6 +39,8 @@ void	 cause_set(char **cause, const char *fmt, ...) __attribute__((format(printf
 
 /* Splits s on blanks and commas into a NULL-terminated, caller-freed array. */
 char	**words_split(const char *s, size_t *n);
+/* The same with the separators given. */
+char	**words_split_on(const char *s, const char *seps, size_t *n);
 void	 words_free(char **);
 
 /* True when name is a safe single path component (no /, not . or ..). */
