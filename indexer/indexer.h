@@ -109,6 +109,8 @@ int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
 	     const char *what, const char *algo, const char *hex, long long size,
 	     char **cause);
 char	*mirror_url(struct mirror *, const char *base, const char *location);
+int	 sync_file_unchanged(struct indexer *, long long mirror_id,
+	     const char *kind, const char *name, const char *sha256);
 
 /* sync_rpmmd.c */
 int	 sync_rpmmd(struct indexer *, struct mirror *, long long mirror_id,

@@ -173,6 +173,35 @@ sync_reader_close(struct sync_reader *sr, int ok, char **cause)
 	return rc;
 }
 
+/*
+ * 1 when the mirror's file recorded as kind/name had checksum sha256 at
+ * the last sync (its content is in the store already), 0 when not, -1 on
+ * a database error.
+ */
+int
+sync_file_unchanged(struct indexer *ix, long long mirror_id, const char *kind,
+    const char *name, const char *sha256)
+{
+	sqlite3_stmt	*stmt;
+
+	stmt = store_stmt(ix->ix_store, "SELECT checksum = ?4 FROM mirror_files "
+	    "WHERE mirror = ?1 AND kind = ?2 AND name = ?3");
+	if (stmt == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, sha256, -1, SQLITE_STATIC);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		return sqlite3_column_int(stmt, 0);
+	case SQLITE_DONE:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 static void
 sync_record(struct indexer *ix, long long mirror_id, const char *error)
 {

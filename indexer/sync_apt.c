@@ -367,29 +367,6 @@ sa_fetch(struct sa_sync *sa, const struct apt_release *ar, const char *suite,
 	return rc;
 }
 
-/* 1 when the index's file is the one parsed at the last sync. */
-static int
-sa_list_unchanged(struct sa_sync *sa, const char *list, const char *sha256)
-{
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(sa->sa_ix->ix_store, "SELECT checksum = ?3 FROM "
-	    "mirror_files WHERE mirror = ?1 AND kind = 'list' AND name = ?2");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-	sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, sha256, -1, SQLITE_STATIC);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		return sqlite3_column_int(stmt, 0);
-	case SQLITE_DONE:
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 /* Before parsing an index anew: nothing is listed there until seen. */
 static int
 sa_list_reset(struct sa_sync *sa, const char *list, char **cause)
@@ -516,7 +493,8 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	if (sa_fetch(sa, ar, suite, arf, &missing, cause) != 0)
 		goto out;
 	/* The same index as last time: what it lists is in the store. */
-	switch (sa_list_unchanged(sa, list, arf->arf_sha256)) {
+	switch (sync_file_unchanged(sa->sa_ix, sa->sa_mirror_id, "list", list,
+	    arf->arf_sha256)) {
 	case 1:
 		rc = 0;
 		goto out;

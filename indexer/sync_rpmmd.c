@@ -674,28 +674,6 @@ srm_check_location(struct rpmmd_data *rd, char **cause)
 	return 0;
 }
 
-/* 1 when repomd.xml is the one the store holds the data of. */
-static int
-srm_repomd_unchanged(struct srm_sync *rs, const char *hex)
-{
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(rs->rs_ix->ix_store, "SELECT checksum = ?2 FROM "
-	    "mirror_files WHERE mirror = ?1 AND kind = 'repomd'");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, hex, -1, SQLITE_STATIC);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		return sqlite3_column_int(stmt, 0);
-	case SQLITE_DONE:
-		return 0;
-	default:
-		return -1;
-	}
-}
-
 static int
 srm_repomd_record(struct srm_sync *rs, const char *hex, char **cause)
 {
@@ -766,7 +744,8 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	 * which are parsed into the store already.
 	 */
 	hash_buffer("sha256", repomd, len, repomd_hex);
-	switch (srm_repomd_unchanged(&rs, repomd_hex)) {
+	switch (sync_file_unchanged(ix, mirror_id, "repomd", "repomd.xml",
+	    repomd_hex)) {
 	case 1:
 		log_debug("mirror %s: repodata/repomd.xml unchanged", mi->mi_name);
 		rc = 0;
