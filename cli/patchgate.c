@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,37 @@ usage(void)
 	exit(2);
 }
 
+/*
+ * One indexer at a time per store: two publishers would race for the next
+ * generation number and prune each other's fresh cache files.  The lock
+ * goes with the process.
+ */
+static int
+indexer_lock(struct config *cf)
+{
+	char	*path;
+	int	 fd;
+
+	xasprintf(&path, "%s/indexer.lock", cf->cf_store);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
+		log_warnx("%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		log_info("another patchgate sync or publish holds %s; waiting",
+		    path);
+		if (flock(fd, LOCK_EX) == -1) {
+			log_warnx("%s: %s", path, strerror(errno));
+			close(fd);
+			free(path);
+			return -1;
+		}
+	}
+	free(path);
+	return 0;
+}
+
 static int
 indexer_open(struct indexer *ix, struct config *cf)
 {
@@ -38,7 +72,6 @@ indexer_open(struct indexer *ix, struct config *cf)
 
 	memset(ix, 0, sizeof *ix);
 	ix->ix_cf = cf;
-	ix->ix_now = clock_now();
 	xasprintf(&tmp, "%s/tmp", cf->cf_store);
 	if (mkdir_p(tmp, 0755) == -1) {
 		log_warnx("%s: %s", tmp, strerror(errno));
@@ -46,6 +79,10 @@ indexer_open(struct indexer *ix, struct config *cf)
 		return -1;
 	}
 	free(tmp);
+	if (indexer_lock(cf) != 0)
+		return -1;
+	/* Read after the lock: a sync that waited must not publish the past. */
+	ix->ix_now = clock_now();
 	if ((ix->ix_store = store_open(cf->cf_store, &why)) == NULL ||
 	    (ix->ix_blobs = blob_open(cf->cf_store, &why)) == NULL ||
 	    (ix->ix_signer = signer_open(cf->cf_store, &why)) == NULL) {
