@@ -826,6 +826,8 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 		if (rc != 0)
 			goto out;
 	}
+	if ((rc = view_seal(tmp, cur, cause)) != 0)
+		goto out;
 	rc = -1;
 	if (rename(tmp, gen) == -1) {
 		cause_set(cause, "%s: %s", gen, strerror(errno));

@@ -14,6 +14,23 @@
  *       V <path> <size> <algo> <hex> <upstream url>   visible: serve it
  *       H <path> <reason>                             hidden: 404 with reason
  *   STORE/views/<group>/<mirror>/gen-<N>/created  RFC 3339 time of publishing
+ *   STORE/views/<group>/<mirror>/gen-<N>/tree.sums
+ *                                               one line per regular file
+ *                                               under tree/, TAB separated,
+ *                                               sorted by path (bytes):
+ *       <path> <size> <sha256 hex>
+ *   STORE/views/<group>/<mirror>/gen-<N>/modified
+ *                                               the generation's HTTP
+ *                                               Last-Modified: unix seconds
+ *                                               in decimal and a newline,
+ *                                               greater than the previous
+ *                                               generation's; written last
+ *
+ * tree.sums and modified are the generation's seal (view_seal): the
+ * validators patchgated sends for the files of tree/, which must change
+ * whenever the bytes do (DESIGN.md, Consistency).  A generation without
+ * them, written by an older patchgate, is served with the validators of
+ * its files' inodes.
  *
  * A generation is complete before current points at it and never changes
  * afterwards; old generations stay for the grace period so that a client
@@ -25,6 +42,8 @@
 #include <time.h>
 
 #define VIEW_INDEX_NAME	"packages.idx"
+#define VIEW_SUMS_NAME		"tree.sums"
+#define VIEW_MODIFIED_NAME	"modified"
 
 /* STORE/views/<group>/<mirror>; caller-freed. */
 char	*view_dir(const char *store, const char *group, const char *mirror);
@@ -38,5 +57,13 @@ int	 view_generations(const char *store, const char *group, const char *mirror,
 	     unsigned long **gens, size_t *ngens);
 char	*view_generation_path(const char *store, const char *group,
 	     const char *mirror, unsigned long gen);
+/*
+ * Seals the generation being written in gen, whose tree/ is complete:
+ * writes its tree.sums, then its modified, the later of the wall clock and
+ * one second after the latest of prev's (the current generation, or NULL)
+ * and the view's other generations'.  Call it just before the generation
+ * is renamed into place.
+ */
+int	 view_seal(const char *gen, const char *prev, char **cause);
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * The gate: each published generation's packages.idx (see view.h), parsed
  * once into a hash table of package paths and kept while the generation
- * exists.  Generations never change once published, so an index parsed
- * once stays right; the file's identity is still checked on every use, so
- * that a store rebuilt under the same path is noticed, and a timer drops
- * the indexes of generations the indexer has deleted.
+ * exists; and each generation's seal (modified and tree.sums), the
+ * validators of the files of its tree/, read once the same way.
+ * Generations never change once published, so an index parsed once stays
+ * right; the file's identity is still checked on every use, so that a
+ * store rebuilt under the same path is noticed, and a timer drops the
+ * indexes of generations the indexer has deleted.
  */
 #include "config.h"
 
@@ -53,9 +55,35 @@ struct gate {
 	TAILQ_ENTRY(gate)	 ga_link;
 };
 
+/*
+ * A generation's seal (view.h): its Last-Modified and the sha256 of each
+ * file of its tree/, the validators of what route.c serves from there.
+ */
+struct seal_entry {
+	const char	*se_path;
+	long long	 se_size;
+	const char	*se_hex;
+};
+
+struct seal {
+	char			*sl_gen;	/* the cache key */
+	char			*sl_modpath;	/* its modified */
+	dev_t			 sl_dev;	/* identity of modified */
+	ino_t			 sl_ino;
+	struct timespec		 sl_mtime;
+	time_t			 sl_modified;
+	char			*sl_data;	/* tree.sums; entries point in */
+	struct seal_entry	*sl_entries;	/* sorted by path */
+	size_t			 sl_nentries;
+	time_t			 sl_used;
+	int			 sl_refs;
+	TAILQ_ENTRY(seal)	 sl_link;
+};
+
 struct gate_cache {
 	struct event		*gc_timer;
 	TAILQ_HEAD(, gate)	 gc_gates;
+	TAILQ_HEAD(, seal)	 gc_seals;
 };
 
 static uint64_t
@@ -243,6 +271,60 @@ fail:
 	return -1;
 }
 
+/*
+ * Reads path, a regular file of at most max bytes, into *data (caller-
+ * freed, NUL-terminated); checked allocation, as on the request path.
+ */
+static int
+gate_read_file(const char *path, off_t max, char **data, size_t *len,
+    char **cause)
+{
+	struct stat	 sb;
+	char		*p = NULL;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > max) {
+		cause_set(cause, "%s: not a regular file below %lld bytes", path,
+		    (long long)max);
+		goto fail;
+	}
+	if ((p = malloc(sb.st_size + 1)) == NULL) {
+		cause_set(cause, "%s: out of memory", path);
+		goto fail;
+	}
+	while (off < (size_t)sb.st_size) {
+		n = read(fd, p + off, sb.st_size - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			cause_set(cause, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		off += n;
+	}
+	p[off] = '\0';
+	close(fd);
+	*data = p;
+	*len = off;
+	return 0;
+fail:
+	free(p);
+	close(fd);
+	return -1;
+}
+
 static const struct gate_entry *
 gate_find(struct gate *ga, const char *path, uint64_t h)
 {
@@ -416,13 +498,260 @@ gate_lookup(struct gate *ga, const char *path)
 	return gate_find(ga, path, gate_hash(path));
 }
 
-/* Drops the indexes of deleted generations and of views nobody asks for. */
+static void
+seal_free(struct seal *sl)
+{
+	free(sl->sl_gen);
+	free(sl->sl_modpath);
+	free(sl->sl_data);
+	free(sl->sl_entries);
+	free(sl);
+}
+
+/* See gate_unref: a reference lives across one lookup on the loop. */
+void
+seal_unref(struct seal *sl)
+{
+	if (sl != NULL && --sl->sl_refs == 0)
+		seal_free(sl);
+}
+
+static void
+seal_drop(struct gate_cache *gc, struct seal *sl)
+{
+	TAILQ_REMOVE(&gc->gc_seals, sl, sl_link);
+	seal_unref(sl);
+}
+
+/* Whether modified is still the file read; see gate_fresh. */
+static int
+seal_fresh(struct seal *sl)
+{
+	struct stat	sb;
+
+	if (stat(sl->sl_modpath, &sb) == -1)
+		return 0;
+	return sb.st_dev == sl->sl_dev && sb.st_ino == sl->sl_ino &&
+	    sb.st_mtim.tv_sec == sl->sl_mtime.tv_sec &&
+	    sb.st_mtim.tv_nsec == sl->sl_mtime.tv_nsec;
+}
+
+static int
+seal_entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct seal_entry *)a)->se_path,
+	    ((const struct seal_entry *)b)->se_path);
+}
+
+/*
+ * Parses tree.sums ("<path> TAB <size> TAB <sha256 hex>" lines) in place.
+ * A malformed line is left out, so its file keeps the validators of its
+ * inode; the file is sorted by the indexer, and sorted again here if not.
+ */
+static int
+seal_parse(struct seal *sl, const char *sums, char **cause)
+{
+	struct seal_entry	*e;
+	char			*line, *next, *size, *hex, *end, *p;
+	size_t			 lines = 1, lineno = 0, bad = 0, i;
+	long long		 n;
+	int			 sorted = 1;
+
+	for (line = sl->sl_data; (line = strchr(line, '\n')) != NULL; line++)
+		lines++;
+	if ((sl->sl_entries = calloc(lines, sizeof *sl->sl_entries)) == NULL) {
+		cause_set(cause, "%s: out of memory", sums);
+		return -1;
+	}
+	for (line = sl->sl_data; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line == '\0')
+			continue;
+		e = &sl->sl_entries[sl->sl_nentries];
+		e->se_path = line;
+		size = hex = NULL;
+		if ((size = strchr(line, '\t')) != NULL) {
+			*size++ = '\0';
+			if ((hex = strchr(size, '\t')) != NULL)
+				*hex++ = '\0';
+		}
+		errno = 0;
+		n = size != NULL ? strtoll(size, &end, 10) : -1;
+		if (hex == NULL || !isdigit((unsigned char)*size) ||
+		    *end != '\0' || errno != 0 || strlen(hex) != 64 ||
+		    !gate_path_valid(line)) {
+			if (bad++ < GATE_MAX_WARNINGS)
+				log_warnx("%s:%zu: malformed; line ignored", sums,
+				    lineno);
+			continue;
+		}
+		for (p = hex; *p != '\0'; p++) {
+			if (!isxdigit((unsigned char)*p))
+				break;
+			*p = tolower((unsigned char)*p);
+		}
+		if (*p != '\0') {
+			if (bad++ < GATE_MAX_WARNINGS)
+				log_warnx("%s:%zu: checksum is not hex; line "
+				    "ignored", sums, lineno);
+			continue;
+		}
+		e->se_size = n;
+		e->se_hex = hex;
+		if (sl->sl_nentries > 0 &&
+		    strcmp(e[-1].se_path, e->se_path) >= 0)
+			sorted = 0;
+		sl->sl_nentries++;
+	}
+	if (!sorted) {
+		log_warnx("%s: not sorted by path", sums);
+		qsort(sl->sl_entries, sl->sl_nentries, sizeof *sl->sl_entries,
+		    seal_entry_cmp);
+	}
+	/* Duplicates would make a lookup depend on the sort: drop them all. */
+	for (i = 1; i < sl->sl_nentries; i++) {
+		if (strcmp(sl->sl_entries[i - 1].se_path,
+		    sl->sl_entries[i].se_path) == 0) {
+			log_warnx("%s: %s: listed twice", sums,
+			    sl->sl_entries[i].se_path);
+			sl->sl_entries[i - 1].se_hex = NULL;
+			sl->sl_entries[i].se_hex = NULL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Reads gen's seal.  Returns NULL with *cause NULL when gen has none (an
+ * older patchgate published it), with *cause set when it cannot be read.
+ */
+static struct seal *
+seal_load(const char *gen, char **cause)
+{
+	struct seal	*sl;
+	struct stat	 sb;
+	char		*sums = NULL, *data = NULL, *end;
+	size_t		 len;
+	long long	 t;
+
+	if ((sl = calloc(1, sizeof *sl)) == NULL) {
+		cause_set(cause, "%s: out of memory", gen);
+		return NULL;
+	}
+	if ((sl->sl_gen = strdup(gen)) == NULL ||
+	    asprintf(&sl->sl_modpath, "%s/%s", gen, VIEW_MODIFIED_NAME) == -1) {
+		sl->sl_modpath = NULL;
+		cause_set(cause, "%s: out of memory", gen);
+		goto fail;
+	}
+	if (asprintf(&sums, "%s/%s", gen, VIEW_SUMS_NAME) == -1) {
+		sums = NULL;
+		cause_set(cause, "%s: out of memory", gen);
+		goto fail;
+	}
+	/* modified is written last: without it there is no seal. */
+	if (stat(sl->sl_modpath, &sb) == -1) {
+		if (errno != ENOENT)
+			cause_set(cause, "%s: %s", sl->sl_modpath,
+			    strerror(errno));
+		goto fail;
+	}
+	sl->sl_dev = sb.st_dev;
+	sl->sl_ino = sb.st_ino;
+	sl->sl_mtime = sb.st_mtim;
+	if (gate_read_file(sl->sl_modpath, 64, &data, &len, cause) != 0)
+		goto fail;
+	errno = 0;
+	t = strtoll(data, &end, 10);
+	if (!isdigit((unsigned char)*data) || (*end != '\n' && *end != '\0') ||
+	    errno != 0 || t <= 0 || (long long)(time_t)t != t) {
+		cause_set(cause, "%s: not a unix time", sl->sl_modpath);
+		goto fail;
+	}
+	sl->sl_modified = t;
+	free(data);
+	data = NULL;
+	if (gate_read_file(sums, GATE_MAX_SIZE, &sl->sl_data, &len,
+	    cause) != 0 || seal_parse(sl, sums, cause) != 0)
+		goto fail;
+	log_debug("%s: %zu sums, modified %lld", sums, sl->sl_nentries,
+	    (long long)sl->sl_modified);
+	free(sums);
+	return sl;
+fail:
+	free(data);
+	free(sums);
+	seal_free(sl);
+	return NULL;
+}
+
+struct seal *
+seal_get(struct gate_cache *gc, const char *gen, char **cause)
+{
+	struct seal	*sl;
+
+	*cause = NULL;
+	TAILQ_FOREACH(sl, &gc->gc_seals, sl_link) {
+		if (strcmp(sl->sl_gen, gen) == 0)
+			break;
+	}
+	if (sl != NULL && !seal_fresh(sl)) {
+		log_debug("%s: seal changed on disk; reading it again", gen);
+		seal_drop(gc, sl);
+		sl = NULL;
+	}
+	if (sl == NULL) {
+		if ((sl = seal_load(gen, cause)) == NULL)
+			return NULL;
+		sl->sl_refs = 1;	/* the cache's */
+		TAILQ_INSERT_HEAD(&gc->gc_seals, sl, sl_link);
+	}
+	sl->sl_used = time(NULL);
+	sl->sl_refs++;
+	return sl;
+}
+
+time_t
+seal_modified(const struct seal *sl)
+{
+	return sl->sl_modified;
+}
+
+const char *
+seal_lookup(const struct seal *sl, const char *path, long long *size)
+{
+	struct seal_entry	 key, *e;
+
+	key.se_path = path;
+	e = bsearch(&key, sl->sl_entries, sl->sl_nentries,
+	    sizeof *sl->sl_entries, seal_entry_cmp);
+	if (e == NULL || e->se_hex == NULL)
+		return NULL;
+	*size = e->se_size;
+	return e->se_hex;
+}
+
+/*
+ * Drops the indexes and seals of deleted generations and of views nobody
+ * asks for.
+ */
 static void
 gate_prune(evutil_socket_t fd, short events, void *arg)
 {
 	struct gate_cache	*gc = arg;
 	struct gate		*ga, *next;
+	struct seal		*sl, *slnext;
 	time_t			 now = time(NULL);
+
+	for (sl = TAILQ_FIRST(&gc->gc_seals); sl != NULL; sl = slnext) {
+		slnext = TAILQ_NEXT(sl, sl_link);
+		if (!seal_fresh(sl) || now - sl->sl_used > GATE_IDLE) {
+			log_debug("%s: seal dropped", sl->sl_gen);
+			seal_drop(gc, sl);
+		}
+	}
 
 	for (ga = TAILQ_FIRST(&gc->gc_gates); ga != NULL; ga = next) {
 		next = TAILQ_NEXT(ga, ga_link);
@@ -445,6 +774,7 @@ gate_cache_new(struct event_base *base)
 	if ((gc = calloc(1, sizeof *gc)) == NULL)
 		return NULL;
 	TAILQ_INIT(&gc->gc_gates);
+	TAILQ_INIT(&gc->gc_seals);
 	if ((gc->gc_timer = event_new(base, -1, EV_PERSIST, gate_prune,
 	    gc)) == NULL || event_add(gc->gc_timer, &tv) == -1) {
 		gate_cache_free(gc);
@@ -457,11 +787,14 @@ void
 gate_cache_free(struct gate_cache *gc)
 {
 	struct gate	*ga;
+	struct seal	*sl;
 
 	if (gc == NULL)
 		return;
 	while ((ga = TAILQ_FIRST(&gc->gc_gates)) != NULL)
 		gate_drop(gc, ga);
+	while ((sl = TAILQ_FIRST(&gc->gc_seals)) != NULL)
+		seal_drop(gc, sl);
 	if (gc->gc_timer != NULL)
 		event_free(gc->gc_timer);
 	free(gc);

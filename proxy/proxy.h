@@ -1,8 +1,9 @@
 /*
  * patchgated, the serving daemon: one libevent loop.  server.c speaks HTTP
  * and owns the listening socket, route.c maps a URL to a file of a view,
- * gate.c holds each published generation's packages.idx, and upstream.c
- * fetches the package files the blob store does not have yet.
+ * gate.c holds each published generation's packages.idx and seal (the
+ * validators of its files), and upstream.c fetches the package files the
+ * blob store does not have yet.
  */
 #ifndef PG_PROXY_H
 #define PG_PROXY_H
@@ -98,6 +99,7 @@ struct gate_entry {
 };
 struct gate;
 struct gate_cache;
+struct seal;
 
 struct gate_cache	*gate_cache_new(struct event_base *);
 void			 gate_cache_free(struct gate_cache *);
@@ -105,6 +107,19 @@ void			 gate_cache_free(struct gate_cache *);
 struct gate		*gate_get(struct gate_cache *, const char *gen, char **cause);
 void			 gate_unref(struct gate *);
 const struct gate_entry	*gate_lookup(struct gate *, const char *path);
+/*
+ * The seal of generation gen (view.h), read on first use; seal_unref when
+ * done.  NULL with *cause NULL when gen has none (an older patchgate
+ * published it), NULL with *cause set (caller-freed) when it is unreadable.
+ */
+struct seal		*seal_get(struct gate_cache *, const char *gen,
+			     char **cause);
+void			 seal_unref(struct seal *);
+/* The generation's Last-Modified: greater than its predecessor's. */
+time_t			 seal_modified(const struct seal *);
+/* The sha256 (hex) and size of tree/path, or NULL when it is not listed. */
+const char		*seal_lookup(const struct seal *, const char *path,
+			     long long *size);
 
 /* upstream.c */
 struct upstream;

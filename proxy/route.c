@@ -198,6 +198,63 @@ route_file_etag(const struct stat *sb, char *buf, size_t size)
 }
 
 /*
+ * The validators of gen/tree/rel, open with sb: from the generation's seal
+ * (view.h), its Last-Modified and a tag of the file's sha256, so that they
+ * change whenever the bytes at a path do, even when two generations are
+ * published within one second; from the file's inode for a generation an
+ * older patchgate published without a seal.
+ */
+static void
+route_tree_validators(struct proxy *px, const char *gen, const char *rel,
+    const struct stat *sb, char *etag, size_t size, time_t *mtime)
+{
+	struct seal	*sl;
+	const char	*hex;
+	char		*cause;
+	long long	 len;
+
+	if ((sl = seal_get(px->px_gates, gen, &cause)) == NULL) {
+		if (cause != NULL) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+		route_file_etag(sb, etag, size);
+		*mtime = sb->st_mtim.tv_sec;
+		return;
+	}
+	*mtime = seal_modified(sl);
+	if ((hex = seal_lookup(sl, rel, &len)) != NULL && len == sb->st_size)
+		snprintf(etag, size, "\"sha256-%s\"", hex);
+	else {
+		if (hex != NULL)
+			log_warnx("%s/tree/%s: %lld bytes, but %s says %lld",
+			    gen, rel, (long long)sb->st_size, VIEW_SUMS_NAME, len);
+		route_file_etag(sb, etag, size);
+	}
+	seal_unref(sl);
+}
+
+/* The Last-Modified of gen as its seal says, or 0 when it has none. */
+static time_t
+route_gen_modified(struct proxy *px, const char *gen)
+{
+	struct seal	*sl;
+	char		*cause;
+	time_t		 t;
+
+	if ((sl = seal_get(px->px_gates, gen, &cause)) == NULL) {
+		if (cause != NULL) {
+			log_warnx("%s", cause);
+			free(cause);
+		}
+		return 0;
+	}
+	t = seal_modified(sl);
+	seal_unref(sl);
+	return t;
+}
+
+/*
  * Opens gen/tree/rel if it is a regular file whose real path is inside
  * gen/tree.  Returns the descriptor, or -1 with errno (ENOENT for a file
  * that is not there or may not be served).
@@ -249,7 +306,8 @@ out:
  * the file is not there.
  */
 static int
-route_tree(struct evhttp_request *req, const char *gen, const char *rel)
+route_tree(struct proxy *px, struct evhttp_request *req, const char *gen,
+    const char *rel)
 {
 	struct resource	rs;
 	struct stat	sb;
@@ -264,9 +322,9 @@ route_tree(struct evhttp_request *req, const char *gen, const char *rel)
 		server_error(req, 500, "%s: cannot read the file", rel);
 		return 0;
 	}
-	route_file_etag(&sb, etag, sizeof etag);
+	route_tree_validators(px, gen, rel, &sb, etag, sizeof etag,
+	    &rs.rs_mtime);
 	rs.rs_etag = etag;
-	rs.rs_mtime = sb.st_mtim.tv_sec;
 	rs.rs_size = sb.st_size;
 	rs.rs_type = server_content_type(rel);
 	rs.rs_cache = route_cache_control(rel);
@@ -310,7 +368,7 @@ route_old_trees(struct proxy *px, struct evhttp_request *req,
 			continue;
 		path = view_generation_path(px->px_conf->cf_store, gr->gr_name,
 		    mi->mi_name, gens[i]);
-		served = route_tree(req, path, rel);
+		served = route_tree(px, req, path, rel);
 		if (served == 0)
 			log_debug("%s: served from %s", rel, path);
 		free(path);
@@ -319,9 +377,14 @@ route_old_trees(struct proxy *px, struct evhttp_request *req,
 	return served;
 }
 
-/* A visible package: from the blob store, or fetched upstream. */
+/*
+ * A visible package of generation gen: from the blob store, or fetched
+ * upstream.  Its Last-Modified is gen's: the blob's own time would not do,
+ * as a path may name other bytes in a later generation (an upstream that
+ * replaced a file under the same name) whose blob is as old or older.
+ */
 static void
-route_package(struct proxy *px, struct evhttp_request *req,
+route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
     const struct gate_entry *e)
 {
 	struct resource	 rs;
@@ -332,7 +395,7 @@ route_package(struct proxy *px, struct evhttp_request *req,
 
 	snprintf(etag, sizeof etag, "\"%s\"", e->ge_hex);
 	rs.rs_etag = etag;
-	rs.rs_mtime = 0;
+	rs.rs_mtime = route_gen_modified(px, gen);
 	rs.rs_size = e->ge_size;
 	rs.rs_type = server_content_type(e->ge_path);
 	rs.rs_cache = CACHE_IMMUTABLE;
@@ -341,7 +404,9 @@ route_package(struct proxy *px, struct evhttp_request *req,
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd != -1 && fstat(fd, &sb) == 0) {
 			free(path);
-			rs.rs_mtime = sb.st_mtim.tv_sec;
+			/* A generation without a seal: as before. */
+			if (rs.rs_mtime == 0)
+				rs.rs_mtime = sb.st_mtim.tv_sec;
 			rs.rs_size = sb.st_size;
 			server_send_file(req, &rs, fd);
 			return;
@@ -377,7 +442,7 @@ route_view(struct proxy *px, struct evhttp_request *req,
 		    "run patchgate sync", gr->gr_name, mi->mi_name);
 		return;
 	}
-	if (route_tree(req, gen, rel) == 0)
+	if (route_tree(px, req, gen, rel) == 0)
 		goto out;
 
 	if ((ga = gate_get(px->px_gates, gen, &cause)) == NULL) {
@@ -389,7 +454,7 @@ route_view(struct proxy *px, struct evhttp_request *req,
 	}
 	if ((e = gate_lookup(ga, rel)) != NULL) {
 		if (e->ge_visible)
-			route_package(px, req, e);
+			route_package(px, req, gen, e);
 		else
 			server_error(req, 404, "%s: not in the view of group %s "
 			    "for mirror %s: %s", rel, gr->gr_name, mi->mi_name,
