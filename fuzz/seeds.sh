@@ -23,5 +23,12 @@ fuzz_deb822)
 		    > "$dir/Packages" ;;
 fuzz_config)
 	cp "$top/conf/patchgate.conf" "$dir/" ;;
+fuzz_plan_deps)
+	[ -f "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" ] &&
+		xzcat "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" |
+		head -c 16384 > "$dir/Packages"
+	for f in "$corpora"/rpm-md/el9-bzip2-tiny-signed/repodata/*-primary.xml.gz; do
+		[ -f "$f" ] && zcat "$f" | head -c 16384 > "$dir/primary.xml"
+	done ;;
 esac
 exit 0

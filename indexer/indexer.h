@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "util.h"
+#include "planner.h"
 #include "visibility.h"
 
 struct blobstore;
@@ -32,6 +33,7 @@ struct indexer {
 struct pub_list {
 	char			*pl_name;
 	int			 pl_upstream;	/* upstream's index still lists it */
+	int			 pl_listed;	/* the view's index lists it (planner) */
 };
 
 /* One package version of a mirror, as publishing sees it. */
@@ -48,17 +50,19 @@ struct pub_pkg {
 	char			*pp_location_base;	/* NULL: the mirror's url */
 	long long		 pp_size;
 	time_t			 pp_first_seen;
-	int			 pp_base;
 	int			 pp_upstream;		/* upstream still lists it */
 	struct vis_advisory	*pp_advs;
 	size_t			 pp_nadvs;
 	struct pub_list		*pp_lists;		/* apt only */
 	size_t			 pp_nlists;
-	/* Filled by publishing, per group. */
+	struct plan_list	*pp_plists;		/* the planner's pp_lists */
+	int			 pp_stored;		/* its file is in the blob store */
+	char			*pp_lost;		/* why it could not be stored */
+	/* The planner's verdict for the group being written. */
+	const struct plan_verdict *pp_verdict;
 	int			 pp_visible;
 	int			 pp_listed;		/* in the view's metadata */
-	int			 pp_at_risk;		/* newest visible, newer upstream */
-	char			*pp_reason;
+	int			 pp_at_risk;
 };
 
 /* A version as one index lists it, for retention over that index. */
@@ -121,7 +125,6 @@ int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 	     char **cause);
 int	 publish_write_file(struct pub_view *, const char *relpath,
 	     const void *data, size_t len, char **cause);
-void	 publish_retain(struct pub_view *, struct pub_entry *, size_t);
 enum pub_form {
 	PUB_PLAIN,
 	PUB_GZIP,
@@ -144,11 +147,15 @@ int	 sync_apt(struct indexer *, struct mirror *, long long mirror_id,
 	     int first_sync, char **cause);
 
 /* publish_apt.c */
-void	 publish_apt_retain(struct pub_view *);
 int	 publish_apt(struct pub_view *, char **cause);
 
 /* prefetch.c */
-int	 prefetch_at_risk(struct indexer *, struct mirror *, struct pub_pkg *,
-	     size_t, char **cause);
+/*
+ * Stores the files of the versions need[] names: from their last known
+ * location, then the mirror's archives.  Sets pp_stored, or pp_lost with
+ * why; returns how many were stored.
+ */
+size_t	 prefetch_packages(struct indexer *, struct mirror *, struct pub_pkg *,
+	     size_t, const unsigned char *need);
 
 #endif

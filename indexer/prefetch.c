@@ -1,52 +1,90 @@
 /*
- * At-risk prefetch: when upstream lists a newer version while an older one
- * is still the newest that some group sees, download the older package file
- * now, while upstream still has it.  Repositories such as Debian's keep
- * only the newest version, so without this a delay would make packages
- * vanish from the views that still need them.
+ * Retention's downloads: the files of versions a group still sees that
+ * upstream is about to lose.  A Debian suite lists one version per package
+ * and Fedora's update repositories only the newest build, so the sync at
+ * which upstream drops or supersedes a version is often the last chance to
+ * fetch it: from its last known location (the pool usually keeps it for a
+ * while), then from the mirror's archives (archive-url), each verified
+ * against the checksum the metadata recorded.
  */
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "blob.h"
+#include "fetch.h"
 #include "indexer.h"
 #include "log.h"
+#include "util.h"
 #include "xmalloc.h"
 
-int
-prefetch_at_risk(struct indexer *ix, struct mirror *mi, struct pub_pkg *pkgs,
-    size_t npkgs, char **cause)
+/* Tries one URL; on failure appends "URL: cause" to tried. */
+static int
+prefetch_try(struct indexer *ix, struct mirror *mi, struct pub_pkg *pp,
+    const char *url, struct buf *tried)
+{
+	char	*why = NULL;
+
+	if (sync_fetch_blob(ix, mi, url, pp->pp_location, pp->pp_checksum_type,
+	    pp->pp_pkgid, pp->pp_size, &why) == 0)
+		return 0;
+	/* Fetch errors name the URL already; checksum errors do not. */
+	if (why != NULL && strncmp(why, url, strlen(url)) == 0)
+		buf_addf(tried, "%s%s", tried->b_len ? "; " : "", why);
+	else
+		buf_addf(tried, "%s%s: %s", tried->b_len ? "; " : "", url,
+		    why ? why : "failed");
+	free(why);
+	return -1;
+}
+
+size_t
+prefetch_packages(struct indexer *ix, struct mirror *mi, struct pub_pkg *pkgs,
+    size_t npkgs, const unsigned char *need)
 {
 	struct pub_pkg	*pp;
-	char		*url, *why = NULL;
-	size_t		 i, failed = 0, fetched = 0;
+	struct buf	 tried;
+	char		*url;
+	size_t		 i, a, stored = 0;
+	int		 ok;
 
 	for (i = 0; i < npkgs; i++) {
 		pp = &pkgs[i];
-		if (!pp->pp_at_risk || !pp->pp_upstream ||
-		    blob_exists(ix->ix_blobs, pp->pp_checksum_type, pp->pp_pkgid))
+		if (!need[i])
 			continue;
-		url = mirror_url(mi, pp->pp_location_base, pp->pp_location);
-		if (sync_fetch_blob(ix, mi, url, pp->pp_location,
-		    pp->pp_checksum_type, pp->pp_pkgid, pp->pp_size, &why) != 0) {
-			log_warnx("mirror %s: prefetch of %s failed: %s",
-			    mi->mi_name, pp->pp_location, why);
-			free(why);
-			why = NULL;
-			failed++;
-		} else {
-			log_info("mirror %s: prefetched %s (a newer version is "
-			    "not yet visible to every group)", mi->mi_name,
-			    pp->pp_location);
-			fetched++;
+		if (blob_exists(ix->ix_blobs, pp->pp_checksum_type,
+		    pp->pp_pkgid)) {
+			pp->pp_stored = 1;
+			continue;
 		}
+		buf_init(&tried);
+		url = mirror_url(mi, pp->pp_location_base, pp->pp_location);
+		ok = prefetch_try(ix, mi, pp, url, &tried) == 0;
 		free(url);
+		for (a = 0; !ok && mi->mi_archive_urls != NULL &&
+		    mi->mi_archive_urls[a] != NULL; a++) {
+			url = url_join(mi->mi_archive_urls[a], pp->pp_location);
+			ok = prefetch_try(ix, mi, pp, url, &tried) == 0;
+			free(url);
+		}
+		if (ok) {
+			pp->pp_stored = 1;
+			free(pp->pp_lost);
+			pp->pp_lost = NULL;
+			stored++;
+			log_info("mirror %s: stored %s while upstream still has "
+			    "it (a group sees it, upstream dropped or "
+			    "superseded it)", mi->mi_name, pp->pp_location);
+		} else {
+			buf_add(&tried, "", 0);
+			free(pp->pp_lost);
+			xasprintf(&pp->pp_lost, "could not be fetched (%s)",
+			    tried.b_data);
+			log_warnx("mirror %s: %s could not be stored: %s",
+			    mi->mi_name, pp->pp_location, tried.b_data);
+		}
+		buf_free(&tried);
 	}
-	if (failed > 0) {
-		cause_set(cause, "%zu of %zu at-risk package files could not be "
-		    "prefetched", failed, failed + fetched);
-		return -1;
-	}
-	return 0;
+	return stored;
 }

@@ -1,6 +1,7 @@
 /*
- * Publishing: for every group that uses a mirror, decide each version's
- * visibility (lib/visibility.c), apply retention, write the view as a new
+ * Publishing: for every group that uses a mirror, ask the planner
+ * (lib/planner.c) what its view lists, store the files of versions that
+ * upstream drops while a group still sees them, write the view as a new
  * generation directory and switch `current` to it atomically.  A view whose
  * content did not change keeps its generation, so clients see no churn.
  */
@@ -22,10 +23,15 @@
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
+#include "plan_deps.h"
+#include "planner.h"
 #include "store.h"
 #include "vercmp.h"
 #include "view.h"
 #include "xmalloc.h"
+
+/* Versions read for dependencies in one parse. */
+#define PUB_DEPS_BATCH	2048
 
 /* An advisory of the mirror, shared by the versions it lists. */
 struct pub_adv {
@@ -40,6 +46,8 @@ struct pub_set {
 	size_t			 ps_npkgs;
 	struct pub_adv		*ps_advs;
 	size_t			 ps_nadvs;
+	struct plan_pkg		*ps_facts;	/* the planner's view of ps_pkgs */
+	struct plan_deps	*ps_deps;	/* NULL: not checked */
 };
 
 static char *
@@ -106,7 +114,8 @@ pub_set_free(struct pub_set *ps)
 		free(pp->pp_location);
 		free(pp->pp_location_base);
 		free(pp->pp_advs);
-		free(pp->pp_reason);
+		free(pp->pp_plists);
+		free(pp->pp_lost);
 		for (j = 0; j < pp->pp_nlists; j++)
 			free(pp->pp_lists[j].pl_name);
 		free(pp->pp_lists);
@@ -122,6 +131,8 @@ pub_set_free(struct pub_set *ps)
 		free(pa->pa_cves);
 	}
 	free(ps->ps_advs);
+	free(ps->ps_facts);
+	plan_deps_free(ps->ps_deps);
 	memset(ps, 0, sizeof *ps);
 }
 
@@ -177,7 +188,7 @@ pub_load(struct indexer *ix, long long mirror_id, struct pub_set *ps,
 
 	stmt = store_stmt(st, "SELECT id, pkgid, checksum_type, name, arch, "
 	    "epoch, version, release, location, location_base, size, "
-	    "first_seen, base, upstream FROM packages WHERE mirror = ?1 "
+	    "first_seen, 0, upstream FROM packages WHERE mirror = ?1 "
 	    "ORDER BY id");
 	if (stmt == NULL)
 		goto fail;
@@ -199,7 +210,6 @@ pub_load(struct indexer *ix, long long mirror_id, struct pub_set *ps,
 		pp->pp_location_base = col_text(stmt, 9);
 		pp->pp_size = sqlite3_column_int64(stmt, 10);
 		pp->pp_first_seen = sqlite3_column_int64(stmt, 11);
-		pp->pp_base = sqlite3_column_int(stmt, 12);
 		pp->pp_upstream = sqlite3_column_int(stmt, 13);
 	}
 	if (rc != SQLITE_DONE)
@@ -251,152 +261,292 @@ fail:
 	return -1;
 }
 
-static enum mirror_type	pub_sort_type;
-
-static int
-pub_evrcmp(enum mirror_type type, const struct pub_pkg *a,
-    const struct pub_pkg *b)
-{
-	if (type == MIRROR_APT)
-		return deb_vercmp(a->pp_version, b->pp_version);
-	return rpm_evrcmp(a->pp_epoch, a->pp_version, a->pp_release,
-	    b->pp_epoch, b->pp_version, b->pp_release);
-}
-
-/* Orders by name, arch, then newest version first. */
-static int
-pub_order(const void *x, const void *y)
-{
-	const struct pub_pkg	*a = ((const struct pub_entry *)x)->pe_pkg;
-	const struct pub_pkg	*b = ((const struct pub_entry *)y)->pe_pkg;
-	int			 c;
-
-	if ((c = strcmp(a->pp_name, b->pp_name)) != 0)
-		return c;
-	if ((c = strcmp(a->pp_arch, b->pp_arch)) != 0)
-		return c;
-	return -pub_evrcmp(pub_sort_type, a, b);
-}
-
-/* Decides every version's visibility for one group. */
+/*
+ * The planner's facts for every version of the mirror; the strings point
+ * into the pub_pkg array, which outlives them.
+ */
 static void
-pub_decide(struct indexer *ix, struct group *gr, struct mirror *mi,
-    struct pub_set *ps)
+pub_facts(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
 {
-	struct pub_pkg		*pp;
-	struct vis_package	 vp;
-	struct vis_decision	 d;
-	size_t			 i;
+	struct pub_pkg	*pp;
+	struct plan_pkg	*pk;
+	size_t		 i, j;
 
+	ps->ps_facts = xcalloc(ps->ps_npkgs + 1, sizeof *ps->ps_facts);
 	for (i = 0; i < ps->ps_npkgs; i++) {
 		pp = &ps->ps_pkgs[i];
-		memset(&vp, 0, sizeof vp);
-		vp.vp_format = mi->mi_type;
-		vp.vp_name = pp->pp_name;
-		vp.vp_arch = pp->pp_arch;
-		vp.vp_epoch = pp->pp_epoch;
-		vp.vp_version = pp->pp_version;
-		vp.vp_release = pp->pp_release;
-		vp.vp_base = pp->pp_base;
-		vp.vp_first_seen = pp->pp_first_seen;
-		vp.vp_advs = pp->pp_advs;
-		vp.vp_nadvs = pp->pp_nadvs;
-		vp.vp_default_classification = mi->mi_classification;
-		vp.vp_default_severity = mi->mi_severity;
-		visibility_decide(gr->gr_baseline, &vp, ix->ix_now, &d);
-		free(pp->pp_reason);
-		pp->pp_reason = d.vd_reason;
-		pp->pp_visible = d.vd_visible;
-		pp->pp_listed = 0;
-		pp->pp_at_risk = 0;
+		pk = &ps->ps_facts[i];
+		pk->pk_vis.vp_format = mi->mi_type;
+		pk->pk_vis.vp_name = pp->pp_name;
+		pk->pk_vis.vp_arch = pp->pp_arch;
+		pk->pk_vis.vp_epoch = pp->pp_epoch;
+		pk->pk_vis.vp_version = pp->pp_version;
+		pk->pk_vis.vp_release = pp->pp_release;
+		pk->pk_vis.vp_first_seen = pp->pp_first_seen;
+		pk->pk_vis.vp_advs = pp->pp_advs;
+		pk->pk_vis.vp_nadvs = pp->pp_nadvs;
+		pk->pk_vis.vp_default_classification = mi->mi_classification;
+		pk->pk_vis.vp_default_severity = mi->mi_severity;
+		pp->pp_plists = xcalloc(pp->pp_nlists + 1, sizeof *pp->pp_plists);
+		if (mi->mi_type == MIRROR_APT) {
+			for (j = 0; j < pp->pp_nlists; j++) {
+				pp->pp_plists[j].pl_name = pp->pp_lists[j].pl_name;
+				pp->pp_plists[j].pl_upstream =
+				    pp->pp_lists[j].pl_upstream;
+			}
+			pk->pk_nlists = pp->pp_nlists;
+		} else {
+			/* rpm-md: one index, the whole mirror. */
+			pp->pp_plists[0].pl_name = "";
+			pp->pp_plists[0].pl_upstream = pp->pp_upstream;
+			pk->pk_nlists = 1;
+		}
+		pk->pk_lists = pp->pp_plists;
+		pp->pp_stored = blob_exists(ix->ix_blobs, pp->pp_checksum_type,
+		    pp->pp_pkgid);
+		pk->pk_stored = pp->pp_stored;
 	}
 }
 
 /*
- * Retention over one index (rpm-md: the whole mirror; apt: one Packages
- * file): every visible version upstream still lists there; where it lists
- * no visible version of a name and architecture, the newest visible
- * version the store retained.  The newest listed version is at risk when
- * upstream has a newer one this group does not see yet.  Sets pe_listed
- * and pe_at_risk, and or's them into the versions' pp_listed, pp_at_risk.
+ * Dependency facts from upstream's own metadata of every version: primary
+ * <package> elements, or apt stanzas.  NULL, after a warning, when they
+ * cannot be had: views are then planned without the check.
  */
-void
-publish_retain(struct pub_view *pv, struct pub_entry *entries, size_t n)
+static struct plan_deps *
+pub_deps(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
 {
-	struct indexer		*ix = pv->pv_ix;
-	struct pub_entry	*e, *newest;
-	size_t			 i, j, k;
-	int			 upstream_visible;
+	struct store		*st = ix->ix_store;
+	struct plan_deps	*pd;
+	sqlite3_stmt		*stmt;
+	const void		*raw;
+	char			**raws, *why = NULL;
+	size_t			*lens, i, n = 0, bad = 0;
+	int			 step;
 
-	pub_sort_type = pv->pv_mirror->mi_type;
-	if (n > 0)
-		qsort(entries, n, sizeof *entries, pub_order);
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n; j++) {
-			if (strcmp(entries[j].pe_pkg->pp_name,
-			    entries[i].pe_pkg->pp_name) != 0 ||
-			    strcmp(entries[j].pe_pkg->pp_arch,
-			    entries[i].pe_pkg->pp_arch) != 0)
-				break;
+	if ((pd = plan_deps_new(mi->mi_type)) == NULL) {
+		log_warnx("mirror %s: views are planned without checking "
+		    "dependencies: libsolv cannot read this format",
+		    mi->mi_name);
+		return NULL;
+	}
+	stmt = store_stmt(st, mi->mi_type == MIRROR_APT ?
+	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind LIKE "
+	    "'deb:%' LIMIT 1" :
+	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind = "
+	    "'primary'");
+	if (stmt == NULL) {
+		store_error(st, "package_xml", &why);
+		goto fail;
+	}
+	/* In batches: one parse per batch is much cheaper than one each. */
+	raws = xcalloc(PUB_DEPS_BATCH, sizeof *raws);
+	lens = xcalloc(PUB_DEPS_BATCH, sizeof *lens);
+	for (i = 0; i <= ps->ps_npkgs; i++) {
+		if (n == PUB_DEPS_BATCH || (i == ps->ps_npkgs && n > 0)) {
+			bad += plan_deps_add_many(pd, (const char *const *)raws,
+			    lens, n, &why);
+			if (why != NULL)
+				log_warnx("mirror %s: the dependencies of a "
+				    "version could not be read: %s",
+				    mi->mi_name, why);
+			free(why);
+			why = NULL;
+			while (n > 0)
+				free(raws[--n]);
 		}
-		upstream_visible = 0;
-		for (k = i; k < j; k++) {
-			e = &entries[k];
-			e->pe_listed = e->pe_at_risk = 0;
-			if (e->pe_upstream && e->pe_pkg->pp_visible) {
-				e->pe_listed = 1;
-				upstream_visible = 1;
-			}
-		}
-		for (k = i; k < j && !upstream_visible; k++) {
-			e = &entries[k];
-			if (!e->pe_pkg->pp_visible)
-				continue;
-			if (blob_exists(ix->ix_blobs, e->pe_pkg->pp_checksum_type,
-			    e->pe_pkg->pp_pkgid))
-				e->pe_listed = 1;
-			else
-				log_warnx("mirror %s: %s: upstream no longer "
-				    "lists it and it was never downloaded, so "
-				    "group %s cannot keep it",
-				    pv->pv_mirror->mi_name,
-				    e->pe_pkg->pp_location, pv->pv_group->gr_name);
+		if (i == ps->ps_npkgs)
 			break;
+		sqlite3_reset(stmt);
+		if (sqlite3_bind_int64(stmt, 1, ps->ps_pkgs[i].pp_id) !=
+		    SQLITE_OK)
+			step = SQLITE_ERROR;
+		else
+			step = sqlite3_step(stmt);
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			store_error(st, "package_xml", &why);
+			while (n > 0)
+				free(raws[--n]);
+			free(raws);
+			free(lens);
+			goto fail;
 		}
-		/* Newest first: the first listed is the newest listed. */
-		newest = NULL;
-		for (k = i; k < j && newest == NULL; k++) {
-			if (entries[k].pe_listed)
-				newest = &entries[k];
-		}
-		for (k = i; newest != NULL && &entries[k] != newest; k++) {
-			if (entries[k].pe_upstream &&
-			    !entries[k].pe_pkg->pp_visible) {
-				newest->pe_at_risk = 1;
-				break;
-			}
-		}
-		for (k = i; k < j; k++) {
-			entries[k].pe_pkg->pp_listed |= entries[k].pe_listed;
-			entries[k].pe_pkg->pp_at_risk |= entries[k].pe_at_risk;
+		/* A version with no metadata keeps its number, needing nothing. */
+		raw = step == SQLITE_ROW ? sqlite3_column_blob(stmt, 0) : NULL;
+		lens[n] = raw != NULL ? (size_t)sqlite3_column_bytes(stmt, 0) : 0;
+		raws[n] = xmalloc(lens[n] + 1);
+		if (lens[n] > 0)
+			memcpy(raws[n], raw, lens[n]);
+		raws[n][lens[n]] = '\0';
+		n++;
+	}
+	sqlite3_reset(stmt);
+	free(raws);
+	free(lens);
+	if (bad > 1)
+		log_warnx("mirror %s: the dependencies of %zu versions could "
+		    "not be read", mi->mi_name, bad);
+	if (plan_deps_seal(pd, &why) != 0)
+		goto fail;
+	return pd;
+fail:
+	log_warnx("mirror %s: views are planned without checking "
+	    "dependencies: %s", mi->mi_name, why ? why : "unknown error");
+	free(why);
+	plan_deps_free(pd);
+	return NULL;
+}
+
+static void	pub_apply(struct mirror *, struct pub_set *, struct plan *);
+
+/* Plans one group's view and records the verdicts in the versions. */
+static struct plan *
+pub_plan(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct pub_set *ps)
+{
+	struct plan_input	 in;
+	struct plan		*pl;
+
+	memset(&in, 0, sizeof in);
+	in.pi_baseline = gr->gr_baseline;
+	in.pi_group = gr->gr_name;
+	in.pi_format = mi->mi_type;
+	in.pi_pkgs = ps->ps_facts;
+	in.pi_npkgs = ps->ps_npkgs;
+	in.pi_deps = ps->ps_deps;
+	in.pi_now = ix->ix_now;
+	pl = plan_make(&in);
+	if (pl->pl_deps_error != NULL)
+		log_warnx("group %s, mirror %s: dependencies not checked: %s",
+		    gr->gr_name, mi->mi_name, pl->pl_deps_error);
+	pub_apply(mi, ps, pl);
+	return pl;
+}
+
+/* Records a plan's verdicts in the versions, for the writers. */
+static void
+pub_apply(struct mirror *mi, struct pub_set *ps, struct plan *pl)
+{
+	struct plan_verdict	*v;
+	struct pub_pkg		*pp;
+	size_t			 i, j;
+
+	for (i = 0; i < ps->ps_npkgs; i++) {
+		pp = &ps->ps_pkgs[i];
+		v = &pl->pl_verdicts[i];
+		pp->pp_visible = v->pv_visible;
+		pp->pp_listed = v->pv_listed;
+		pp->pp_at_risk = v->pv_at_risk;
+		pp->pp_verdict = v;
+		if (mi->mi_type == MIRROR_APT) {
+			for (j = 0; j < pp->pp_nlists; j++)
+				pp->pp_lists[j].pl_listed = v->pv_lists[j];
 		}
 	}
 }
 
-/* rpm-md: one index, the whole mirror. */
-static void
-pub_retain_all(struct pub_view *pv)
+/* Whether a baseline ever delays a version: a view that lags upstream. */
+static int
+pub_delayed(const struct baseline *bl)
 {
-	struct pub_entry	*entries;
+	const struct rule	*ru;
+
+	TAILQ_FOREACH(ru, &bl->bl_rules, ru_entry) {
+		if (ru->ru_delay != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Which files to store now (the mirror's prefetch mode), over every group:
+ * at-risk, the versions a group sees that upstream dropped or superseded
+ * and whose file is not stored; visible, also every version a delayed
+ * group lists.  One plan at a time: a plan of a large mirror is large.
+ */
+static void
+pub_prefetch(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
+{
+	struct group	*gr;
+	struct plan	*pl;
+	unsigned char	*need;
+	size_t		 i;
+
+	if (mi->mi_prefetch == PREFETCH_NONE)
+		return;
+	need = xcalloc(ps->ps_npkgs + 1, 1);
+	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
+		if (!group_has_mirror(gr, mi))
+			continue;
+		pl = pub_plan(ix, gr, mi, ps);
+		for (i = 0; i < ps->ps_npkgs; i++) {
+			if (ps->ps_pkgs[i].pp_stored)
+				continue;
+			if (pl->pl_verdicts[i].pv_at_risk)
+				need[i] = 1;
+			if (mi->mi_prefetch == PREFETCH_VISIBLE &&
+			    pl->pl_verdicts[i].pv_listed &&
+			    pub_delayed(gr->gr_baseline))
+				need[i] = 1;
+		}
+		plan_free(pl);
+	}
+	prefetch_packages(ix, mi, ps->ps_pkgs, ps->ps_npkgs, need);
+	for (i = 0; i < ps->ps_npkgs; i++) {
+		ps->ps_facts[i].pk_stored = ps->ps_pkgs[i].pp_stored;
+		ps->ps_facts[i].pk_lost = ps->ps_pkgs[i].pp_lost;
+	}
+	free(need);
+}
+
+/*
+ * What a sync says about one group's plan: every version held back for a
+ * dependency or let in as one, at once; the groups that lose a version,
+ * gathered in lost[] for pub_report_lost().
+ */
+static void
+pub_report(struct group *gr, struct mirror *mi, struct pub_set *ps,
+    struct plan *pl, struct buf *lost)
+{
+	struct plan_verdict	*v;
 	size_t			 i;
 
-	entries = xcalloc(pv->pv_npkgs + 1, sizeof *entries);
-	for (i = 0; i < pv->pv_npkgs; i++) {
-		entries[i].pe_pkg = &pv->pv_pkgs[i];
-		entries[i].pe_upstream = pv->pv_pkgs[i].pp_upstream;
+	for (i = 0; i < ps->ps_npkgs; i++) {
+		v = &pl->pl_verdicts[i];
+		if (v->pv_reason == PLAN_LOST)
+			buf_addf(&lost[i], "%s%s", lost[i].b_len ? ", " : "",
+			    gr->gr_name);
+		else if (v->pv_reason == PLAN_NEEDS_HIDDEN ||
+		    v->pv_reason == PLAN_AS_DEPENDENCY)
+			log_info("group %s, mirror %s: %s: %s", gr->gr_name,
+			    mi->mi_name, ps->ps_pkgs[i].pp_location, v->pv_why);
 	}
-	publish_retain(pv, entries, pv->pv_npkgs);
-	free(entries);
+}
+
+/* Names every version lost, with the groups that lose it. */
+static void
+pub_report_lost(struct mirror *mi, struct pub_set *ps, struct buf *lost)
+{
+	struct pub_pkg	*pp;
+	char		*label;
+	size_t		 i;
+
+	for (i = 0; i < ps->ps_npkgs; i++) {
+		pp = &ps->ps_pkgs[i];
+		if (lost[i].b_len == 0)
+			continue;
+		buf_add(&lost[i], "", 0);
+		if (mi->mi_type == MIRROR_APT)
+			xasprintf(&label, "%s %s", pp->pp_name, pp->pp_version);
+		else
+			xasprintf(&label, "%s-%s-%s.%s", pp->pp_name,
+			    pp->pp_version, pp->pp_release, pp->pp_arch);
+		log_warnx("mirror %s: lost %s (%s): upstream no longer lists "
+		    "it and its file %s; groups that lose it: %s", mi->mi_name,
+		    label, pp->pp_location, pp->pp_lost ? pp->pp_lost :
+		    "is not stored", lost[i].b_data);
+		free(label);
+	}
 }
 
 int
@@ -620,9 +770,10 @@ pub_write_index(struct pub_view *pv, const char *gen, char **cause)
 			    pp->pp_location, pp->pp_size, pp->pp_checksum_type,
 			    pp->pp_pkgid, url);
 			free(url);
-		} else if (pp->pp_upstream) {
+		} else if (pp->pp_upstream ||
+		    pp->pp_verdict->pv_reason == PLAN_LOST) {
 			xasprintf(&lines[n], "H\t%s\t%s", pp->pp_location,
-			    pp->pp_reason);
+			    pp->pp_verdict->pv_why);
 			/* A reason is one line of text. */
 			for (p = lines[n] + 2 + strlen(pp->pp_location) + 1;
 			    *p != '\0'; p++) {
@@ -777,7 +928,6 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 
 	switch (mi->mi_type) {
 	case MIRROR_RPMMD:
-		pub_retain_all(&pv);
 		rc = publish_rpmmd(&pv, cause);
 		break;
 	case MIRROR_APT:
@@ -860,52 +1010,17 @@ out:
 	return rc;
 }
 
-/* Marks at-risk versions for every group, then prefetches them. */
-static void
-pub_prefetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
-    struct pub_set *ps)
-{
-	struct pub_view	 pv;
-	struct group	*gr;
-	char		*risk, *why = NULL;
-	size_t		 i;
-
-	risk = xcalloc(ps->ps_npkgs + 1, 1);
-	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
-		if (!group_has_mirror(gr, mi))
-			continue;
-		pub_decide(ix, gr, mi, ps);
-		memset(&pv, 0, sizeof pv);
-		pv.pv_ix = ix;
-		pv.pv_group = gr;
-		pv.pv_mirror = mi;
-		pv.pv_mirror_id = mirror_id;
-		pv.pv_pkgs = ps->ps_pkgs;
-		pv.pv_npkgs = ps->ps_npkgs;
-		if (mi->mi_type == MIRROR_APT)
-			publish_apt_retain(&pv);
-		else
-			pub_retain_all(&pv);
-		for (i = 0; i < ps->ps_npkgs; i++)
-			risk[i] |= ps->ps_pkgs[i].pp_at_risk;
-	}
-	for (i = 0; i < ps->ps_npkgs; i++)
-		ps->ps_pkgs[i].pp_at_risk = risk[i];
-	free(risk);
-	if (prefetch_at_risk(ix, mi, ps->ps_pkgs, ps->ps_npkgs, &why) != 0) {
-		log_warnx("mirror %s: %s", mi->mi_name, why);
-		free(why);
-	}
-}
-
 int
 publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
     char **cause)
 {
 	struct pub_set	 ps;
 	struct group	*gr;
+	struct plan	*pl;
+	struct buf	*lost;
 	long long	 id;
 	char		*why = NULL;
+	size_t		 i;
 	int		 ch, rc = 0;
 
 	*changed = 0;
@@ -914,21 +1029,33 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		return -1;
 	if (pub_load(ix, id, &ps, cause) != 0)
 		return -1;
-	/* Old versions some group still needs: fetch while upstream has them. */
-	pub_prefetch(ix, mi, id, &ps);
+	pub_facts(ix, mi, &ps);
+	ps.ps_deps = pub_deps(ix, mi, &ps);
+	/* Versions some group still sees: store them while they can be had. */
+	pub_prefetch(ix, mi, &ps);
+
+	lost = xcalloc(ps.ps_npkgs + 1, sizeof *lost);
+	for (i = 0; i < ps.ps_npkgs; i++)
+		buf_init(&lost[i]);
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
 			continue;
-		pub_decide(ix, gr, mi, &ps);
+		pl = pub_plan(ix, gr, mi, &ps);
+		pub_report(gr, mi, &ps, pl, lost);
 		ch = 0;
-		if (pub_write(ix, gr, mi, id, &ps, &ch, &why) != 0) {
+		rc = pub_write(ix, gr, mi, id, &ps, &ch, &why);
+		plan_free(pl);
+		if (rc != 0) {
 			cause_set(cause, "group %s: %s", gr->gr_name, why);
 			free(why);
-			rc = -1;
 			break;
 		}
 		*changed |= ch;
 	}
+	pub_report_lost(mi, &ps, lost);
+	for (i = 0; i < ps.ps_npkgs; i++)
+		buf_free(&lost[i]);
+	free(lost);
 	pub_set_free(&ps);
 	pub_cache_prune(ix);
 	return rc;

@@ -44,6 +44,7 @@ pa_entries(struct pub_view *pv, const char *list, size_t *n)
 				continue;
 			entries[*n].pe_pkg = pp;
 			entries[*n].pe_upstream = pp->pp_lists[j].pl_upstream;
+			entries[*n].pe_listed = pp->pp_lists[j].pl_listed;
 			(*n)++;
 			break;
 		}
@@ -58,29 +59,6 @@ pa_list_name(const char *suite, const char *component, const char *arch)
 
 	xasprintf(&list, "%s/%s/binary-%s", suite, component, arch);
 	return list;
-}
-
-void
-publish_apt_retain(struct pub_view *pv)
-{
-	struct mirror		*mi = pv->pv_mirror;
-	struct pub_entry	*entries;
-	char			*list;
-	size_t			 s, c, a, n;
-
-	for (s = 0; mi->mi_suites[s] != NULL; s++) {
-		for (c = 0; mi->mi_components[c] != NULL; c++) {
-			for (a = 0; mi->mi_architectures[a] != NULL; a++) {
-				list = pa_list_name(mi->mi_suites[s],
-				    mi->mi_components[c],
-				    mi->mi_architectures[a]);
-				entries = pa_entries(pv, list, &n);
-				publish_retain(pv, entries, n);
-				free(entries);
-				free(list);
-			}
-		}
-	}
 }
 
 /*
@@ -119,15 +97,6 @@ pa_write_hashed(struct pub_view *pv, const char *suite, const char *path,
 	return 0;
 }
 
-static int
-pa_entry_order(const void *a, const void *b)
-{
-	long long	x = ((const struct pub_entry *)a)->pe_pkg->pp_id;
-	long long	y = ((const struct pub_entry *)b)->pe_pkg->pp_id;
-
-	return x < y ? -1 : x > y;
-}
-
 /* One Packages index, in plain and gzip form. */
 static int
 pa_packages(struct pub_view *pv, const char *suite, const char *component,
@@ -145,10 +114,6 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	list = pa_list_name(suite, component, arch);
 	xasprintf(&kind, "deb:%s", list);
 	entries = pa_entries(pv, list, &n);
-	publish_retain(pv, entries, n);
-	/* Back to the order the mirror first listed them, as upstream has it. */
-	if (n > 0)
-		qsort(entries, n, sizeof *entries, pa_entry_order);
 	buf_init(&doc);
 	buf_add(&doc, "", 0);
 	for (i = 0; i < n; i++) {

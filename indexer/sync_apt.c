@@ -659,11 +659,5 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	    "package_lists l WHERE l.package = packages.id AND l.upstream = 1) "
 	    "WHERE mirror = ?1", "packages", cause) != 0)
 		return -1;
-	if (sa.sa_first_sync) {
-		/* apt has no advisories: the first sync is the base. */
-		if (sa_exec(&sa, "UPDATE packages SET base = 1 WHERE mirror = ?1 "
-		    "AND first_seen IS NULL", "packages", cause) != 0)
-			return -1;
-	}
 	return 0;
 }

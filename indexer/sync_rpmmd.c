@@ -833,20 +833,6 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	if (srm_record_file(&rs, "repomd", "repomd.xml", NULL, NULL, cause) != 0 ||
 	    srm_repomd_record(&rs, repomd_hex, cause) != 0)
 		goto out;
-	if (rs.rs_first_sync) {
-		/* The distribution as released: present now, no advisory. */
-		stmt = store_stmt(st, "UPDATE packages SET base = 1 WHERE "
-		    "mirror = ?1 AND first_seen IS NULL AND NOT EXISTS (SELECT 1 "
-		    "FROM advisory_packages ap JOIN advisories a ON a.id = "
-		    "ap.advisory WHERE a.mirror = ?1 AND ap.name = packages.name "
-		    "AND ap.version = packages.version AND ap.release = "
-		    "packages.release AND ap.epoch = packages.epoch)");
-		if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-		    sqlite3_step(stmt)) != SQLITE_DONE) {
-			store_error(st, "packages", cause);
-			goto out;
-		}
-	}
 	rc = 0;
 out:
 	free(why);

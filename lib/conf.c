@@ -343,6 +343,32 @@ conf_mirror(struct conf_parse *cp, const char *key, const char *value)
 	} else if (strcmp(key, "architectures") == 0) {
 		words_free(mi->mi_architectures);
 		mi->mi_architectures = words_split(value, NULL);
+	} else if (strcmp(key, "archive-url") == 0) {
+		char	**urls = words_split(value, NULL);
+		size_t	  i;
+
+		for (i = 0; urls[i] != NULL; i++) {
+			if (strncmp(urls[i], "http://", 7) != 0 &&
+			    strncmp(urls[i], "https://", 8) != 0 &&
+			    strncmp(urls[i], "file://", 7) != 0)
+				conf_error(cp, cp->cp_line, "archive-url: \"%s\" "
+				    "is not an http://, https:// or file:// URL",
+				    urls[i]);
+		}
+		if (urls[0] == NULL)
+			conf_error(cp, cp->cp_line, "archive-url: empty list");
+		words_free(mi->mi_archive_urls);
+		mi->mi_archive_urls = urls;
+	} else if (strcmp(key, "prefetch") == 0) {
+		if (strcmp(value, "at-risk") == 0)
+			mi->mi_prefetch = PREFETCH_AT_RISK;
+		else if (strcmp(value, "visible") == 0)
+			mi->mi_prefetch = PREFETCH_VISIBLE;
+		else if (strcmp(value, "none") == 0)
+			mi->mi_prefetch = PREFETCH_NONE;
+		else
+			conf_error(cp, cp->cp_line, "prefetch: unknown mode "
+			    "\"%s\" (at-risk, visible or none)", value);
 	} else
 		conf_error(cp, cp->cp_line, "[mirror %s]: unknown key \"%s\"",
 		    mi->mi_name, key);
@@ -376,12 +402,10 @@ conf_baseline(struct conf_parse *cp, const char *key, const char *value)
 		if (strcmp(value, "block") == 0)
 			bl->bl_rejected_action = REJECTED_BLOCK;
 		else if (strcmp(value, "allow-as-dependency") == 0)
-			conf_error(cp, cp->cp_line, "rejected-action: "
-			    "allow-as-dependency needs dependency-aware views, "
-			    "which this version does not have; use block");
+			bl->bl_rejected_action = REJECTED_ALLOW_AS_DEPENDENCY;
 		else
 			conf_error(cp, cp->cp_line, "rejected-action: unknown "
-			    "action \"%s\" (block)", value);
+			    "action \"%s\" (block, allow-as-dependency)", value);
 	} else
 		conf_error(cp, cp->cp_line, "[baseline %s]: unknown key \"%s\"",
 		    bl->bl_name, key);
@@ -701,6 +725,7 @@ config_free(struct config *cf)
 		words_free(mi->mi_suites);
 		words_free(mi->mi_components);
 		words_free(mi->mi_architectures);
+		words_free(mi->mi_archive_urls);
 		free(mi);
 	}
 	while ((bl = TAILQ_FIRST(&cf->cf_baselines)) != NULL) {

@@ -14,6 +14,13 @@ enum mirror_type {
 	MIRROR_APT,
 };
 
+/* Which package files the indexer stores before upstream may delete them. */
+enum prefetch_mode {
+	PREFETCH_AT_RISK,	/* a version some group sees that upstream drops or supersedes */
+	PREFETCH_VISIBLE,	/* every version a delayed group sees */
+	PREFETCH_NONE,
+};
+
 struct mirror {
 	char			*mi_name;
 	enum mirror_type	 mi_type;
@@ -25,6 +32,8 @@ struct mirror {
 	char			**mi_suites;		/* apt */
 	char			**mi_components;	/* apt */
 	char			**mi_architectures;	/* apt */
+	char			**mi_archive_urls;	/* fallbacks for dropped files, tried in order */
+	enum prefetch_mode	 mi_prefetch;
 	int			 mi_line;
 	TAILQ_ENTRY(mirror)	 mi_entry;
 };
@@ -43,7 +52,8 @@ struct rule {
 TAILQ_HEAD(rules, rule);
 
 enum rejected_action {
-	REJECTED_BLOCK,
+	REJECTED_BLOCK,			/* a version that needs a rejected one is held back */
+	REJECTED_ALLOW_AS_DEPENDENCY,	/* a rejected version a visible one needs is listed */
 };
 
 struct baseline {

@@ -37,7 +37,8 @@ static const char store_schema[] =
 	/*
 	 * One row per package version a mirror has listed.  first_seen is
 	 * NULL for versions present at the mirror's first sync; upstream is
-	 * 1 while upstream's current metadata lists it.
+	 * 1 while upstream's current metadata lists it.  base is no longer
+	 * written: the planner decides what the base is, from these facts.
 	 */
 	"CREATE TABLE IF NOT EXISTS packages ("
 	"  id INTEGER PRIMARY KEY,"

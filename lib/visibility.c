@@ -232,19 +232,23 @@ visibility_decide(const struct baseline *bl, const struct vis_package *vp,
 	if (hit != NULL) {
 		buf_addf(&why, "rejected by baseline %s (rejected = %s%s%s)",
 		    bl->bl_name, hit, via ? ", via " : "", via ? via : "");
+		d->vd_kind = VIS_REJECTED;
 		goto hidden;
 	}
 	hit = list_match(bl->bl_approved, bl->bl_napproved, vp, &via);
 	if (hit != NULL) {
 		buf_addf(&why, "approved by baseline %s (approved = %s%s%s)",
 		    bl->bl_name, hit, via ? ", via " : "", via ? via : "");
+		d->vd_kind = VIS_APPROVED;
 		goto visible;
 	}
 	if (vp->vp_base) {
 		buf_addf(&why, "part of the mirror's base (present at its first "
 		    "sync, no advisory)");
+		d->vd_kind = VIS_BASE;
 		goto visible;
 	}
+	d->vd_kind = VIS_RULE;
 	if (vp->vp_nadvs == 0) {
 		if (rules_try(bl, vp, NULL, now, d, &matched, &why))
 			goto visible;
@@ -255,6 +259,7 @@ visibility_decide(const struct baseline *bl, const struct vis_package *vp,
 				goto visible;
 		}
 	}
+	d->vd_kind = d->vd_ripens != 0 ? VIS_WAITING : VIS_NO_RULE;
 	if (!matched) {
 		buf_reset(&why);
 		if (vp->vp_nadvs > 0)

@@ -35,8 +35,19 @@ struct vis_package {
 	const char			*vp_default_severity;	    /* mirror's, may be NULL */
 };
 
+/* Which part of the baseline decided. */
+enum vis_kind {
+	VIS_REJECTED,		/* a rejected pattern or ID names it */
+	VIS_APPROVED,		/* an approved pattern or ID names it */
+	VIS_BASE,		/* the mirror's base */
+	VIS_RULE,		/* a rule approves it now */
+	VIS_WAITING,		/* a rule will approve it at vd_ripens */
+	VIS_NO_RULE,		/* no rule approves it, now or later */
+};
+
 struct vis_decision {
 	int		 vd_visible;
+	enum vis_kind	 vd_kind;
 	char		*vd_reason;	/* caller-freed: why, in a sentence */
 	time_t		 vd_ripens;	/* when hidden: when it will become visible, 0: never */
 	time_t		 vd_release;	/* release time used, 0 when unknown */

@@ -72,25 +72,45 @@ apt_keygen() {
 # /usr/share/NAME/VERSION; no scripts, no dependencies) into
 # REPO/pool/main/N/NAME/.  Built debs are kept in $T/debs for reuse, and the
 # same from run to run (SOURCE_DATE_EPOCH, root-owned files).
+# Dependencies, when set for the call (control-field syntax, as written):
+#   DEB_DEPENDS="libfoo (>= 2.0), mail-transport-agent | postfix"
+#   DEB_PRE_DEPENDS="libbar (= 1.0)"   DEB_PROVIDES="mail-transport-agent"
+# e.g. DEB_DEPENDS="libfoo (= 2.0)" mkdeb "$REPO" app 2.0.  A NAME_VERSION
+# built once is reused only with the same dependencies; asking for other
+# ones fails the test (one version, one content, as in a real archive).
 mkdeb() {
-	local repo=$1 name=$2 version=$3 deb pkg
+	local repo=$1 name=$2 version=$3 deb pkg deps fields=""
 	deb=${name}_${version}_all.deb
+	deps="Depends=${DEB_DEPENDS:-};Pre-Depends=${DEB_PRE_DEPENDS:-};Provides=${DEB_PROVIDES:-}"
+	if [ -f "$T/debs/$deb" ] && [ "$(cat "$T/debs/$deb.deps" 2>/dev/null)" != "$deps" ]; then
+		fail "mkdeb: $deb was built before with other dependencies ($(cat "$T/debs/$deb.deps" 2>/dev/null))"
+	fi
 	if [ ! -f "$T/debs/$deb" ]; then
 		pkg=$T/debs/build/$name-$version
 		rm -rf "$pkg"
 		mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$name"
+		if [ -n "${DEB_PRE_DEPENDS:-}" ]; then
+			fields="${fields}Pre-Depends: $DEB_PRE_DEPENDS"$'\n'
+		fi
+		if [ -n "${DEB_DEPENDS:-}" ]; then
+			fields="${fields}Depends: $DEB_DEPENDS"$'\n'
+		fi
+		if [ -n "${DEB_PROVIDES:-}" ]; then
+			fields="${fields}Provides: $DEB_PROVIDES"$'\n'
+		fi
 		cat >"$pkg/DEBIAN/control" <<-EOF
 		Package: $name
 		Version: $version
 		Architecture: all
 		Maintainer: patchgate tests <tests@pgtest.invalid>
-		Description: patchgate test package $name
+		${fields}Description: patchgate test package $name
 		 A package built by patchgate's end-to-end tests.
 		EOF
 		echo "$name $version" >"$pkg/usr/share/$name/$version"
 		SOURCE_DATE_EPOCH=1767225600 dpkg-deb --root-owner-group -Zxz --build \
 		    "$pkg" "$T/debs/$deb" >"$T/log/dpkg-deb.$name-$version.log" 2>&1 ||
 			fail "dpkg-deb $deb: $(cat "$T/log/dpkg-deb.$name-$version.log")"
+		printf '%s\n' "$deps" >"$T/debs/$deb.deps"
 	fi
 	mkdir -p "$repo/pool/main/${name:0:1}/$name"
 	cp "$T/debs/$deb" "$repo/pool/main/${name:0:1}/$name/$deb"

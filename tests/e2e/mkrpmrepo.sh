@@ -9,13 +9,36 @@
 # mkrpm DESTDIR NAME VERSION [RELEASE]: builds NAME-VERSION-RELEASE.noarch.rpm
 # (one file, /usr/share/NAME/VERSION; no scriptlets, no dependencies) and
 # copies it into DESTDIR.  Built rpms are kept in $T/rpms for reuse.
+# Dependencies, when set for the call (spec syntax, comma-separated):
+#   RPM_REQUIRES="libfoo = 2.0-1, /usr/bin/foo"   RPM_PROVIDES="webapp"
+#   RPM_FILES="/usr/bin/foo /etc/foo.conf" (more files it owns, plain text,
+#   so that a file requirement has a provider in primary.xml's file list)
+# e.g. RPM_REQUIRES="libfoo = 2.0-1" mkrpm "$REPO" app 2.0.  An NVR built
+# once is reused only with the same dependencies; asking for other ones
+# fails the test (one NVR, one content, as in a real repository).
 mkrpm() {
 	local dest=$1 name=$2 version=$3 release=${4:-1} top=$T/rpmbuild rpm spec
+	local deps tags="" install="" files="" f nl=$'\n'
 	rpm=$name-$version-$release.noarch.rpm
+	deps="Requires=${RPM_REQUIRES:-};Provides=${RPM_PROVIDES:-};Files=${RPM_FILES:-}"
 	mkdir -p "$dest" "$T/rpms"
+	if [ -f "$T/rpms/$rpm" ] && [ "$(cat "$T/rpms/$rpm.deps" 2>/dev/null)" != "$deps" ]; then
+		fail "mkrpm: $rpm was built before with other dependencies ($(cat "$T/rpms/$rpm.deps" 2>/dev/null))"
+	fi
 	if [ ! -f "$T/rpms/$rpm" ]; then
 		mkdir -p "$top/SPECS"
 		spec=$top/SPECS/$name-$version-$release.spec
+		if [ -n "${RPM_REQUIRES:-}" ]; then
+			tags="${tags}Requires: $RPM_REQUIRES$nl"
+		fi
+		if [ -n "${RPM_PROVIDES:-}" ]; then
+			tags="${tags}Provides: $RPM_PROVIDES$nl"
+		fi
+		for f in ${RPM_FILES:-}; do
+			install="${install}mkdir -p %{buildroot}${f%/*}${nl}"
+			install="${install}echo \"$name $f\" >%{buildroot}$f${nl}"
+			files="${files}${nl}$f"
+		done
 		cat >"$spec" <<-EOF
 		Name: $name
 		Version: $version
@@ -23,16 +46,16 @@ mkrpm() {
 		Summary: patchgate test package $name
 		License: MIT
 		BuildArch: noarch
-
+		${tags}
 		%description
 		A package built by patchgate's end-to-end tests.
 
 		%install
 		mkdir -p %{buildroot}/usr/share/$name
 		echo "$name $version-$release" >%{buildroot}/usr/share/$name/$version
-
+		${install}
 		%files
-		/usr/share/$name/$version
+		/usr/share/$name/$version${files}
 		EOF
 		# SOURCE_DATE_EPOCH and a fixed build host keep the rpms the same
 		# from run to run; brp scripts and debuginfo are not wanted.
@@ -46,6 +69,7 @@ mkrpm() {
 		    -bb "$spec" >"$T/log/rpmbuild.$name-$version-$release.log" 2>&1 ||
 			fail "rpmbuild $rpm: $(tail -n 20 "$T/log/rpmbuild.$name-$version-$release.log")"
 		cp "$top/RPMS/noarch/$rpm" "$T/rpms/$rpm" || fail "rpmbuild made no $rpm"
+		printf '%s\n' "$deps" >"$T/rpms/$rpm.deps"
 	fi
 	cp "$T/rpms/$rpm" "$dest/$rpm"
 }

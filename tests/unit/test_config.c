@@ -118,6 +118,7 @@ main(void)
 	is_int(ru->ru_until, 1780272000, "until date");
 	is_int(bl->bl_napproved, 3, "approved entries from two lines");
 	is_str(bl->bl_rejected[0], "kernel-6.1.0-13*", "rejected pattern");
+	is_int(bl->bl_rejected_action, REJECTED_BLOCK, "rejected-action = block");
 	gr = config_find_group(cf, "prod");
 	ok(gr->gr_baseline == bl, "group resolves its baseline");
 	ok(gr->gr_nmirrors == 2 && gr->gr_mirrors[0] ==
@@ -138,7 +139,7 @@ main(void)
 	    "rule = classification=securty delay=7\n"
 	    "rule = delay=1d until=2026-01-01\n"
 	    "rejected = a*b*\n"
-	    "rejected-action = allow-as-dependency\n"
+	    "rejected-action = allow\n"
 	    "[group g]\n"
 	    "baseline = nope\n"
 	    "mirrors = m1 m3\n"
@@ -161,8 +162,9 @@ main(void)
 	    "delay and until together");
 	ok(strstr(err, ":13: rejected: \"a*b*\" has more than one '*'") != NULL,
 	    "two wildcards");
-	ok(strstr(err, ":14: rejected-action: allow-as-dependency") != NULL,
-	    "unsupported rejected-action says why");
+	ok(strstr(err, ":14: rejected-action: unknown action \"allow\" "
+	    "(block, allow-as-dependency)") != NULL,
+	    "unknown rejected-action names the known ones");
 	ok(strstr(err, ":15: [group g]: baseline \"nope\" is not defined") != NULL,
 	    "dangling baseline");
 	ok(strstr(err, ":15: [group g]: mirror \"m3\" is not defined") != NULL,
@@ -178,6 +180,46 @@ main(void)
 	    "reserved name refused");
 	ok(strstr(err, ":7: [mirror a] is defined twice") != NULL,
 	    "duplicate section");
+	free(err);
+
+	cf = load("[server]\nstore = /s\n[baseline b]\nrule = delay=0\n"
+	    "rejected = kernel*\nrejected-action = allow-as-dependency\n", &err);
+	ok(cf != NULL, "rejected-action = allow-as-dependency loads");
+	if (cf != NULL) {
+		bl = config_find_baseline(cf, "b");
+		is_int(bl->bl_rejected_action, REJECTED_ALLOW_AS_DEPENDENCY,
+		    "allow-as-dependency");
+		config_free(cf);
+	}
+	free(err);
+
+	cf = load("[server]\nstore = /s\n[mirror a]\ntype = rpm-md\n"
+	    "url = http://x/\nprefetch = visible\n"
+	    "archive-url = http://snap/a/ file:///srv/old\n", &err);
+	ok(cf != NULL, "prefetch and archive-url load");
+	if (cf != NULL) {
+		mi = config_find_mirror(cf, "a");
+		is_int(mi->mi_prefetch, PREFETCH_VISIBLE, "prefetch = visible");
+		ok(mi->mi_archive_urls != NULL &&
+		    strcmp(mi->mi_archive_urls[0], "http://snap/a/") == 0 &&
+		    strcmp(mi->mi_archive_urls[1], "file:///srv/old") == 0 &&
+		    mi->mi_archive_urls[2] == NULL, "archive-url: two, in order");
+		config_free(cf);
+	}
+	free(err);
+	cf = load("[server]\nstore = /s\n[mirror a]\ntype = rpm-md\n"
+	    "url = http://x/\n", &err);
+	ok(cf != NULL && config_find_mirror(cf, "a")->mi_prefetch ==
+	    PREFETCH_AT_RISK, "prefetch defaults to at-risk");
+	config_free(cf);
+	free(err);
+	cf = load("[server]\nstore = /s\n[mirror a]\ntype = rpm-md\n"
+	    "url = http://x/\nprefetch = always\narchive-url = ftp://old/\n",
+	    &err);
+	ok(cf == NULL && strstr(err, ":6: prefetch: unknown mode \"always\" "
+	    "(at-risk, visible or none)") != NULL, "bad prefetch mode");
+	ok(strstr(err, ":7: archive-url: \"ftp://old/\" is not an http://, "
+	    "https:// or file:// URL") != NULL, "bad archive-url");
 	free(err);
 
 	cf = load("[server]\nstore = /s\n[mirror a]\ntype = apt\nurl = http://x/\n",
