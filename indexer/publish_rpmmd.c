@@ -213,6 +213,32 @@ pr_listed_keys(struct pub_view *pv, size_t *nkeys)
 	return keys;
 }
 
+/*
+ * Whether the view lists the version an advisory's <package> names.  An
+ * empty arch names every architecture, as it does when the planner
+ * attaches advisories to versions: an advisory that counts for a version's
+ * visibility stays in the view with it.
+ */
+static int
+pr_listed(char **keys, size_t nkeys, const char *key)
+{
+	size_t	 lo = 0, hi = nkeys, mid, len;
+
+	if (key[strlen(key) - 1] != '\t')
+		return bsearch(&key, keys, nkeys, sizeof *keys,
+		    nevra_cmp) != NULL;
+	/* "n\te\tv\tr\t": the first key with that prefix. */
+	len = strlen(key);
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(keys[mid], key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < nkeys && strncmp(keys[lo], key, len) == 0;
+}
+
 static void
 pr_keys_free(char **keys, size_t nkeys)
 {
@@ -280,8 +306,7 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 			    (const char *)sqlite3_column_text(pstmt, 4));
 			off = sqlite3_column_int64(pstmt, 5);
 			len = sqlite3_column_int64(pstmt, 6);
-			if (bsearch(&key, keys, nkeys, sizeof *keys,
-			    nevra_cmp) != NULL)
+			if (pr_listed(keys, nkeys, key))
 				kept++;
 			else if (off >= at && off + len <= rawlen) {
 				/* Cut the element and the blanks before it. */

@@ -97,7 +97,7 @@ struct rpmmd_advpkg {
 	const char	*ap_epoch;		/* "0" when absent */
 	const char	*ap_version;
 	const char	*ap_release;
-	const char	*ap_arch;
+	const char	*ap_arch;		/* NULL or "": every architecture */
 	const char	*ap_filename;		/* NULL when absent */
 	size_t		 ap_raw_off;		/* the <package> element within ad_raw */
 	size_t		 ap_raw_len;

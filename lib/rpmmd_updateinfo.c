@@ -293,8 +293,6 @@ rpmmd_updateinfo_done(struct rpmmd_uiparse *ui)
 			missing = "version=";
 		else if (ap->ap_release == NULL)
 			missing = "release=";
-		else if (ap->ap_arch == NULL || *ap->ap_arch == '\0')
-			missing = "arch=";
 		if (missing != NULL) {
 			rpmmd_xml_fail_line(x, up->up_line, "<package> without "
 			    "%s in <update> %s", missing, ad.ad_id);

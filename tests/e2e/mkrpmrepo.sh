@@ -87,7 +87,9 @@ updateinfo_begin() {
 
 # updateinfo_advisory FILE ID TYPE SEVERITY ISSUED TITLE NAME-VERSION-RELEASE...
 # TYPE: security, bugfix, enhancement, newpackage; SEVERITY "" for none;
-# ISSUED "2026-01-10 00:00:00".  UI_CVES="CVE-2026-0001 ..." adds references.
+# ISSUED "2026-01-10 00:00:00".  UI_CVES="CVE-2026-0001 ..." adds references;
+# UI_ARCH sets the packages' arch (default noarch; empty: arch="", which
+# names every architecture).
 updateinfo_advisory() {
 	local f=$1 id=$2 type=$3 sev=$4 issued=$5 title=$6 nevr name vr v r cve
 	shift 6
@@ -111,8 +113,8 @@ updateinfo_advisory() {
 			vr=${nevr%-*}
 			v=${vr##*-}
 			name=${vr%-*}
-			printf '        <package name="%s" version="%s" release="%s" epoch="0" arch="noarch" src="%s-%s-%s.src.rpm">\n' \
-			    "$name" "$v" "$r" "$name" "$v" "$r"
+			printf '        <package name="%s" version="%s" release="%s" epoch="0" arch="%s" src="%s-%s-%s.src.rpm">\n' \
+			    "$name" "$v" "$r" "${UI_ARCH-noarch}" "$name" "$v" "$r"
 			printf '          <filename>%s-%s-%s.noarch.rpm</filename>\n' "$name" "$v" "$r"
 			printf '        </package>\n'
 		done

@@ -66,7 +66,9 @@ mkrpm "$REPO/Packages" bar 2.0
 mkrpm "$REPO/Packages" baz 1.1
 UI=$T/updateinfo.xml
 updateinfo_begin "$UI"
-UI_CVES=CVE-2026-0001 updateinfo_advisory "$UI" PGTEST-2026-0001 security Important \
+# The foo advisory names no arch: it counts for every architecture, for
+# visibility and in the view's updateinfo alike.
+UI_ARCH= UI_CVES=CVE-2026-0001 updateinfo_advisory "$UI" PGTEST-2026-0001 security Important \
     "2026-01-10 00:00:00" "Important: foo security update" foo-1.1-1
 updateinfo_advisory "$UI" PGTEST-2026-0002 bugfix Moderate \
     "2026-01-09 00:00:00" "bar bug fix update" bar-2.0-1

@@ -929,7 +929,8 @@ adv_cb(const struct rpmmd_advisory *ad, void *arg)
 	for (i = 0; i < ad->ad_npkgs; i++) {
 		ap = &ad->ad_pkgs[i];
 		buf_addf(&b, "%s %s %s %s %s %s;", ap->ap_name, ap->ap_epoch,
-		    ap->ap_version, ap->ap_release, ap->ap_arch,
+		    ap->ap_version, ap->ap_release,
+		    ap->ap_arch ? ap->ap_arch : "(any)",
 		    ap->ap_filename ? ap->ap_filename : "-");
 		buf_add(&c, ad->ad_raw + ap->ap_raw_off, ap->ap_raw_len);
 		buf_add(&c, "|", 1);
@@ -1156,6 +1157,24 @@ test_updateinfo_small(void)
 	ok(rv == -1 && contains(cause, "updateinfo.xml: line 3: <package> "
 	    "without version= in <update> A"), "advisory package without "
 	    "version: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	/* No arch, or an empty one: every architecture, not an error. */
+	memset(&as, 0, sizeof as);
+	as.keep = 1;
+	p = "<updates>\n<update type=\"bugfix\"><id>A</id><pkglist>"
+	    "<collection>\n<package name=\"n\" version=\"1\" release=\"1\"/>"
+	    "<package name=\"m\" version=\"2\" release=\"1\" arch=\"\"/>"
+	    "</collection></pkglist></update></updates>";
+	as.doc = p;
+	as.doclen = strlen(p);
+	rv = parse_ui(p, strlen(p), 0, &as, NULL, &cause);
+	ok(rv == 0 && as.n == 1 && as.v[0].npkgs == 2 &&
+	    contains(as.v[0].pkgs, "n 0 1 1 (any) -;") &&
+	    contains(as.v[0].pkgs, "m 0 2 1  -;"),
+	    "advisory packages without arch= or with arch=\"\" parse: %s",
+	    rv == 0 && as.n == 1 ? as.v[0].pkgs : cause ? cause : "");
+	advs_free(&as);
 	free(cause);
 	cause = NULL;
 	p = "<metadata/>";
