@@ -1,6 +1,8 @@
 /*
- * patchgate: the admin command.  "sync" runs the indexer in this process,
- * apart from the serving daemon: fetch, verify, store, publish.
+ * patchgate: the admin command.  main() finds the command in the table
+ * and hands over; "sync" runs the indexer in this process, apart from the
+ * serving daemon.  What every command shares: opening the store, the
+ * indexer lock, choosing mirrors.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "cli.h"
 #include "clock.h"
 #include "conf.h"
 #include "fetch.h"
@@ -25,13 +28,31 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* Every command, in the order usage() lists them. */
+static const struct cli_cmd *const cli_table[] = {
+	&cmd_sync_entry,
+	&cmd_publish_entry,
+	NULL
+};
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr,
-	    "usage: patchgate [-v] [-c file] sync [mirror ...]\n"
-	    "       patchgate [-v] [-c file] publish [mirror ...]\n");
-	exit(2);
+	size_t	i;
+
+	for (i = 0; cli_table[i] != NULL; i++)
+		fprintf(stderr, "%s patchgate [-v] [-c file] %s %s\n",
+		    i == 0 ? "usage:" : "      ", cli_table[i]->cc_name,
+		    cli_table[i]->cc_usage);
+	exit(CLI_USAGE);
+}
+
+int
+cli_usage(const struct cli_cmd *cc)
+{
+	fprintf(stderr, "usage: patchgate [-v] [-c file] %s %s\n", cc->cc_name,
+	    cc->cc_usage);
+	return CLI_USAGE;
 }
 
 /*
@@ -65,13 +86,18 @@ indexer_lock(struct config *cf)
 	return 0;
 }
 
-static int
-indexer_open(struct indexer *ix, struct config *cf)
+int
+cli_open(struct cli *cl, int lock)
 {
-	char	*why = NULL, *tmp;
+	struct indexer	*ix = &cl->cl_ix;
+	struct config	*cf = cl->cl_cf;
+	char		*why = NULL, *tmp;
 
+	if (cl->cl_open)
+		return 0;
 	memset(ix, 0, sizeof *ix);
 	ix->ix_cf = cf;
+	cl->cl_open = 1;
 	xasprintf(&tmp, "%s/tmp", cf->cf_store);
 	if (mkdir_p(tmp, 0755) == -1) {
 		log_warnx("%s: %s", tmp, strerror(errno));
@@ -79,7 +105,7 @@ indexer_open(struct indexer *ix, struct config *cf)
 		return -1;
 	}
 	free(tmp);
-	if (indexer_lock(cf) != 0)
+	if (lock && indexer_lock(cf) != 0)
 		return -1;
 	/* Read after the lock: a sync that waited must not publish the past. */
 	ix->ix_now = clock_now();
@@ -104,9 +130,8 @@ indexer_close(struct indexer *ix)
 		store_close(ix->ix_store);
 }
 
-/* The named mirrors, or all of them; NULL after an unknown name. */
-static struct mirror **
-select_mirrors(struct config *cf, int argc, char **argv, size_t *n)
+struct mirror **
+cli_mirrors(struct config *cf, int argc, char **argv, size_t *n)
 {
 	struct mirror	**v, *mi;
 	int		  i, bad = 0;
@@ -136,48 +161,17 @@ select_mirrors(struct config *cf, int argc, char **argv, size_t *n)
 	return v;
 }
 
-/* sync (fetch, then publish) or publish alone, for each mirror. */
-static int
-cmd_sync(struct indexer *ix, struct mirror **mirrors, size_t n, int fetch)
-{
-	char	*why = NULL;
-	size_t	 i, failed = 0;
-	int	 rc, changed;
-
-	for (i = 0; i < n; i++) {
-		if (fetch)
-			rc = sync_mirror(ix, mirrors[i], &why);
-		else
-			rc = publish_mirror(ix, mirrors[i], &changed, &why);
-		if (rc != 0) {
-			if (fetch)
-				log_errorx("%s", why);
-			else
-				log_errorx("mirror %s: %s", mirrors[i]->mi_name,
-				    why);
-			free(why);
-			why = NULL;
-			failed++;
-		} else if (fetch)
-			log_info("mirror %s: synced", mirrors[i]->mi_name);
-	}
-	if (failed > 0)
-		log_errorx("%zu of %zu mirrors failed", failed, n);
-	return failed > 0 ? 1 : 0;
-}
-
 int
 main(int argc, char **argv)
 {
-	struct config	 *cf;
-	struct indexer	  ix;
-	struct mirror	**mirrors;
-	const char	 *conffile = PG_SYSCONFDIR "/patchgate.conf", *cmd;
-	char		 *why = NULL;
-	size_t		  n;
-	int		  ch, verbose = 0, rc;
+	struct cli		 cl;
+	const struct cli_cmd	*cc = NULL;
+	const char		*conffile = PG_SYSCONFDIR "/patchgate.conf";
+	char			*why = NULL;
+	size_t			 i;
+	int			 ch, verbose = 0, rc;
 
-	while ((ch = getopt(argc, argv, "c:v")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:v")) != -1) {
 		switch (ch) {
 		case 'c':
 			conffile = optarg;
@@ -193,28 +187,26 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1)
 		usage();
-	cmd = argv[0];
-	argc--;
-	argv++;
-	log_init("patchgate", verbose);
-	if (strcmp(cmd, "sync") != 0 && strcmp(cmd, "publish") != 0)
+	for (i = 0; cli_table[i] != NULL; i++) {
+		if (strcmp(cli_table[i]->cc_name, argv[0]) == 0)
+			cc = cli_table[i];
+	}
+	if (cc == NULL)
 		usage();
+	log_init("patchgate", verbose);
 
 	if (clock_init(&why) != 0)
 		fatalx("%s", why);
-	if ((cf = config_load(conffile)) == NULL)
-		exit(1);
-	if ((mirrors = select_mirrors(cf, argc, argv, &n)) == NULL)
-		exit(1);
+	memset(&cl, 0, sizeof cl);
+	if ((cl.cl_cf = config_load(conffile)) == NULL)
+		exit(CLI_ERROR);
 	if (fetch_global_init() != 0)
 		fatalx("cannot initialise libcurl");
-	if (indexer_open(&ix, cf) != 0) {
-		indexer_close(&ix);
-		exit(1);
-	}
-	rc = cmd_sync(&ix, mirrors, n, strcmp(cmd, "sync") == 0);
-	indexer_close(&ix);
-	free(mirrors);
-	config_free(cf);
+	/* Commands see their own name as argv[0], for getopt_long(). */
+	optind = 1;
+	rc = cc->cc_exec(&cl, cc, argc - 1, argv + 1);
+	if (cl.cl_open)
+		indexer_close(&cl.cl_ix);
+	config_free(cl.cl_cf);
 	return rc;
 }

@@ -65,6 +65,26 @@ struct pub_pkg {
 	int			 pp_at_risk;
 };
 
+/* An advisory of the mirror, shared by the versions it lists. */
+struct facts_adv {
+	long long		 pa_id;
+	struct vis_advisory	 pa_va;
+	char			**pa_cves;
+	size_t			 pa_ncves;
+};
+
+/* facts.c: what the syncs recorded about one mirror, for the planner. */
+struct facts {
+	struct pub_pkg		*fa_pkgs;	/* every version, in id order */
+	size_t			 fa_npkgs;
+	struct facts_adv	*fa_advs;
+	size_t			 fa_nadvs;
+	struct plan_pkg		*fa_input;	/* the planner's view of fa_pkgs */
+	struct plan_deps	*fa_deps;	/* NULL: not checked */
+	struct plan_hold	*fa_holds;	/* every group's */
+	size_t			 fa_nholds;
+};
+
 /* A version as one index lists it, for retention over that index. */
 struct pub_entry {
 	struct pub_pkg		*pe_pkg;
@@ -119,6 +139,19 @@ int	 sync_file_unchanged(struct indexer *, long long mirror_id,
 /* sync_rpmmd.c */
 int	 sync_rpmmd(struct indexer *, struct mirror *, long long mirror_id,
 	     int first_sync, char **cause);
+
+/* facts.c */
+int	 facts_load(struct indexer *, struct mirror *, long long mirror_id,
+	     struct facts *, char **cause);
+void	 facts_free(struct facts *);
+/*
+ * Plans group's view of the mirror at now, and records the verdicts in
+ * the versions (pp_verdict, pp_listed, ...) until the next plan; the
+ * caller frees the plan after the last use of those.
+ */
+struct plan *facts_plan(struct indexer *, struct group *, struct mirror *,
+	     struct facts *, time_t now);
+void	 facts_apply(struct mirror *, struct facts *, struct plan *);
 
 /* publish.c */
 int	 publish_mirror(struct indexer *, struct mirror *, int *changed,

@@ -23,427 +23,11 @@
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
-#include "plan_deps.h"
 #include "planner.h"
 #include "store.h"
 #include "vercmp.h"
 #include "view.h"
 #include "xmalloc.h"
-
-/* Versions read for dependencies in one parse. */
-#define PUB_DEPS_BATCH	2048
-
-/* An advisory of the mirror, shared by the versions it lists. */
-struct pub_adv {
-	long long		 pa_id;
-	struct vis_advisory	 pa_va;
-	char			**pa_cves;
-	size_t			 pa_ncves;
-};
-
-struct pub_set {
-	struct pub_pkg		*ps_pkgs;
-	size_t			 ps_npkgs;
-	struct pub_adv		*ps_advs;
-	size_t			 ps_nadvs;
-	struct plan_pkg		*ps_facts;	/* the planner's view of ps_pkgs */
-	struct plan_deps	*ps_deps;	/* NULL: not checked */
-};
-
-static char *
-col_text(sqlite3_stmt *stmt, int i)
-{
-	const unsigned char	*s = sqlite3_column_text(stmt, i);
-
-	return s == NULL ? NULL : xstrdup((const char *)s);
-}
-
-static int
-pub_pkg_id_cmp(const void *key, const void *elem)
-{
-	long long	id = *(const long long *)key;
-	long long	other = ((const struct pub_pkg *)elem)->pp_id;
-
-	return id < other ? -1 : id > other;
-}
-
-static int
-pub_adv_id_cmp(const void *key, const void *elem)
-{
-	long long	id = *(const long long *)key;
-	long long	other = ((const struct pub_adv *)elem)->pa_id;
-
-	return id < other ? -1 : id > other;
-}
-
-/* Both arrays are loaded in id order. */
-static struct pub_pkg *
-pub_find_pkg(struct pub_set *ps, long long id)
-{
-	if (ps->ps_npkgs == 0)
-		return NULL;
-	return bsearch(&id, ps->ps_pkgs, ps->ps_npkgs, sizeof *ps->ps_pkgs,
-	    pub_pkg_id_cmp);
-}
-
-static struct pub_adv *
-pub_find_adv(struct pub_set *ps, long long id)
-{
-	if (ps->ps_nadvs == 0)
-		return NULL;
-	return bsearch(&id, ps->ps_advs, ps->ps_nadvs, sizeof *ps->ps_advs,
-	    pub_adv_id_cmp);
-}
-
-static void
-pub_set_free(struct pub_set *ps)
-{
-	struct pub_pkg	*pp;
-	struct pub_adv	*pa;
-	size_t		 i, j;
-
-	for (i = 0; i < ps->ps_npkgs; i++) {
-		pp = &ps->ps_pkgs[i];
-		free(pp->pp_pkgid);
-		free(pp->pp_checksum_type);
-		free(pp->pp_name);
-		free(pp->pp_arch);
-		free(pp->pp_epoch);
-		free(pp->pp_version);
-		free(pp->pp_release);
-		free(pp->pp_location);
-		free(pp->pp_location_base);
-		free(pp->pp_advs);
-		free(pp->pp_plists);
-		free(pp->pp_lost);
-		for (j = 0; j < pp->pp_nlists; j++)
-			free(pp->pp_lists[j].pl_name);
-		free(pp->pp_lists);
-	}
-	free(ps->ps_pkgs);
-	for (i = 0; i < ps->ps_nadvs; i++) {
-		pa = &ps->ps_advs[i];
-		free((char *)pa->pa_va.va_id);
-		free((char *)pa->pa_va.va_type);
-		free((char *)pa->pa_va.va_severity);
-		for (j = 0; j < pa->pa_ncves; j++)
-			free(pa->pa_cves[j]);
-		free(pa->pa_cves);
-	}
-	free(ps->ps_advs);
-	free(ps->ps_facts);
-	plan_deps_free(ps->ps_deps);
-	memset(ps, 0, sizeof *ps);
-}
-
-/* Loads every version of the mirror and the advisories that list them. */
-static int
-pub_load(struct indexer *ix, long long mirror_id, struct pub_set *ps,
-    char **cause)
-{
-	struct store	*st = ix->ix_store;
-	sqlite3_stmt	*stmt;
-	struct pub_pkg	*pp;
-	struct pub_adv	*pa;
-	int		 rc;
-
-	memset(ps, 0, sizeof *ps);
-	stmt = store_stmt(st, "SELECT id, advid, type, severity, issued FROM "
-	    "advisories WHERE mirror = ?1 ORDER BY id");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		ps->ps_advs = xreallocarray(ps->ps_advs, ps->ps_nadvs + 1,
-		    sizeof *ps->ps_advs);
-		pa = &ps->ps_advs[ps->ps_nadvs++];
-		memset(pa, 0, sizeof *pa);
-		pa->pa_id = sqlite3_column_int64(stmt, 0);
-		pa->pa_va.va_id = col_text(stmt, 1);
-		pa->pa_va.va_type = col_text(stmt, 2);
-		pa->pa_va.va_severity = col_text(stmt, 3);
-		pa->pa_va.va_issued = sqlite3_column_int64(stmt, 4);
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-
-	stmt = store_stmt(st, "SELECT c.advisory, c.cve FROM advisory_cves c "
-	    "JOIN advisories a ON a.id = c.advisory WHERE a.mirror = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((pa = pub_find_adv(ps, sqlite3_column_int64(stmt, 0))) == NULL)
-			continue;
-		pa->pa_cves = xreallocarray(pa->pa_cves, pa->pa_ncves + 2,
-		    sizeof *pa->pa_cves);
-		pa->pa_cves[pa->pa_ncves++] = col_text(stmt, 1);
-		pa->pa_cves[pa->pa_ncves] = NULL;
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	for (size_t i = 0; i < ps->ps_nadvs; i++)
-		ps->ps_advs[i].pa_va.va_cves =
-		    (const char *const *)ps->ps_advs[i].pa_cves;
-
-	stmt = store_stmt(st, "SELECT id, pkgid, checksum_type, name, arch, "
-	    "epoch, version, release, location, location_base, size, "
-	    "first_seen, 0, upstream FROM packages WHERE mirror = ?1 "
-	    "ORDER BY id");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		ps->ps_pkgs = xreallocarray(ps->ps_pkgs, ps->ps_npkgs + 1,
-		    sizeof *ps->ps_pkgs);
-		pp = &ps->ps_pkgs[ps->ps_npkgs++];
-		memset(pp, 0, sizeof *pp);
-		pp->pp_id = sqlite3_column_int64(stmt, 0);
-		pp->pp_pkgid = col_text(stmt, 1);
-		pp->pp_checksum_type = col_text(stmt, 2);
-		pp->pp_name = col_text(stmt, 3);
-		pp->pp_arch = col_text(stmt, 4);
-		pp->pp_epoch = col_text(stmt, 5);
-		pp->pp_version = col_text(stmt, 6);
-		pp->pp_release = col_text(stmt, 7);
-		pp->pp_location = col_text(stmt, 8);
-		pp->pp_location_base = col_text(stmt, 9);
-		pp->pp_size = sqlite3_column_int64(stmt, 10);
-		pp->pp_first_seen = sqlite3_column_int64(stmt, 11);
-		pp->pp_upstream = sqlite3_column_int(stmt, 13);
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-
-	stmt = store_stmt(st, "SELECT p.id, ap.advisory FROM packages p JOIN "
-	    "advisory_packages ap ON ap.name = p.name AND ap.version = "
-	    "p.version AND ap.release = p.release AND ap.epoch = p.epoch AND "
-	    "(ap.arch = p.arch OR ap.arch = '') JOIN advisories a ON a.id = "
-	    "ap.advisory AND a.mirror = p.mirror WHERE p.mirror = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		pp = pub_find_pkg(ps, sqlite3_column_int64(stmt, 0));
-		pa = pub_find_adv(ps, sqlite3_column_int64(stmt, 1));
-		if (pp == NULL || pa == NULL)
-			continue;
-		pp->pp_advs = xreallocarray(pp->pp_advs, pp->pp_nadvs + 1,
-		    sizeof *pp->pp_advs);
-		pp->pp_advs[pp->pp_nadvs++] = pa->pa_va;
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-
-	/* apt: the indexes that list each version. */
-	stmt = store_stmt(st, "SELECT l.package, l.list, l.upstream FROM "
-	    "package_lists l JOIN packages p ON p.id = l.package WHERE "
-	    "p.mirror = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((pp = pub_find_pkg(ps, sqlite3_column_int64(stmt, 0))) == NULL)
-			continue;
-		pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_nlists + 1,
-		    sizeof *pp->pp_lists);
-		pp->pp_lists[pp->pp_nlists].pl_name = col_text(stmt, 1);
-		pp->pp_lists[pp->pp_nlists].pl_upstream =
-		    sqlite3_column_int(stmt, 2);
-		pp->pp_nlists++;
-	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	return 0;
-fail:
-	store_error(st, "loading packages", cause);
-	pub_set_free(ps);
-	return -1;
-}
-
-/*
- * The planner's facts for every version of the mirror; the strings point
- * into the pub_pkg array, which outlives them.
- */
-static void
-pub_facts(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
-{
-	struct pub_pkg	*pp;
-	struct plan_pkg	*pk;
-	size_t		 i, j;
-
-	ps->ps_facts = xcalloc(ps->ps_npkgs + 1, sizeof *ps->ps_facts);
-	for (i = 0; i < ps->ps_npkgs; i++) {
-		pp = &ps->ps_pkgs[i];
-		pk = &ps->ps_facts[i];
-		pk->pk_vis.vp_format = mi->mi_type;
-		pk->pk_vis.vp_name = pp->pp_name;
-		pk->pk_vis.vp_arch = pp->pp_arch;
-		pk->pk_vis.vp_epoch = pp->pp_epoch;
-		pk->pk_vis.vp_version = pp->pp_version;
-		pk->pk_vis.vp_release = pp->pp_release;
-		pk->pk_vis.vp_first_seen = pp->pp_first_seen;
-		pk->pk_vis.vp_advs = pp->pp_advs;
-		pk->pk_vis.vp_nadvs = pp->pp_nadvs;
-		pk->pk_vis.vp_default_classification = mi->mi_classification;
-		pk->pk_vis.vp_default_severity = mi->mi_severity;
-		pp->pp_plists = xcalloc(pp->pp_nlists + 1, sizeof *pp->pp_plists);
-		if (mi->mi_type == MIRROR_APT) {
-			for (j = 0; j < pp->pp_nlists; j++) {
-				pp->pp_plists[j].pl_name = pp->pp_lists[j].pl_name;
-				pp->pp_plists[j].pl_upstream =
-				    pp->pp_lists[j].pl_upstream;
-			}
-			pk->pk_nlists = pp->pp_nlists;
-		} else {
-			/* rpm-md: one index, the whole mirror. */
-			pp->pp_plists[0].pl_name = "";
-			pp->pp_plists[0].pl_upstream = pp->pp_upstream;
-			pk->pk_nlists = 1;
-		}
-		pk->pk_lists = pp->pp_plists;
-		pp->pp_stored = blob_exists(ix->ix_blobs, pp->pp_checksum_type,
-		    pp->pp_pkgid);
-		pk->pk_stored = pp->pp_stored;
-	}
-}
-
-/*
- * Dependency facts from upstream's own metadata of every version: primary
- * <package> elements, or apt stanzas.  NULL, after a warning, when they
- * cannot be had: views are then planned without the check.
- */
-static struct plan_deps *
-pub_deps(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
-{
-	struct store		*st = ix->ix_store;
-	struct plan_deps	*pd;
-	sqlite3_stmt		*stmt;
-	const void		*raw;
-	char			**raws, *why = NULL;
-	size_t			*lens, i, n = 0, bad = 0;
-	int			 step;
-
-	if ((pd = plan_deps_new(mi->mi_type)) == NULL) {
-		log_warnx("mirror %s: views are planned without checking "
-		    "dependencies: libsolv cannot read this format",
-		    mi->mi_name);
-		return NULL;
-	}
-	stmt = store_stmt(st, mi->mi_type == MIRROR_APT ?
-	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind LIKE "
-	    "'deb:%' LIMIT 1" :
-	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind = "
-	    "'primary'");
-	if (stmt == NULL) {
-		store_error(st, "package_xml", &why);
-		goto fail;
-	}
-	/* In batches: one parse per batch is much cheaper than one each. */
-	raws = xcalloc(PUB_DEPS_BATCH, sizeof *raws);
-	lens = xcalloc(PUB_DEPS_BATCH, sizeof *lens);
-	for (i = 0; i <= ps->ps_npkgs; i++) {
-		if (n == PUB_DEPS_BATCH || (i == ps->ps_npkgs && n > 0)) {
-			bad += plan_deps_add_many(pd, (const char *const *)raws,
-			    lens, n, &why);
-			if (why != NULL)
-				log_warnx("mirror %s: the dependencies of a "
-				    "version could not be read: %s",
-				    mi->mi_name, why);
-			free(why);
-			why = NULL;
-			while (n > 0)
-				free(raws[--n]);
-		}
-		if (i == ps->ps_npkgs)
-			break;
-		sqlite3_reset(stmt);
-		if (sqlite3_bind_int64(stmt, 1, ps->ps_pkgs[i].pp_id) !=
-		    SQLITE_OK)
-			step = SQLITE_ERROR;
-		else
-			step = sqlite3_step(stmt);
-		if (step != SQLITE_ROW && step != SQLITE_DONE) {
-			store_error(st, "package_xml", &why);
-			while (n > 0)
-				free(raws[--n]);
-			free(raws);
-			free(lens);
-			goto fail;
-		}
-		/* A version with no metadata keeps its number, needing nothing. */
-		raw = step == SQLITE_ROW ? sqlite3_column_blob(stmt, 0) : NULL;
-		lens[n] = raw != NULL ? (size_t)sqlite3_column_bytes(stmt, 0) : 0;
-		raws[n] = xmalloc(lens[n] + 1);
-		if (lens[n] > 0)
-			memcpy(raws[n], raw, lens[n]);
-		raws[n][lens[n]] = '\0';
-		n++;
-	}
-	sqlite3_reset(stmt);
-	free(raws);
-	free(lens);
-	if (bad > 1)
-		log_warnx("mirror %s: the dependencies of %zu versions could "
-		    "not be read", mi->mi_name, bad);
-	if (plan_deps_seal(pd, &why) != 0)
-		goto fail;
-	return pd;
-fail:
-	log_warnx("mirror %s: views are planned without checking "
-	    "dependencies: %s", mi->mi_name, why ? why : "unknown error");
-	free(why);
-	plan_deps_free(pd);
-	return NULL;
-}
-
-static void	pub_apply(struct mirror *, struct pub_set *, struct plan *);
-
-/* Plans one group's view and records the verdicts in the versions. */
-static struct plan *
-pub_plan(struct indexer *ix, struct group *gr, struct mirror *mi,
-    struct pub_set *ps)
-{
-	struct plan_input	 in;
-	struct plan		*pl;
-
-	memset(&in, 0, sizeof in);
-	in.pi_baseline = gr->gr_baseline;
-	in.pi_group = gr->gr_name;
-	in.pi_format = mi->mi_type;
-	in.pi_pkgs = ps->ps_facts;
-	in.pi_npkgs = ps->ps_npkgs;
-	in.pi_deps = ps->ps_deps;
-	in.pi_now = ix->ix_now;
-	pl = plan_make(&in);
-	if (pl->pl_deps_error != NULL)
-		log_warnx("group %s, mirror %s: dependencies not checked: %s",
-		    gr->gr_name, mi->mi_name, pl->pl_deps_error);
-	pub_apply(mi, ps, pl);
-	return pl;
-}
-
-/* Records a plan's verdicts in the versions, for the writers. */
-static void
-pub_apply(struct mirror *mi, struct pub_set *ps, struct plan *pl)
-{
-	struct plan_verdict	*v;
-	struct pub_pkg		*pp;
-	size_t			 i, j;
-
-	for (i = 0; i < ps->ps_npkgs; i++) {
-		pp = &ps->ps_pkgs[i];
-		v = &pl->pl_verdicts[i];
-		pp->pp_visible = v->pv_visible;
-		pp->pp_listed = v->pv_listed;
-		pp->pp_at_risk = v->pv_at_risk;
-		pp->pp_verdict = v;
-		if (mi->mi_type == MIRROR_APT) {
-			for (j = 0; j < pp->pp_nlists; j++)
-				pp->pp_lists[j].pl_listed = v->pv_lists[j];
-		}
-	}
-}
 
 /* Whether a baseline ever delays a version: a view that lags upstream. */
 static int
@@ -465,7 +49,7 @@ pub_delayed(const struct baseline *bl)
  * group lists.  One plan at a time: a plan of a large mirror is large.
  */
 static void
-pub_prefetch(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
+pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 {
 	struct group	*gr;
 	struct plan	*pl;
@@ -474,13 +58,13 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
 
 	if (mi->mi_prefetch == PREFETCH_NONE)
 		return;
-	need = xcalloc(ps->ps_npkgs + 1, 1);
+	need = xcalloc(fa->fa_npkgs + 1, 1);
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
 			continue;
-		pl = pub_plan(ix, gr, mi, ps);
-		for (i = 0; i < ps->ps_npkgs; i++) {
-			if (ps->ps_pkgs[i].pp_stored)
+		pl = facts_plan(ix, gr, mi, fa, ix->ix_now);
+		for (i = 0; i < fa->fa_npkgs; i++) {
+			if (fa->fa_pkgs[i].pp_stored)
 				continue;
 			if (pl->pl_verdicts[i].pv_at_risk)
 				need[i] = 1;
@@ -491,10 +75,10 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
 		}
 		plan_free(pl);
 	}
-	prefetch_packages(ix, mi, ps->ps_pkgs, ps->ps_npkgs, need);
-	for (i = 0; i < ps->ps_npkgs; i++) {
-		ps->ps_facts[i].pk_stored = ps->ps_pkgs[i].pp_stored;
-		ps->ps_facts[i].pk_lost = ps->ps_pkgs[i].pp_lost;
+	prefetch_packages(ix, mi, fa->fa_pkgs, fa->fa_npkgs, need);
+	for (i = 0; i < fa->fa_npkgs; i++) {
+		fa->fa_input[i].pk_stored = fa->fa_pkgs[i].pp_stored;
+		fa->fa_input[i].pk_lost = fa->fa_pkgs[i].pp_lost;
 	}
 	free(need);
 }
@@ -505,13 +89,13 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct pub_set *ps)
  * gathered in lost[] for pub_report_lost().
  */
 static void
-pub_report(struct group *gr, struct mirror *mi, struct pub_set *ps,
+pub_report(struct group *gr, struct mirror *mi, struct facts *fa,
     struct plan *pl, struct buf *lost)
 {
 	struct plan_verdict	*v;
 	size_t			 i;
 
-	for (i = 0; i < ps->ps_npkgs; i++) {
+	for (i = 0; i < fa->fa_npkgs; i++) {
 		v = &pl->pl_verdicts[i];
 		if (v->pv_reason == PLAN_LOST)
 			buf_addf(&lost[i], "%s%s", lost[i].b_len ? ", " : "",
@@ -519,20 +103,20 @@ pub_report(struct group *gr, struct mirror *mi, struct pub_set *ps,
 		else if (v->pv_reason == PLAN_NEEDS_HIDDEN ||
 		    v->pv_reason == PLAN_AS_DEPENDENCY)
 			log_info("group %s, mirror %s: %s: %s", gr->gr_name,
-			    mi->mi_name, ps->ps_pkgs[i].pp_location, v->pv_why);
+			    mi->mi_name, fa->fa_pkgs[i].pp_location, v->pv_why);
 	}
 }
 
 /* Names every version lost, with the groups that lose it. */
 static void
-pub_report_lost(struct mirror *mi, struct pub_set *ps, struct buf *lost)
+pub_report_lost(struct mirror *mi, struct facts *fa, struct buf *lost)
 {
 	struct pub_pkg	*pp;
 	char		*label;
 	size_t		 i;
 
-	for (i = 0; i < ps->ps_npkgs; i++) {
-		pp = &ps->ps_pkgs[i];
+	for (i = 0; i < fa->fa_npkgs; i++) {
+		pp = &fa->fa_pkgs[i];
 		if (lost[i].b_len == 0)
 			continue;
 		buf_add(&lost[i], "", 0);
@@ -885,7 +469,7 @@ pub_needs_refresh(struct indexer *ix, struct mirror *mi, const char *gen)
 
 static int
 pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
-    long long mirror_id, struct pub_set *ps, int *changed, char **cause)
+    long long mirror_id, struct facts *fa, int *changed, char **cause)
 {
 	struct pub_view	 pv;
 	char		*dir, *tmp = NULL, *gen = NULL, *cur = NULL, *old;
@@ -899,8 +483,8 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 	pv.pv_group = gr;
 	pv.pv_mirror = mi;
 	pv.pv_mirror_id = mirror_id;
-	pv.pv_pkgs = ps->ps_pkgs;
-	pv.pv_npkgs = ps->ps_npkgs;
+	pv.pv_pkgs = fa->fa_pkgs;
+	pv.pv_npkgs = fa->fa_npkgs;
 	buf_init(&pv.pv_digest);
 
 	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
@@ -1014,7 +598,7 @@ int
 publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
     char **cause)
 {
-	struct pub_set	 ps;
+	struct facts	 fa;
 	struct group	*gr;
 	struct plan	*pl;
 	struct buf	*lost;
@@ -1027,23 +611,21 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	if ((id = store_mirror_id(ix->ix_store, mi->mi_name,
 	    mirror_type_name(mi->mi_type), cause)) == -1)
 		return -1;
-	if (pub_load(ix, id, &ps, cause) != 0)
+	if (facts_load(ix, mi, id, &fa, cause) != 0)
 		return -1;
-	pub_facts(ix, mi, &ps);
-	ps.ps_deps = pub_deps(ix, mi, &ps);
 	/* Versions some group still sees: store them while they can be had. */
-	pub_prefetch(ix, mi, &ps);
+	pub_prefetch(ix, mi, &fa);
 
-	lost = xcalloc(ps.ps_npkgs + 1, sizeof *lost);
-	for (i = 0; i < ps.ps_npkgs; i++)
+	lost = xcalloc(fa.fa_npkgs + 1, sizeof *lost);
+	for (i = 0; i < fa.fa_npkgs; i++)
 		buf_init(&lost[i]);
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
 			continue;
-		pl = pub_plan(ix, gr, mi, &ps);
-		pub_report(gr, mi, &ps, pl, lost);
+		pl = facts_plan(ix, gr, mi, &fa, ix->ix_now);
+		pub_report(gr, mi, &fa, pl, lost);
 		ch = 0;
-		rc = pub_write(ix, gr, mi, id, &ps, &ch, &why);
+		rc = pub_write(ix, gr, mi, id, &fa, &ch, &why);
 		plan_free(pl);
 		if (rc != 0) {
 			cause_set(cause, "group %s: %s", gr->gr_name, why);
@@ -1052,11 +634,11 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		}
 		*changed |= ch;
 	}
-	pub_report_lost(mi, &ps, lost);
-	for (i = 0; i < ps.ps_npkgs; i++)
+	pub_report_lost(mi, &fa, lost);
+	for (i = 0; i < fa.fa_npkgs; i++)
 		buf_free(&lost[i]);
 	free(lost);
-	pub_set_free(&ps);
+	facts_free(&fa);
 	pub_cache_prune(ix);
 	return rc;
 }

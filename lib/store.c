@@ -91,6 +91,14 @@ static const char store_schema[] =
 	 * What a mirror's current metadata looks like apart from packages:
 	 * root start tags, files passed through to views.
 	 */
+	/*
+	 * Holds: an admin's emergency blocks, by pattern as in "rejected";
+	 * grp NULL for every group, until 0 until removed.
+	 */
+	"CREATE TABLE IF NOT EXISTS holds ("
+	"  id INTEGER PRIMARY KEY, pattern TEXT NOT NULL, grp TEXT,"
+	"  reason TEXT NOT NULL, until INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS mirror_files ("
 	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
 	"  kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB,"

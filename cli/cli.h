@@ -1,0 +1,48 @@
+/*
+ * The patchgate admin command: a table of commands, one source file per
+ * family (cmd_sync.c: sync and publish; ...), as tmux's cmd-*.c.  Each
+ * command parses its own arguments; human output by default, --json
+ * where the command has it.  Exit status: 0 on success, 1 on error, 2 on
+ * usage.
+ */
+#ifndef PG_CLI_H
+#define PG_CLI_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "indexer.h"
+
+#define CLI_OK		0
+#define CLI_ERROR	1
+#define CLI_USAGE	2
+
+struct cli {
+	struct config		*cl_cf;
+	struct indexer		 cl_ix;
+	int			 cl_open;	/* cl_ix is open */
+};
+
+struct cli_cmd {
+	const char		*cc_name;
+	const char		*cc_usage;	/* the arguments, for usage() */
+	int			(*cc_exec)(struct cli *, const struct cli_cmd *,
+				    int argc, char **argv);
+};
+
+/*
+ * Opens the store, blob store and signer for a command.  lock: take the
+ * indexer lock too (a command that publishes); without it the store is
+ * only read, beside a running sync (SQLite WAL).  Sets ix_now.
+ */
+int		 cli_open(struct cli *, int lock);
+/* Prints "usage: patchgate [-v] [-c file] NAME USAGE" and returns CLI_USAGE. */
+int		 cli_usage(const struct cli_cmd *);
+/* The named mirrors, or all of them; NULL after an unknown name (said). */
+struct mirror	**cli_mirrors(struct config *, int argc, char **argv, size_t *n);
+
+/* cmd_sync.c */
+extern const struct cli_cmd	cmd_sync_entry;
+extern const struct cli_cmd	cmd_publish_entry;
+
+#endif

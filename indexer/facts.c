@@ -1,0 +1,462 @@
+/*
+ * The facts a sync recorded about one mirror, loaded for the planner:
+ * every version with its advisories and indexes, whether its file is
+ * stored, its dependency facts, and the holds in force.  Publishing, and
+ * the commands that ask the planner (why, diff, preview, status), load
+ * them the same way.  Local names carry fa_.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob.h"
+#include "indexer.h"
+#include "log.h"
+#include "plan_deps.h"
+#include "planner.h"
+#include "store.h"
+#include "xmalloc.h"
+
+/* Versions read for dependencies in one parse. */
+#define FACTS_DEPS_BATCH	2048
+
+static char *
+col_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(stmt, i);
+
+	return s == NULL ? NULL : xstrdup((const char *)s);
+}
+
+static int
+facts_pkg_id_cmp(const void *key, const void *elem)
+{
+	long long	id = *(const long long *)key;
+	long long	other = ((const struct pub_pkg *)elem)->pp_id;
+
+	return id < other ? -1 : id > other;
+}
+
+static int
+facts_adv_id_cmp(const void *key, const void *elem)
+{
+	long long	id = *(const long long *)key;
+	long long	other = ((const struct facts_adv *)elem)->pa_id;
+
+	return id < other ? -1 : id > other;
+}
+
+/* Both arrays are loaded in id order. */
+static struct pub_pkg *
+facts_find_pkg(struct facts *fa, long long id)
+{
+	if (fa->fa_npkgs == 0)
+		return NULL;
+	return bsearch(&id, fa->fa_pkgs, fa->fa_npkgs, sizeof *fa->fa_pkgs,
+	    facts_pkg_id_cmp);
+}
+
+static struct facts_adv *
+facts_find_adv(struct facts *fa, long long id)
+{
+	if (fa->fa_nadvs == 0)
+		return NULL;
+	return bsearch(&id, fa->fa_advs, fa->fa_nadvs, sizeof *fa->fa_advs,
+	    facts_adv_id_cmp);
+}
+
+void
+facts_free(struct facts *fa)
+{
+	struct pub_pkg	*pp;
+	struct facts_adv	*pa;
+	size_t		 i, j;
+
+	for (i = 0; i < fa->fa_npkgs; i++) {
+		pp = &fa->fa_pkgs[i];
+		free(pp->pp_pkgid);
+		free(pp->pp_checksum_type);
+		free(pp->pp_name);
+		free(pp->pp_arch);
+		free(pp->pp_epoch);
+		free(pp->pp_version);
+		free(pp->pp_release);
+		free(pp->pp_location);
+		free(pp->pp_location_base);
+		free(pp->pp_advs);
+		free(pp->pp_plists);
+		free(pp->pp_lost);
+		for (j = 0; j < pp->pp_nlists; j++)
+			free(pp->pp_lists[j].pl_name);
+		free(pp->pp_lists);
+	}
+	free(fa->fa_pkgs);
+	for (i = 0; i < fa->fa_nadvs; i++) {
+		pa = &fa->fa_advs[i];
+		free((char *)pa->pa_va.va_id);
+		free((char *)pa->pa_va.va_type);
+		free((char *)pa->pa_va.va_severity);
+		for (j = 0; j < pa->pa_ncves; j++)
+			free(pa->pa_cves[j]);
+		free(pa->pa_cves);
+	}
+	free(fa->fa_advs);
+	free(fa->fa_input);
+	plan_deps_free(fa->fa_deps);
+	memset(fa, 0, sizeof *fa);
+}
+
+/* Loads every version of the mirror and the advisories that list them. */
+static int
+facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
+    char **cause)
+{
+	struct store	*st = ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct pub_pkg	*pp;
+	struct facts_adv	*pa;
+	int		 rc;
+
+	memset(fa, 0, sizeof *fa);
+	stmt = store_stmt(st, "SELECT id, advid, type, severity, issued FROM "
+	    "advisories WHERE mirror = ?1 ORDER BY id");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		fa->fa_advs = xreallocarray(fa->fa_advs, fa->fa_nadvs + 1,
+		    sizeof *fa->fa_advs);
+		pa = &fa->fa_advs[fa->fa_nadvs++];
+		memset(pa, 0, sizeof *pa);
+		pa->pa_id = sqlite3_column_int64(stmt, 0);
+		pa->pa_va.va_id = col_text(stmt, 1);
+		pa->pa_va.va_type = col_text(stmt, 2);
+		pa->pa_va.va_severity = col_text(stmt, 3);
+		pa->pa_va.va_issued = sqlite3_column_int64(stmt, 4);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	stmt = store_stmt(st, "SELECT c.advisory, c.cve FROM advisory_cves c "
+	    "JOIN advisories a ON a.id = c.advisory WHERE a.mirror = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((pa = facts_find_adv(fa, sqlite3_column_int64(stmt, 0))) == NULL)
+			continue;
+		pa->pa_cves = xreallocarray(pa->pa_cves, pa->pa_ncves + 2,
+		    sizeof *pa->pa_cves);
+		pa->pa_cves[pa->pa_ncves++] = col_text(stmt, 1);
+		pa->pa_cves[pa->pa_ncves] = NULL;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	for (size_t i = 0; i < fa->fa_nadvs; i++)
+		fa->fa_advs[i].pa_va.va_cves =
+		    (const char *const *)fa->fa_advs[i].pa_cves;
+
+	stmt = store_stmt(st, "SELECT id, pkgid, checksum_type, name, arch, "
+	    "epoch, version, release, location, location_base, size, "
+	    "first_seen, 0, upstream FROM packages WHERE mirror = ?1 "
+	    "ORDER BY id");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		fa->fa_pkgs = xreallocarray(fa->fa_pkgs, fa->fa_npkgs + 1,
+		    sizeof *fa->fa_pkgs);
+		pp = &fa->fa_pkgs[fa->fa_npkgs++];
+		memset(pp, 0, sizeof *pp);
+		pp->pp_id = sqlite3_column_int64(stmt, 0);
+		pp->pp_pkgid = col_text(stmt, 1);
+		pp->pp_checksum_type = col_text(stmt, 2);
+		pp->pp_name = col_text(stmt, 3);
+		pp->pp_arch = col_text(stmt, 4);
+		pp->pp_epoch = col_text(stmt, 5);
+		pp->pp_version = col_text(stmt, 6);
+		pp->pp_release = col_text(stmt, 7);
+		pp->pp_location = col_text(stmt, 8);
+		pp->pp_location_base = col_text(stmt, 9);
+		pp->pp_size = sqlite3_column_int64(stmt, 10);
+		pp->pp_first_seen = sqlite3_column_int64(stmt, 11);
+		pp->pp_upstream = sqlite3_column_int(stmt, 13);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	stmt = store_stmt(st, "SELECT p.id, ap.advisory FROM packages p JOIN "
+	    "advisory_packages ap ON ap.name = p.name AND ap.version = "
+	    "p.version AND ap.release = p.release AND ap.epoch = p.epoch AND "
+	    "(ap.arch = p.arch OR ap.arch = '') JOIN advisories a ON a.id = "
+	    "ap.advisory AND a.mirror = p.mirror WHERE p.mirror = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		pp = facts_find_pkg(fa, sqlite3_column_int64(stmt, 0));
+		pa = facts_find_adv(fa, sqlite3_column_int64(stmt, 1));
+		if (pp == NULL || pa == NULL)
+			continue;
+		pp->pp_advs = xreallocarray(pp->pp_advs, pp->pp_nadvs + 1,
+		    sizeof *pp->pp_advs);
+		pp->pp_advs[pp->pp_nadvs++] = pa->pa_va;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	/* apt: the indexes that list each version. */
+	stmt = store_stmt(st, "SELECT l.package, l.list, l.upstream FROM "
+	    "package_lists l JOIN packages p ON p.id = l.package WHERE "
+	    "p.mirror = ?1");
+	if (stmt == NULL)
+		goto fail;
+	sqlite3_bind_int64(stmt, 1, mirror_id);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((pp = facts_find_pkg(fa, sqlite3_column_int64(stmt, 0))) == NULL)
+			continue;
+		pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_nlists + 1,
+		    sizeof *pp->pp_lists);
+		pp->pp_lists[pp->pp_nlists].pl_name = col_text(stmt, 1);
+		pp->pp_lists[pp->pp_nlists].pl_upstream =
+		    sqlite3_column_int(stmt, 2);
+		pp->pp_nlists++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	store_error(st, "loading packages", cause);
+	facts_free(fa);
+	return -1;
+}
+
+/*
+ * The planner's facts for every version of the mirror; the strings point
+ * into the pub_pkg array, which outlives them.
+ */
+static void
+facts_planner_input(struct indexer *ix, struct mirror *mi, struct facts *fa)
+{
+	struct pub_pkg	*pp;
+	struct plan_pkg	*pk;
+	size_t		 i, j;
+
+	fa->fa_input = xcalloc(fa->fa_npkgs + 1, sizeof *fa->fa_input);
+	for (i = 0; i < fa->fa_npkgs; i++) {
+		pp = &fa->fa_pkgs[i];
+		pk = &fa->fa_input[i];
+		pk->pk_vis.vp_format = mi->mi_type;
+		pk->pk_vis.vp_name = pp->pp_name;
+		pk->pk_vis.vp_arch = pp->pp_arch;
+		pk->pk_vis.vp_epoch = pp->pp_epoch;
+		pk->pk_vis.vp_version = pp->pp_version;
+		pk->pk_vis.vp_release = pp->pp_release;
+		pk->pk_vis.vp_first_seen = pp->pp_first_seen;
+		pk->pk_vis.vp_advs = pp->pp_advs;
+		pk->pk_vis.vp_nadvs = pp->pp_nadvs;
+		pk->pk_vis.vp_default_classification = mi->mi_classification;
+		pk->pk_vis.vp_default_severity = mi->mi_severity;
+		pp->pp_plists = xcalloc(pp->pp_nlists + 1, sizeof *pp->pp_plists);
+		if (mi->mi_type == MIRROR_APT) {
+			for (j = 0; j < pp->pp_nlists; j++) {
+				pp->pp_plists[j].pl_name = pp->pp_lists[j].pl_name;
+				pp->pp_plists[j].pl_upstream =
+				    pp->pp_lists[j].pl_upstream;
+			}
+			pk->pk_nlists = pp->pp_nlists;
+		} else {
+			/* rpm-md: one index, the whole mirror. */
+			pp->pp_plists[0].pl_name = "";
+			pp->pp_plists[0].pl_upstream = pp->pp_upstream;
+			pk->pk_nlists = 1;
+		}
+		pk->pk_lists = pp->pp_plists;
+		pp->pp_stored = blob_exists(ix->ix_blobs, pp->pp_checksum_type,
+		    pp->pp_pkgid);
+		pk->pk_stored = pp->pp_stored;
+	}
+}
+
+/*
+ * Dependency facts from upstream's own metadata of every version: primary
+ * <package> elements, or apt stanzas.  NULL, after a warning, when they
+ * cannot be had: views are then planned without the check.
+ */
+static struct plan_deps *
+facts_deps(struct indexer *ix, struct mirror *mi, struct facts *fa)
+{
+	struct store		*st = ix->ix_store;
+	struct plan_deps	*pd;
+	sqlite3_stmt		*stmt;
+	const void		*raw;
+	char			**raws, *why = NULL;
+	size_t			*lens, i, n = 0, bad = 0;
+	int			 step;
+
+	if ((pd = plan_deps_new(mi->mi_type)) == NULL) {
+		log_warnx("mirror %s: views are planned without checking "
+		    "dependencies: libsolv cannot read this format",
+		    mi->mi_name);
+		return NULL;
+	}
+	stmt = store_stmt(st, mi->mi_type == MIRROR_APT ?
+	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind LIKE "
+	    "'deb:%' LIMIT 1" :
+	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind = "
+	    "'primary'");
+	if (stmt == NULL) {
+		store_error(st, "package_xml", &why);
+		goto fail;
+	}
+	/* In batches: one parse per batch is much cheaper than one each. */
+	raws = xcalloc(FACTS_DEPS_BATCH, sizeof *raws);
+	lens = xcalloc(FACTS_DEPS_BATCH, sizeof *lens);
+	for (i = 0; i <= fa->fa_npkgs; i++) {
+		if (n == FACTS_DEPS_BATCH || (i == fa->fa_npkgs && n > 0)) {
+			bad += plan_deps_add_many(pd, (const char *const *)raws,
+			    lens, n, &why);
+			if (why != NULL)
+				log_warnx("mirror %s: the dependencies of a "
+				    "version could not be read: %s",
+				    mi->mi_name, why);
+			free(why);
+			why = NULL;
+			while (n > 0)
+				free(raws[--n]);
+		}
+		if (i == fa->fa_npkgs)
+			break;
+		sqlite3_reset(stmt);
+		if (sqlite3_bind_int64(stmt, 1, fa->fa_pkgs[i].pp_id) !=
+		    SQLITE_OK)
+			step = SQLITE_ERROR;
+		else
+			step = sqlite3_step(stmt);
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			store_error(st, "package_xml", &why);
+			while (n > 0)
+				free(raws[--n]);
+			free(raws);
+			free(lens);
+			goto fail;
+		}
+		/* A version with no metadata keeps its number, needing nothing. */
+		raw = step == SQLITE_ROW ? sqlite3_column_blob(stmt, 0) : NULL;
+		lens[n] = raw != NULL ? (size_t)sqlite3_column_bytes(stmt, 0) : 0;
+		raws[n] = xmalloc(lens[n] + 1);
+		if (lens[n] > 0)
+			memcpy(raws[n], raw, lens[n]);
+		raws[n][lens[n]] = '\0';
+		n++;
+	}
+	sqlite3_reset(stmt);
+	free(raws);
+	free(lens);
+	if (bad > 1)
+		log_warnx("mirror %s: the dependencies of %zu versions could "
+		    "not be read", mi->mi_name, bad);
+	if (plan_deps_seal(pd, &why) != 0)
+		goto fail;
+	return pd;
+fail:
+	log_warnx("mirror %s: views are planned without checking "
+	    "dependencies: %s", mi->mi_name, why ? why : "unknown error");
+	free(why);
+	plan_deps_free(pd);
+	return NULL;
+}
+
+
+/* Plans one group's view and records the verdicts in the versions. */
+struct plan *
+facts_plan(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct facts *fa, time_t now)
+{
+	struct plan_input	 in;
+	struct plan		*pl;
+
+	memset(&in, 0, sizeof in);
+	in.pi_baseline = gr->gr_baseline;
+	in.pi_group = gr->gr_name;
+	in.pi_format = mi->mi_type;
+	in.pi_pkgs = fa->fa_input;
+	in.pi_npkgs = fa->fa_npkgs;
+	in.pi_holds = fa->fa_holds;
+	in.pi_nholds = fa->fa_nholds;
+	in.pi_deps = fa->fa_deps;
+	in.pi_now = now;
+	pl = plan_make(&in);
+	if (pl->pl_deps_error != NULL)
+		log_warnx("group %s, mirror %s: dependencies not checked: %s",
+		    gr->gr_name, mi->mi_name, pl->pl_deps_error);
+	facts_apply(mi, fa, pl);
+	return pl;
+}
+
+/* Records a plan's verdicts in the versions, for the writers. */
+void
+facts_apply(struct mirror *mi, struct facts *fa, struct plan *pl)
+{
+	struct plan_verdict	*v;
+	struct pub_pkg		*pp;
+	size_t			 i, j;
+
+	for (i = 0; i < fa->fa_npkgs; i++) {
+		pp = &fa->fa_pkgs[i];
+		v = &pl->pl_verdicts[i];
+		pp->pp_visible = v->pv_visible;
+		pp->pp_listed = v->pv_listed;
+		pp->pp_at_risk = v->pv_at_risk;
+		pp->pp_verdict = v;
+		if (mi->mi_type == MIRROR_APT) {
+			for (j = 0; j < pp->pp_nlists; j++)
+				pp->pp_lists[j].pl_listed = v->pv_lists[j];
+		}
+	}
+}
+
+/* The holds of the store (every group's): patterns as in "rejected". */
+static int
+facts_holds(struct indexer *ix, struct facts *fa, char **cause)
+{
+	sqlite3_stmt		*stmt;
+	struct plan_hold	*h;
+	int			 rc;
+
+	stmt = store_stmt(ix->ix_store, "SELECT pattern, grp, reason, until "
+	    "FROM holds ORDER BY id");
+	if (stmt == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		fa->fa_holds = xreallocarray(fa->fa_holds, fa->fa_nholds + 1,
+		    sizeof *fa->fa_holds);
+		h = &fa->fa_holds[fa->fa_nholds++];
+		memset(h, 0, sizeof *h);
+		h->ph_pattern = col_text(stmt, 0);
+		h->ph_group = col_text(stmt, 1);
+		h->ph_reason = col_text(stmt, 2);
+		h->ph_until = sqlite3_column_int64(stmt, 3);
+	}
+	if (rc == SQLITE_DONE)
+		return 0;
+fail:
+	store_error(ix->ix_store, "holds", cause);
+	return -1;
+}
+
+int
+facts_load(struct indexer *ix, struct mirror *mi, long long mirror_id,
+    struct facts *fa, char **cause)
+{
+	if (facts_read(ix, mirror_id, fa, cause) != 0)
+		return -1;
+	if (facts_holds(ix, fa, cause) != 0) {
+		facts_free(fa);
+		return -1;
+	}
+	facts_planner_input(ix, mi, fa);
+	fa->fa_deps = facts_deps(ix, mi, fa);
+	return 0;
+}
