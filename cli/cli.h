@@ -9,6 +9,7 @@
 #define PG_CLI_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "conf.h"
 #include "indexer.h"
@@ -40,6 +41,19 @@ int		 cli_open(struct cli *, int lock);
 int		 cli_usage(const struct cli_cmd *);
 /* The named mirrors, or all of them; NULL after an unknown name (said). */
 struct mirror	**cli_mirrors(struct config *, int argc, char **argv, size_t *n);
+
+/* cli_out.c */
+struct json_t;
+/* Loads a mirror's facts (cli_open first); -1 after saying why. */
+int		 cli_facts(struct cli *, struct mirror *, struct facts *);
+/* RFC 3339, or "-" for 0. */
+const char	*cli_time(time_t, char *buf, size_t len);
+/* An age or a delay for people: "3d 4h", "2h 5m", "40s". */
+const char	*cli_age(long long secs, char *buf, size_t len);
+/* An RFC 3339 string, or null for 0. */
+struct json_t	*cli_json_time(time_t);
+/* Prints j on stdout (2-space indent, keys in insertion order), frees it. */
+int		 cli_json_print(struct json_t *j);
 
 /* cmd_sync.c */
 extern const struct cli_cmd	cmd_sync_entry;
