@@ -156,6 +156,13 @@ void	 facts_apply(struct mirror *, struct facts *, struct plan *);
 /* publish.c */
 int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 	     char **cause);
+/*
+ * Writes the view that facts_plan() last recorded in fa into dir, a new
+ * directory laid out as a generation (see view.h) and sealed, which
+ * never changes afterwards: snapshots and previews.
+ */
+int	 publish_frozen(struct indexer *, struct group *, struct mirror *,
+	     long long mirror_id, struct facts *, const char *dir, char **cause);
 int	 publish_write_file(struct pub_view *, const char *relpath,
 	     const void *data, size_t len, char **cause);
 enum pub_form {

@@ -467,15 +467,18 @@ pub_needs_refresh(struct indexer *ix, struct mirror *mi, const char *gen)
 	return refresh;
 }
 
+/*
+ * Writes the view the versions' verdicts describe into the directory tmp
+ * (tree/, packages.idx, digest, created); the digest's hex comes back in
+ * hex, what makes two views equal.
+ */
 static int
-pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
-    long long mirror_id, struct facts *fa, int *changed, char **cause)
+pub_render(struct indexer *ix, struct group *gr, struct mirror *mi,
+    long long mirror_id, struct facts *fa, const char *tmp, char *hex,
+    char **cause)
 {
 	struct pub_view	 pv;
-	char		*dir, *tmp = NULL, *gen = NULL, *cur = NULL, *old;
-	char		 hex[HASH_HEX_MAX], tbuf[32], name[32];
-	unsigned long	*gens;
-	size_t		 ngens;
+	char		*path, *line, tbuf[32];
 	int		 rc = -1;
 
 	memset(&pv, 0, sizeof pv);
@@ -486,6 +489,56 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 	pv.pv_pkgs = fa->fa_pkgs;
 	pv.pv_npkgs = fa->fa_npkgs;
 	buf_init(&pv.pv_digest);
+	remove_tree(tmp);
+	xasprintf(&pv.pv_tree, "%s/tree", tmp);
+	if (mkdir_p(pv.pv_tree, 0755) == -1) {
+		cause_set(cause, "%s: %s", pv.pv_tree, strerror(errno));
+		goto out;
+	}
+	switch (mi->mi_type) {
+	case MIRROR_RPMMD:
+		rc = publish_rpmmd(&pv, cause);
+		break;
+	case MIRROR_APT:
+		rc = publish_apt(&pv, cause);
+		break;
+	default:
+		cause_set(cause, "views of type %s are not supported",
+		    mirror_type_name(mi->mi_type));
+		rc = -1;
+		break;
+	}
+	if (rc != 0 || (rc = pub_write_index(&pv, tmp, cause)) != 0)
+		goto out;
+	hash_buffer("sha256", pv.pv_digest.b_data ? pv.pv_digest.b_data : "",
+	    pv.pv_digest.b_len, hex);
+	xasprintf(&line, "%s\n", hex);
+	xasprintf(&path, "%s/digest", tmp);
+	rc = file_write_atomic(path, line, strlen(line), cause);
+	free(path);
+	free(line);
+	if (rc != 0)
+		goto out;
+	xasprintf(&line, "%s\n", time_format(ix->ix_now, tbuf, sizeof tbuf));
+	xasprintf(&path, "%s/created", tmp);
+	rc = file_write_atomic(path, line, strlen(line), cause);
+	free(path);
+	free(line);
+out:
+	buf_free(&pv.pv_digest);
+	free(pv.pv_tree);
+	return rc;
+}
+
+static int
+pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
+    long long mirror_id, struct facts *fa, int *changed, char **cause)
+{
+	char		*dir, *tmp = NULL, *gen = NULL, *cur = NULL, *old;
+	char		 hex[HASH_HEX_MAX], name[32];
+	unsigned long	*gens;
+	size_t		 ngens;
+	int		 rc = -1;
 
 	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
 	if (mkdir_p(dir, 0755) == -1) {
@@ -503,32 +556,9 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 	free(gens);
 	xasprintf(&tmp, "%s/%s.tmp", dir, name);
 	xasprintf(&gen, "%s/%s", dir, name);
-	remove_tree(tmp);
-	xasprintf(&pv.pv_tree, "%s/tree", tmp);
-	if (mkdir_p(pv.pv_tree, 0755) == -1) {
-		cause_set(cause, "%s: %s", pv.pv_tree, strerror(errno));
+	if (pub_render(ix, gr, mi, mirror_id, fa, tmp, hex, cause) != 0)
 		goto out;
-	}
 
-	switch (mi->mi_type) {
-	case MIRROR_RPMMD:
-		rc = publish_rpmmd(&pv, cause);
-		break;
-	case MIRROR_APT:
-		rc = publish_apt(&pv, cause);
-		break;
-	default:
-		cause_set(cause, "views of type %s are not supported",
-		    mirror_type_name(mi->mi_type));
-		rc = -1;
-		break;
-	}
-	if (rc != 0 || (rc = pub_write_index(&pv, tmp, cause)) != 0)
-		goto out;
-	rc = -1;
-
-	hash_buffer("sha256", pv.pv_digest.b_data ? pv.pv_digest.b_data : "",
-	    pv.pv_digest.b_len, hex);
 	cur = view_current(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
 	if (cur != NULL && (old = pub_read_small(cur, "digest")) != NULL) {
 		if (strncmp(old, hex, strlen(hex)) == 0 &&
@@ -540,25 +570,6 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 			goto out;
 		}
 		free(old);
-	}
-	{
-		char	*path, *line;
-
-		xasprintf(&line, "%s\n", hex);
-		xasprintf(&path, "%s/digest", tmp);
-		rc = file_write_atomic(path, line, strlen(line), cause);
-		free(path);
-		free(line);
-		if (rc != 0)
-			goto out;
-		xasprintf(&line, "%s\n", time_format(ix->ix_now, tbuf,
-		    sizeof tbuf));
-		xasprintf(&path, "%s/created", tmp);
-		rc = file_write_atomic(path, line, strlen(line), cause);
-		free(path);
-		free(line);
-		if (rc != 0)
-			goto out;
 	}
 	if ((rc = view_seal(tmp, cur, cause)) != 0)
 		goto out;
@@ -585,12 +596,47 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 out:
 	if (rc != 0)
 		remove_tree(tmp);
-	buf_free(&pv.pv_digest);
-	free(pv.pv_tree);
 	free(cur);
 	free(tmp);
 	free(gen);
 	free(dir);
+	return rc;
+}
+
+int
+publish_frozen(struct indexer *ix, struct group *gr, struct mirror *mi,
+    long long mirror_id, struct facts *fa, const char *dir, char **cause)
+{
+	char	*tmp, *parent, *slash, hex[HASH_HEX_MAX];
+	int	 rc = -1;
+
+	if (access(dir, F_OK) == 0) {
+		cause_set(cause, "%s: already exists", dir);
+		return -1;
+	}
+	parent = xstrdup(dir);
+	if ((slash = strrchr(parent, '/')) != NULL)
+		*slash = '\0';
+	if (mkdir_p(parent, 0755) == -1) {
+		cause_set(cause, "%s: %s", parent, strerror(errno));
+		free(parent);
+		return -1;
+	}
+	xasprintf(&tmp, "%s.tmp", dir);
+	if (pub_render(ix, gr, mi, mirror_id, fa, tmp, hex, cause) != 0 ||
+	    view_seal(tmp, NULL, cause) != 0)
+		goto out;
+	if (rename(tmp, dir) == -1) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	dir_sync(parent);
+	rc = 0;
+out:
+	if (rc != 0)
+		remove_tree(tmp);
+	free(tmp);
+	free(parent);
 	return rc;
 }
 

@@ -84,6 +84,12 @@ void		 server_access(const char *client, const char *method,
 #define SERVER_HOST_MAX		(255 + 7)
 
 /* route.c */
+/*
+ * Serves rel from the generation directory gen (a view's generation, a
+ * snapshot, a preview); -1, unanswered, when gen has no such file.
+ */
+int		 route_generation(struct proxy *, struct evhttp_request *,
+		     const char *gen, const char *what, const char *rel);
 void		 route_request(struct evhttp_request *, void *proxy);
 
 /* gate.c */

@@ -428,13 +428,47 @@ route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
 	upstream_fetch(px->px_upstream, req, e, code, &rg);
 }
 
+/*
+ * Serves rel from one generation directory gen: a file of its tree, or a
+ * package file its gate lists; -1 when gen names neither (the request is
+ * not answered).  what names the view in messages ("the view of group
+ * prod for mirror el9", "snapshot s1 of mirror el9").
+ */
+int
+route_generation(struct proxy *px, struct evhttp_request *req,
+    const char *gen, const char *what, const char *rel)
+{
+	const struct gate_entry	*e;
+	struct gate		*ga;
+	char			*cause = NULL;
+
+	if (route_tree(px, req, gen, rel) == 0)
+		return 0;
+	if ((ga = gate_get(px->px_gates, gen, &cause)) == NULL) {
+		log_warnx("%s: %s", what, cause);
+		server_error(req, 500, "%s: its package index cannot be read",
+		    what);
+		free(cause);
+		return 0;
+	}
+	if ((e = gate_lookup(ga, rel)) != NULL) {
+		if (e->ge_visible)
+			route_package(px, req, gen, e);
+		else
+			server_error(req, 404, "%s: not in %s: %s", rel, what,
+			    e->ge_reason);
+		gate_unref(ga);
+		return 0;
+	}
+	gate_unref(ga);
+	return -1;
+}
+
 static void
 route_view(struct proxy *px, struct evhttp_request *req,
     const struct group *gr, const struct mirror *mi, const char *rel)
 {
-	const struct gate_entry	*e;
-	struct gate		*ga;
-	char			*gen, *cause = NULL;
+	char	*gen, *what = NULL;
 
 	gen = view_current(px->px_conf->cf_store, gr->gr_name, mi->mi_name);
 	if (gen == NULL) {
@@ -442,33 +476,19 @@ route_view(struct proxy *px, struct evhttp_request *req,
 		    "run patchgate sync", gr->gr_name, mi->mi_name);
 		return;
 	}
-	if (route_tree(px, req, gen, rel) == 0)
-		goto out;
-
-	if ((ga = gate_get(px->px_gates, gen, &cause)) == NULL) {
-		log_warnx("view %s/%s: %s", gr->gr_name, mi->mi_name, cause);
-		server_error(req, 500, "view %s/%s: its package index cannot be "
-		    "read", gr->gr_name, mi->mi_name);
-		free(cause);
-		goto out;
+	if (asprintf(&what, "the view of group %s for mirror %s", gr->gr_name,
+	    mi->mi_name) == -1) {
+		server_error(req, 500, "out of memory");
+		free(gen);
+		return;
 	}
-	if ((e = gate_lookup(ga, rel)) != NULL) {
-		if (e->ge_visible)
-			route_package(px, req, gen, e);
-		else
-			server_error(req, 404, "%s: not in the view of group %s "
-			    "for mirror %s: %s", rel, gr->gr_name, mi->mi_name,
-			    e->ge_reason);
-		gate_unref(ga);
+	if (route_generation(px, req, gen, what, rel) == 0)
 		goto out;
-	}
-	gate_unref(ga);
-
 	if (route_old_trees(px, req, gr, mi, gen, rel) == 0)
 		goto out;
-	server_error(req, 404, "%s: not in the view of group %s for mirror %s",
-	    rel, gr->gr_name, mi->mi_name);
+	server_error(req, 404, "%s: not in %s", rel, what);
 out:
+	free(what);
 	free(gen);
 }
 
