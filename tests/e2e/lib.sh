@@ -384,7 +384,7 @@ stop_patchgated() {
 # dnf_in ROOT REPOURL ARGS...: dnf against the one repository "gate".
 # Output goes to $DNF_LOG (a file) and to the test's log.
 dnf_in() {
-	local root=$1 url=$2 rc gpg=0 key=""
+	local root=$1 url=$2 rc gpg=0 key="" refresh
 	shift 2
 	mkdir -p "$root/repos.d" "$root/cache"
 	if [ -n "$PG_URL" ] && [ "${url#"$PG_URL"/}" != "$url" ]; then
@@ -410,11 +410,16 @@ dnf_in() {
 	$key
 	metadata_expire=0
 	EOF
+	# metadata_expire=0 still trusts a cache less than a second old:
+	# after a republish within that second dnf would not ask.  --refresh
+	# always asks, but for cache-only runs (-C), which must not.
+	refresh=--refresh
+	case " $* " in *" -C "*|*" --cacheonly "*) refresh= ;; esac
 	pg_next dnf
 	DNF_LOG=$REPLY.log
 	echo "+ dnf $* (root ${root#"$T"/}, baseurl $url)" >&2
 	pg_t0=$EPOCHREALTIME
-	${PG_DNF_WRAP:-} timeout -k 5 "${PG_DNF_TIMEOUT:-300}" dnf -y \
+	${PG_DNF_WRAP:-} timeout -k 5 "${PG_DNF_TIMEOUT:-300}" dnf -y $refresh \
 	    --installroot="$root" --config="$root/dnf.conf" \
 	    --setopt=reposdir="$root/repos.d" --setopt=cachedir="$root/cache" \
 	    --setopt=install_weak_deps=False --releasever=9 \
