@@ -24,6 +24,7 @@ struct cli {
 	int			 cl_open;	/* cl_ix is open */
 };
 
+/* cc_exec gets argv[0] = cc_name, then the command's words. */
 struct cli_cmd {
 	const char		*cc_name;
 	const char		*cc_usage;	/* the arguments, for usage() */
@@ -58,5 +59,47 @@ int		 cli_json_print(struct json_t *j);
 /* cmd_sync.c */
 extern const struct cli_cmd	cmd_sync_entry;
 extern const struct cli_cmd	cmd_publish_entry;
+
+/* cmd_log.c */
+extern const struct cli_cmd	cmd_log_entry;
+/* The run log (runlog.h) of a sync or publish started by hand. */
+struct cli_runlog {
+	int		 rl_fd;		/* -1: none */
+	char		*rl_path;
+	time_t		 rl_start;
+};
+/* Tees the log lines to a new run log, unless patchgated logs this run. */
+void		 cli_runlog_start(struct cli *, const char *kind, int argc,
+		     char **argv, struct cli_runlog *);
+void		 cli_runlog_end(struct cli_runlog *, int rc);
+
+/* cmd_hold.c */
+extern const struct cli_cmd	cmd_hold_entry;
+extern const struct cli_cmd	cmd_unhold_entry;
+
+/* cmd_status.c */
+extern const struct cli_cmd	cmd_status_entry;
+/* One mirror's sync or publish, kept in the store's runs for status. */
+struct cli_run {
+	time_t		 cr_started;	/* clock_now() */
+	long long	 cr_msecs;	/* monotonic, for the duration */
+};
+void		 cli_run_start(struct cli_run *);
+/* Records the run as finished, failed with error when not NULL. */
+void		 cli_run_end(struct cli *, struct mirror *, const char *kind,
+		     const struct cli_run *, const char *error);
+
+/* cmd_baseline.c */
+extern const struct cli_cmd	cmd_baseline_entry;
+
+/* cmd_snapshot.c */
+extern const struct cli_cmd	cmd_snapshot_entry;
+
+/* cmd_plan.c */
+extern const struct cli_cmd	cmd_why_entry;
+extern const struct cli_cmd	cmd_diff_entry;
+extern const struct cli_cmd	cmd_preview_entry;
+/* Removes previews published longer than preview-keep ago (cli_open first). */
+void		 cli_preview_prune(struct cli *);
 
 #endif

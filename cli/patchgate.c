@@ -32,6 +32,21 @@
 static const struct cli_cmd *const cli_table[] = {
 	&cmd_sync_entry,
 	&cmd_publish_entry,
+	&cmd_log_entry,
+	&cmd_hold_entry,
+	&cmd_unhold_entry,
+	&cmd_status_entry,
+	&cmd_baseline_entry,
+	&cmd_snapshot_entry,
+	&cmd_why_entry,
+	&cmd_diff_entry,
+	&cmd_preview_entry,
+	NULL
+};
+
+/* The commands that read no configuration (they convert files). */
+static const struct cli_cmd *const cli_noconfig[] = {
+	&cmd_baseline_entry,
 	NULL
 };
 
@@ -198,13 +213,20 @@ main(int argc, char **argv)
 	if (clock_init(&why) != 0)
 		fatalx("%s", why);
 	memset(&cl, 0, sizeof cl);
-	if ((cl.cl_cf = config_load(conffile)) == NULL)
+	for (i = 0; cli_noconfig[i] != NULL && cli_noconfig[i] != cc; i++)
+		;
+	if (cli_noconfig[i] == NULL &&
+	    (cl.cl_cf = config_load(conffile)) == NULL)
 		exit(CLI_ERROR);
 	if (fetch_global_init() != 0)
 		fatalx("cannot initialise libcurl");
-	/* Commands see their own name as argv[0], for getopt_long(). */
-	optind = 1;
-	rc = cc->cc_exec(&cl, cc, argc - 1, argv + 1);
+	/*
+	 * Commands get their own name as argv[0], as getopt_long() wants.
+	 * optind 0, not 1, makes glibc's getopt start afresh for them,
+	 * forgetting main's "+", so that options may follow operands.
+	 */
+	optind = 0;
+	rc = cc->cc_exec(&cl, cc, argc, argv);
 	if (cl.cl_open)
 		indexer_close(&cl.cl_ix);
 	config_free(cl.cl_cf);

@@ -23,6 +23,11 @@ fuzz_deb822)
 		    > "$dir/Packages" ;;
 fuzz_config)
 	cp "$top/conf/patchgate.conf" "$dir/" ;;
+fuzz_window)
+	printf '0 2 * * sat 4h' > "$dir/saturday"
+	printf '*/15 9-17/2 1,15 jan-mar,DEC mon-fri 90m' > "$dir/fields"
+	printf '0 0 13 * fri 1h' > "$dir/both-days"
+	printf '30 23 28-31 2 * 6d' > "$dir/month-end" ;;
 fuzz_plan_deps)
 	[ -f "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" ] &&
 		xzcat "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" |

@@ -102,6 +102,12 @@ facts_free(struct facts *fa)
 		free(pa->pa_cves);
 	}
 	free(fa->fa_advs);
+	for (i = 0; i < fa->fa_nholds; i++) {
+		free((char *)fa->fa_holds[i].ph_pattern);
+		free((char *)fa->fa_holds[i].ph_group);
+		free((char *)fa->fa_holds[i].ph_reason);
+	}
+	free(fa->fa_holds);
 	free(fa->fa_input);
 	plan_deps_free(fa->fa_deps);
 	memset(fa, 0, sizeof *fa);
@@ -374,6 +380,14 @@ struct plan *
 facts_plan(struct indexer *ix, struct group *gr, struct mirror *mi,
     struct facts *fa, time_t now)
 {
+	return facts_plan_clocks(ix, gr, mi, fa, now, 0);
+}
+
+/* Likewise, with holds' ends compared with hold_now (0: now). */
+struct plan *
+facts_plan_clocks(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct facts *fa, time_t now, time_t hold_now)
+{
 	struct plan_input	 in;
 	struct plan		*pl;
 
@@ -387,6 +401,8 @@ facts_plan(struct indexer *ix, struct group *gr, struct mirror *mi,
 	in.pi_nholds = fa->fa_nholds;
 	in.pi_deps = fa->fa_deps;
 	in.pi_now = now;
+	in.pi_hold_now = hold_now;
+	fa->fa_planned = now;
 	pl = plan_make(&in);
 	if (pl->pl_deps_error != NULL)
 		log_warnx("group %s, mirror %s: dependencies not checked: %s",

@@ -27,6 +27,8 @@ struct indexer {
 	struct blobstore	*ix_blobs;
 	struct signer		*ix_signer;
 	time_t			 ix_now;	/* clock_now() once per run */
+	int			 ix_snapshot;	/* publishing a snapshot: never expires */
+	time_t			 ix_view_time;	/* a preview's time, after ix_now; 0: ix_now */
 };
 
 /* apt: an index ("bookworm/main/binary-amd64") that lists a version. */
@@ -83,6 +85,7 @@ struct facts {
 	struct plan_deps	*fa_deps;	/* NULL: not checked */
 	struct plan_hold	*fa_holds;	/* every group's */
 	size_t			 fa_nholds;
+	time_t			 fa_planned;	/* the time facts_plan() last planned at */
 };
 
 /* A version as one index lists it, for retention over that index. */
@@ -151,11 +154,21 @@ void	 facts_free(struct facts *);
  */
 struct plan *facts_plan(struct indexer *, struct group *, struct mirror *,
 	     struct facts *, time_t now);
+/* Likewise, with holds' ends compared with hold_now (0: now). */
+struct plan *facts_plan_clocks(struct indexer *, struct group *,
+	     struct mirror *, struct facts *, time_t now, time_t hold_now);
 void	 facts_apply(struct mirror *, struct facts *, struct plan *);
 
 /* publish.c */
 int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 	     char **cause);
+/*
+ * The time a group's view of the mirror is planned at now (ix_now): now,
+ * unless the group has maintenance windows, none is open and the view
+ * was published before: then the time its current generation was
+ * planned at (its "planned" file), so that the view stands still.
+ */
+time_t	 publish_plan_time(struct indexer *, struct group *, struct mirror *);
 /*
  * Writes the view that facts_plan() last recorded in fa into dir, a new
  * directory laid out as a generation (see view.h) and sealed, which

@@ -27,6 +27,7 @@
 #include "store.h"
 #include "vercmp.h"
 #include "view.h"
+#include "window.h"
 #include "xmalloc.h"
 
 /* Whether a baseline ever delays a version: a view that lags upstream. */
@@ -42,6 +43,25 @@ pub_delayed(const struct baseline *bl)
 	return 0;
 }
 
+/* Marks in need[] what one plan asks to store (pub_prefetch). */
+static void
+pub_prefetch_need(struct mirror *mi, struct group *gr, struct facts *fa,
+    struct plan *pl, unsigned char *need)
+{
+	size_t	i;
+
+	for (i = 0; i < fa->fa_npkgs; i++) {
+		if (fa->fa_pkgs[i].pp_stored)
+			continue;
+		if (pl->pl_verdicts[i].pv_at_risk)
+			need[i] = 1;
+		if (mi->mi_prefetch == PREFETCH_VISIBLE &&
+		    pl->pl_verdicts[i].pv_listed &&
+		    pub_delayed(gr->gr_baseline))
+			need[i] = 1;
+	}
+}
+
 /*
  * Which files to store now (the mirror's prefetch mode), over every group:
  * at-risk, the versions a group sees that upstream dropped or superseded
@@ -55,6 +75,7 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 	struct plan	*pl;
 	unsigned char	*need;
 	size_t		 i;
+	time_t		 at;
 
 	if (mi->mi_prefetch == PREFETCH_NONE)
 		return;
@@ -62,17 +83,18 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
 			continue;
-		pl = facts_plan(ix, gr, mi, fa, ix->ix_now);
-		for (i = 0; i < fa->fa_npkgs; i++) {
-			if (fa->fa_pkgs[i].pp_stored)
-				continue;
-			if (pl->pl_verdicts[i].pv_at_risk)
-				need[i] = 1;
-			if (mi->mi_prefetch == PREFETCH_VISIBLE &&
-			    pl->pl_verdicts[i].pv_listed &&
-			    pub_delayed(gr->gr_baseline))
-				need[i] = 1;
+		/*
+		 * A view frozen outside its windows: what it lists now, and
+		 * what it will list when the next window opens.
+		 */
+		at = publish_plan_time(ix, gr, mi);
+		if (at != ix->ix_now) {
+			pl = facts_plan(ix, gr, mi, fa, ix->ix_now);
+			pub_prefetch_need(mi, gr, fa, pl, need);
+			plan_free(pl);
 		}
+		pl = facts_plan_clocks(ix, gr, mi, fa, at, ix->ix_now);
+		pub_prefetch_need(mi, gr, fa, pl, need);
 		plan_free(pl);
 	}
 	prefetch_packages(ix, mi, fa->fa_pkgs, fa->fa_npkgs, need);
@@ -467,6 +489,88 @@ pub_needs_refresh(struct indexer *ix, struct mirror *mi, const char *gen)
 	return refresh;
 }
 
+time_t
+publish_plan_time(struct indexer *ix, struct group *gr, struct mirror *mi)
+{
+	char		*cur, *s, *end;
+	long long	 v;
+	time_t		 at = ix->ix_now;
+
+	if (gr->gr_nwindows == 0 ||
+	    window_inside(gr->gr_windows, gr->gr_nwindows, ix->ix_now))
+		return ix->ix_now;
+	/* A view never published is published at once. */
+	if ((cur = view_current(ix->ix_cf->cf_store, gr->gr_name,
+	    mi->mi_name)) == NULL)
+		return ix->ix_now;
+	if ((s = pub_read_small(cur, VIEW_PLANNED_NAME)) != NULL) {
+		v = strtoll(s, &end, 10);
+		if (end != s && (*end == '\n' || *end == '\0') && v > 0)
+			at = (time_t)v;
+		free(s);
+	} else if ((s = pub_read_small(cur, "created")) != NULL) {
+		/* Written before "planned" was: planned when it was created. */
+		s[strcspn(s, "\n")] = '\0';
+		if (time_parse_rfc3339(s, &at) != 0)
+			at = ix->ix_now;
+		free(s);
+	}
+	free(cur);
+	return at < ix->ix_now ? at : ix->ix_now;
+}
+
+/*
+ * When the view planned at `at` (pl) may change next by time alone, for
+ * the scheduler: the plan's next change for a group without windows.  For
+ * a windowed group, each version's next change counts at the first time
+ * at or after it (or after now, for a change already due) that lies in a
+ * window, but the end of a hold, which applies at once.  0: none.
+ */
+static time_t
+pub_next_change_at(struct indexer *ix, struct group *gr, struct plan *pl,
+    time_t at)
+{
+	struct plan_verdict	*v;
+	time_t			 c, t, best = 0;
+	size_t			 i;
+
+	if (gr->gr_nwindows == 0)
+		return pl->pl_next_change;
+	for (i = 0; i < pl->pl_n; i++) {
+		v = &pl->pl_verdicts[i];
+		c = v->pv_changes;
+		if (c == 0 || c <= at)
+			continue;
+		if (v->pv_reason == PLAN_HELD)
+			t = c > ix->ix_now ? c : 0;
+		else
+			t = window_next_inside(gr->gr_windows, gr->gr_nwindows,
+			    c > ix->ix_now ? c : ix->ix_now);
+		if (t != 0 && (best == 0 || t < best))
+			best = t;
+	}
+	return best;
+}
+
+/* Writes STORE/views/<group>/<mirror>/next-change (see view.h). */
+static int
+pub_next_change(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct plan *pl, time_t at, char **cause)
+{
+	char	*dir, *path, line[32] = "";
+	time_t	 t;
+	int	 rc;
+
+	if ((t = pub_next_change_at(ix, gr, pl, at)) != 0)
+		snprintf(line, sizeof line, "%lld\n", (long long)t);
+	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	xasprintf(&path, "%s/%s", dir, VIEW_NEXT_CHANGE_NAME);
+	rc = file_write_atomic(path, line, strlen(line), cause);
+	free(path);
+	free(dir);
+	return rc;
+}
+
 /*
  * Writes the view the versions' verdicts describe into the directory tmp
  * (tree/, packages.idx, digest, created); the digest's hex comes back in
@@ -521,6 +625,15 @@ pub_render(struct indexer *ix, struct group *gr, struct mirror *mi,
 		goto out;
 	xasprintf(&line, "%s\n", time_format(ix->ix_now, tbuf, sizeof tbuf));
 	xasprintf(&path, "%s/created", tmp);
+	rc = file_write_atomic(path, line, strlen(line), cause);
+	free(path);
+	free(line);
+	if (rc != 0)
+		goto out;
+	/* The time the verdicts were planned at: where a frozen view stays. */
+	xasprintf(&line, "%lld\n", (long long)(fa->fa_planned != 0 ?
+	    fa->fa_planned : ix->ix_now));
+	xasprintf(&path, "%s/%s", tmp, VIEW_PLANNED_NAME);
 	rc = file_write_atomic(path, line, strlen(line), cause);
 	free(path);
 	free(line);
@@ -652,6 +765,7 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	char		*why = NULL;
 	size_t		 i;
 	int		 ch, rc = 0;
+	time_t		 at;
 
 	*changed = 0;
 	if ((id = store_mirror_id(ix->ix_store, mi->mi_name,
@@ -668,10 +782,13 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
 			continue;
-		pl = facts_plan(ix, gr, mi, &fa, ix->ix_now);
+		at = publish_plan_time(ix, gr, mi);
+		pl = facts_plan_clocks(ix, gr, mi, &fa, at, ix->ix_now);
 		pub_report(gr, mi, &fa, pl, lost);
 		ch = 0;
 		rc = pub_write(ix, gr, mi, id, &fa, &ch, &why);
+		if (rc == 0)
+			rc = pub_next_change(ix, gr, mi, pl, at, &why);
 		plan_free(pl);
 		if (rc != 0) {
 			cause_set(cause, "group %s: %s", gr->gr_name, why);

@@ -284,8 +284,16 @@ pa_suite(struct pub_view *pv, const char *suite, char **cause)
 	pa_field(&rel, "Codename", ar->ar_codename);
 	buf_addf(&rel, "Date: %s\n", apt_date_format(pv->pv_ix->ix_now, d1,
 	    sizeof d1));
-	buf_addf(&rel, "Valid-Until: %s\n", apt_date_format(pv->pv_ix->ix_now +
-	    APT_VALID_FOR, d2, sizeof d2));
+	/*
+	 * A preview of a later time stays valid until after that time.  A
+	 * snapshot is never republished, so it carries no Valid-Until (as
+	 * aptly's snapshots): apt then accepts it for as long as it exists.
+	 */
+	if (!pv->pv_ix->ix_snapshot)
+		buf_addf(&rel, "Valid-Until: %s\n", apt_date_format(
+		    (pv->pv_ix->ix_view_time > pv->pv_ix->ix_now ?
+		    pv->pv_ix->ix_view_time : pv->pv_ix->ix_now) + APT_VALID_FOR,
+		    d2, sizeof d2));
 	buf_adds(&rel, "Acquire-By-Hash: yes\n");
 	pa_field(&rel, "No-Support-for-Architecture-all",
 	    ar->ar_no_support_arch_all);

@@ -215,28 +215,36 @@ conf_parse_rule(struct conf_parse *cp, const char *text)
 static int
 conf_check_patterns(struct conf_parse *cp, const char *key, char **words)
 {
+	const char	*why;
 	size_t		 i;
-	const char	*p, *star;
 	int		 ok = 1;
 
 	for (i = 0; words[i] != NULL; i++) {
-		star = strchr(words[i], '*');
-		if (star != NULL && strchr(star + 1, '*') != NULL) {
-			conf_error(cp, cp->cp_line, "%s: \"%s\" has more than "
-			    "one '*'", key, words[i]);
+		if ((why = conf_pattern_invalid(words[i])) != NULL) {
+			conf_error(cp, cp->cp_line, "%s: \"%s\" %s", key,
+			    words[i], why);
 			ok = 0;
-		}
-		for (p = words[i]; *p != '\0'; p++) {
-			if (*p == '/' || *p == '?' || *p == '[' ||
-			    !isprint((unsigned char)*p)) {
-				conf_error(cp, cp->cp_line, "%s: \"%s\" is not a "
-				    "package name pattern", key, words[i]);
-				ok = 0;
-				break;
-			}
 		}
 	}
 	return ok;
+}
+
+const char *
+conf_pattern_invalid(const char *pattern)
+{
+	const char	*p, *star;
+
+	if (*pattern == '\0')
+		return "is empty";
+	star = strchr(pattern, '*');
+	if (star != NULL && strchr(star + 1, '*') != NULL)
+		return "has more than one '*'";
+	for (p = pattern; *p != '\0'; p++) {
+		if (*p == '/' || *p == '?' || *p == '[' ||
+		    isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+			return "is not a package name pattern";
+	}
+	return NULL;
 }
 
 static void
@@ -265,6 +273,14 @@ conf_server(struct conf_parse *cp, const char *key, const char *value)
 		if (duration_parse(value, &cf->cf_grace) != 0)
 			conf_error(cp, cp->cp_line, "grace: bad duration \"%s\"",
 			    value);
+	} else if (strcmp(key, "log-keep") == 0) {
+		if (duration_parse(value, &cf->cf_log_keep) != 0)
+			conf_error(cp, cp->cp_line, "log-keep: bad duration "
+			    "\"%s\" (a number with s, m, h, d or w)", value);
+	} else if (strcmp(key, "preview-keep") == 0) {
+		if (duration_parse(value, &cf->cf_preview_keep) != 0)
+			conf_error(cp, cp->cp_line, "preview-keep: bad duration "
+			    "\"%s\"", value);
 	} else
 		conf_error(cp, cp->cp_line, "[server]: unknown key \"%s\"", key);
 }
@@ -359,6 +375,13 @@ conf_mirror(struct conf_parse *cp, const char *key, const char *value)
 			conf_error(cp, cp->cp_line, "archive-url: empty list");
 		words_free(mi->mi_archive_urls);
 		mi->mi_archive_urls = urls;
+	} else if (strcmp(key, "sync-every") == 0) {
+		if (strcmp(value, "off") == 0)
+			mi->mi_sync_every = 0;
+		else if (duration_parse(value, &mi->mi_sync_every) != 0)
+			conf_error(cp, cp->cp_line, "sync-every: bad duration "
+			    "\"%s\" (a number with s, m, h, d or w; 0 or off "
+			    "turns it off)", value);
 	} else if (strcmp(key, "prefetch") == 0) {
 		if (strcmp(value, "at-risk") == 0)
 			mi->mi_prefetch = PREFETCH_AT_RISK;
@@ -424,6 +447,20 @@ conf_group(struct conf_parse *cp, const char *key, const char *value)
 		words = words_split(value, NULL);
 		strv_append(&gr->gr_mirror_names, &gr->gr_nmirrors, words);
 		words_free(words);
+	} else if (strcmp(key, "window") == 0) {
+		struct window	 w;
+		char		*why = NULL;
+
+		memset(&w, 0, sizeof w);
+		if (window_parse(value, &w, &why) != 0) {
+			conf_error(cp, cp->cp_line, "window: %s", why);
+			free(why);
+			return;
+		}
+		w.wi_text = xstrdup(value);
+		gr->gr_windows = xreallocarray(gr->gr_windows,
+		    gr->gr_nwindows + 1, sizeof *gr->gr_windows);
+		gr->gr_windows[gr->gr_nwindows++] = w;
 	} else
 		conf_error(cp, cp->cp_line, "[group %s]: unknown key \"%s\"",
 		    gr->gr_name, key);
@@ -522,6 +559,7 @@ conf_section_start(struct conf_parse *cp, char *header)
 		cp->cp_mirror = xcalloc(1, sizeof *cp->cp_mirror);
 		cp->cp_mirror->mi_name = xstrdup(name);
 		cp->cp_mirror->mi_line = cp->cp_line;
+		cp->cp_mirror->mi_sync_every = 6 * 3600;
 		cp->cp_mirror_type_seen = 0;
 		TAILQ_INSERT_TAIL(&cf->cf_mirrors, cp->cp_mirror, mi_entry);
 		cp->cp_section = SECTION_MIRROR;
@@ -665,6 +703,8 @@ config_load(const char *path)
 	cf->cf_path = xstrdup(path);
 	cf->cf_listen = xstrdup("0.0.0.0:8080");
 	cf->cf_grace = 3600;
+	cf->cf_log_keep = 30 * 86400;
+	cf->cf_preview_keep = 86400;
 	TAILQ_INIT(&cf->cf_mirrors);
 	TAILQ_INIT(&cf->cf_baselines);
 	TAILQ_INIT(&cf->cf_groups);
@@ -748,6 +788,9 @@ config_free(struct config *cf)
 		free(gr->gr_baseline_name);
 		strv_free(gr->gr_mirror_names, gr->gr_nmirrors);
 		free(gr->gr_mirrors);
+		for (size_t i = 0; i < gr->gr_nwindows; i++)
+			free(gr->gr_windows[i].wi_text);
+		free(gr->gr_windows);
 		free(gr);
 	}
 	free(cf->cf_path);

@@ -9,6 +9,8 @@
 #include <sys/queue.h>
 #include <time.h>
 
+#include "window.h"
+
 enum mirror_type {
 	MIRROR_RPMMD,
 	MIRROR_APT,
@@ -34,6 +36,7 @@ struct mirror {
 	char			**mi_architectures;	/* apt */
 	char			**mi_archive_urls;	/* fallbacks for dropped files, tried in order */
 	enum prefetch_mode	 mi_prefetch;
+	long long		 mi_sync_every;		/* seconds between patchgated's syncs; 0: off */
 	int			 mi_line;
 	TAILQ_ENTRY(mirror)	 mi_entry;
 };
@@ -76,6 +79,8 @@ struct group {
 	char			**gr_mirror_names;
 	size_t			 gr_nmirrors;
 	struct mirror		**gr_mirrors;
+	struct window		*gr_windows;	/* maintenance windows; none: always open */
+	size_t			 gr_nwindows;
 	int			 gr_line;
 	TAILQ_ENTRY(group)	 gr_entry;
 };
@@ -86,6 +91,8 @@ struct config {
 	char			*cf_listen;		/* "host:port", "[::1]:port" */
 	char			*cf_store;
 	long long		 cf_grace;		/* seconds old generations stay served */
+	long long		 cf_log_keep;		/* seconds run logs (STORE/log) are kept */
+	long long		 cf_preview_keep;	/* seconds a published preview stays */
 	struct mirrors		 cf_mirrors;
 	struct baselines	 cf_baselines;
 	struct groups		 cf_groups;
@@ -99,5 +106,10 @@ struct group	*config_find_group(struct config *, const char *);
 struct baseline	*config_find_baseline(struct config *, const char *);
 int		 group_has_mirror(struct group *, struct mirror *);
 const char	*mirror_type_name(enum mirror_type);
+/*
+ * Why pattern is no package pattern for approved, rejected and holds
+ * ("has more than one '*'", ...), or NULL when it is one.
+ */
+const char	*conf_pattern_invalid(const char *pattern);
 
 #endif

@@ -14,6 +14,7 @@
 
 static const char	*log_progname = "patchgate";
 static int		 log_verbose;
+static int		 log_tee_fd = -1;
 
 void
 log_init(const char *progname, int verbose)
@@ -33,6 +34,21 @@ log_vwrite(const char *level, const char *fmt, va_list ap, const char *err)
 	else
 		fprintf(stderr, "%s: %s%s\n", log_progname, level, line);
 	fflush(stderr);
+	/* The run log (runlog.h) of a sync an admin started by hand. */
+	if (log_tee_fd != -1) {
+		if (err != NULL)
+			dprintf(log_tee_fd, "%s: %s%s: %s\n", log_progname,
+			    level, line, err);
+		else
+			dprintf(log_tee_fd, "%s: %s%s\n", log_progname, level,
+			    line);
+	}
+}
+
+void
+log_tee(int fd)
+{
+	log_tee_fd = fd;
 }
 
 void

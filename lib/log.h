@@ -5,6 +5,8 @@
 #include <stdarg.h>
 
 void	log_init(const char *progname, int verbose);
+/* Writes every message to fd too (-1: no more); the caller owns fd. */
+void	log_tee(int fd);
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));

@@ -103,7 +103,8 @@ pn_hold(const struct plan_input *in, const struct vis_package *vp)
 		if (h->ph_group != NULL && in->pi_group != NULL &&
 		    strcmp(h->ph_group, in->pi_group) != 0)
 			continue;
-		if (h->ph_until != 0 && h->ph_until <= in->pi_now)
+		if (h->ph_until != 0 && h->ph_until <= (in->pi_hold_now != 0 ?
+		    in->pi_hold_now : in->pi_now))
 			continue;
 		if (visibility_pattern_matches(h->ph_pattern, vp))
 			return h;

@@ -81,6 +81,12 @@ struct plan_input {
 	size_t			 pi_nholds;
 	struct plan_deps	*pi_deps;	/* NULL: no installability check */
 	time_t			 pi_now;
+	/*
+	 * The clock holds' until compares with; 0: pi_now.  A windowed
+	 * group is planned at the time its view last advanced, but holds
+	 * and their ends apply at once.
+	 */
+	time_t			 pi_hold_now;
 };
 
 struct plan {

@@ -99,6 +99,26 @@ static const char store_schema[] =
 	"  id INTEGER PRIMARY KEY, pattern TEXT NOT NULL, grp TEXT,"
 	"  reason TEXT NOT NULL, until INTEGER NOT NULL DEFAULT 0,"
 	"  created INTEGER NOT NULL);"
+	/*
+	 * Snapshots (STORE/snapshots/NAME/MIRROR/): created is the clock the
+	 * view was planned at (PATCHGATE_NOW when set), written the wall
+	 * clock; versions, the versions each mirror's snapshot lists.
+	 */
+	"CREATE TABLE IF NOT EXISTS snapshots ("
+	"  name TEXT PRIMARY KEY, grp TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, written INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS snapshot_mirrors ("
+	"  snapshot TEXT NOT NULL REFERENCES snapshots(name) ON DELETE CASCADE,"
+	"  mirror TEXT NOT NULL, type TEXT NOT NULL, versions INTEGER NOT NULL,"
+	"  PRIMARY KEY (snapshot, mirror));"
+	/* Each sync and publish of a mirror by patchgate, for status. */
+	"CREATE TABLE IF NOT EXISTS runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  kind TEXT NOT NULL, started INTEGER NOT NULL,"
+	"  finished INTEGER NOT NULL, duration_ms INTEGER NOT NULL,"
+	"  result TEXT NOT NULL, error TEXT);"
+	"CREATE INDEX IF NOT EXISTS runs_mirror ON runs (mirror, kind, id);"
 	"CREATE TABLE IF NOT EXISTS mirror_files ("
 	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
 	"  kind TEXT NOT NULL, name TEXT NOT NULL, value BLOB,"

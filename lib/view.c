@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -394,4 +395,34 @@ out:
 	buf_free(&b);
 	free(tree);
 	return rc;
+}
+
+int
+view_snapshot_name_ok(const char *name, char **cause)
+{
+	const char	*p;
+
+	if (*name == '\0') {
+		cause_set(cause, "snapshot name is empty");
+		return 0;
+	}
+	if (strlen(name) > VIEW_SNAPSHOT_NAME_MAX) {
+		cause_set(cause, "snapshot name %.16s...: longer than %d "
+		    "characters", name, VIEW_SNAPSHOT_NAME_MAX);
+		return 0;
+	}
+	if (*name == '_' || *name == '.') {
+		cause_set(cause, "snapshot name %s: must not start with '%c'",
+		    name, *name);
+		return 0;
+	}
+	for (p = name; *p != '\0'; p++) {
+		if (!isascii((unsigned char)*p) ||
+		    (!isalnum((unsigned char)*p) && strchr(".-_", *p) == NULL)) {
+			cause_set(cause, "snapshot name %s: only letters, digits, "
+			    "'.', '-' and '_' are allowed", name);
+			return 0;
+		}
+	}
+	return 1;
 }

@@ -14,6 +14,31 @@
  *       V <path> <size> <algo> <hex> <upstream url>   visible: serve it
  *       H <path> <reason>                             hidden: 404 with reason
  *   STORE/views/<group>/<mirror>/gen-<N>/created  RFC 3339 time of publishing
+ *   STORE/views/<group>/<mirror>/gen-<N>/planned  the time the planner decided
+ *                                               the view at: unix seconds in
+ *                                               decimal and a newline.  The
+ *                                               same as created, but for a
+ *                                               group with maintenance
+ *                                               windows published while none
+ *                                               is open: the view stays as
+ *                                               planned at the current
+ *                                               generation's planned time
+ *                                               (holds still apply at once)
+ *   STORE/views/<group>/<mirror>/next-change    when the view may change next
+ *                                               by time alone (a version
+ *                                               ripens, a hold ends, a window
+ *                                               opens on pending changes):
+ *                                               unix seconds in decimal and a
+ *                                               newline, or empty when no
+ *                                               change is due by time.
+ *                                               Rewritten (atomically) by
+ *                                               every publish of the view,
+ *                                               changed or not; the daemon's
+ *                                               scheduler runs "publish"
+ *                                               then.  A publish at that time
+ *                                               may still find the view
+ *                                               unchanged.  Times of windows
+ *                                               are UTC.
  *   STORE/views/<group>/<mirror>/gen-<N>/tree.sums
  *                                               one line per regular file
  *                                               under tree/, TAB separated,
@@ -44,6 +69,8 @@
 #define VIEW_INDEX_NAME	"packages.idx"
 #define VIEW_SUMS_NAME		"tree.sums"
 #define VIEW_MODIFIED_NAME	"modified"
+#define VIEW_PLANNED_NAME	"planned"
+#define VIEW_NEXT_CHANGE_NAME	"next-change"
 
 /* STORE/views/<group>/<mirror>; caller-freed. */
 char	*view_dir(const char *store, const char *group, const char *mirror);
@@ -65,5 +92,14 @@ char	*view_generation_path(const char *store, const char *group,
  * is renamed into place.
  */
 int	 view_seal(const char *gen, const char *prev, char **cause);
+
+/*
+ * A snapshot's name (STORE/snapshots/NAME, /_snapshot/NAME/): letters,
+ * digits, '.', '-' and '_', not starting with '_' or '.', at most 64: one
+ * path component that no temporary name (".NAME.tmp") can be.  cause may
+ * be NULL.
+ */
+#define VIEW_SNAPSHOT_NAME_MAX	64
+int	 view_snapshot_name_ok(const char *name, char **cause);
 
 #endif

@@ -33,15 +33,14 @@ usage(void)
 static void
 proxy_signal(evutil_socket_t sig, short events, void *arg)
 {
-	struct event_base	*base = arg;
+	struct proxy		*px = arg;
 
 	if (sig == SIGHUP) {
-		log_warnx("SIGHUP ignored: restart patchgated to read a new "
-		    "configuration");
+		proxy_reload(px);
 		return;
 	}
 	log_info("stopping on %s", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-	event_base_loopbreak(base);
+	event_base_loopbreak(px->px_base);
 }
 
 /* Opens the store and starts serving; fatal on failure, at start-up only. */
@@ -60,12 +59,15 @@ proxy_start(struct proxy *px, struct event_base *base, struct config *cf)
 		fatalx("%s", cause);
 	if ((px->px_server = server_new(px, &cause)) == NULL)
 		fatalx("listen: %s", cause);
+	if ((px->px_sched = sched_new(px, &cause)) == NULL)
+		fatalx("%s", cause);
 }
 
 /* Transfers first: they cut their client connections themselves. */
 static void
 proxy_stop(struct proxy *px)
 {
+	sched_free(px->px_sched);
 	upstream_free(px->px_upstream);
 	server_free(px->px_server);
 	gate_cache_free(px->px_gates);
@@ -121,12 +123,12 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	memset(&px, 0, sizeof px);
 	for (i = 0; i < 3; i++) {
 		if ((sigs[i] = evsignal_new(base, signos[i], proxy_signal,
-		    base)) == NULL || evsignal_add(sigs[i], NULL) == -1)
+		    &px)) == NULL || evsignal_add(sigs[i], NULL) == -1)
 			fatalx("cannot watch signal %d", signos[i]);
 	}
-	memset(&px, 0, sizeof px);
 	proxy_start(&px, base, cf);
 
 	event_base_dispatch(base);
@@ -135,6 +137,7 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(base);
-	config_free(cf);
+	/* A SIGHUP may have replaced the configuration main() loaded. */
+	config_free(px.px_conf);
 	return 0;
 }

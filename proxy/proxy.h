@@ -42,6 +42,7 @@ struct proxy {
 	struct gate_cache	*px_gates;
 	struct upstream		*px_upstream;
 	struct server		*px_server;
+	struct sched		*px_sched;
 };
 
 /* What a response describes: the headers every answer about it carries. */
@@ -126,6 +127,26 @@ time_t			 seal_modified(const struct seal *);
 /* The sha256 (hex) and size of tree/path, or NULL when it is not listed. */
 const char		*seal_lookup(const struct seal *, const char *path,
 			     long long *size);
+
+/* sched.c */
+struct sched;
+
+/*
+ * Runs patchgate sync MIRROR every sync-every and patchgate publish when a
+ * view next changes by time, one at a time, logging each run in STORE/log.
+ */
+struct sched	*sched_new(struct proxy *, char **cause);
+void		 sched_free(struct sched *);
+/*
+ * SIGHUP: loads the configuration file again; a bad one is refused (the
+ * old one stays), a good one replaces px_conf and the schedule.  px_conf
+ * is valid within one callback: read it afresh in each.  Whatever keeps
+ * the configuration across callbacks takes a reference, so that a reload
+ * frees the old one only after the last proxy_conf_unref.
+ */
+void		 proxy_reload(struct proxy *);
+struct config	*proxy_conf_ref(struct proxy *);	/* NULL: out of memory */
+void		 proxy_conf_unref(struct proxy *, struct config *);
 
 /* upstream.c */
 struct upstream;

@@ -29,6 +29,7 @@
 #include <event2/http.h>
 
 #include "blob.h"
+#include "clock.h"
 #include "conf.h"
 #include "hash.h"
 #include "log.h"
@@ -785,6 +786,146 @@ out:
 	free(disp);
 }
 
+/*
+ * /_preview/GROUP/TIME/MIRROR/...: the view "patchgate preview --publish"
+ * wrote under STORE/previews/; TIME in the one form it writes
+ * (2026-02-01T00:00:00Z), so that one preview has one URL.
+ */
+static void
+route_preview(struct proxy *px, struct evhttp_request *req,
+    struct route_path *rp)
+{
+	struct group	*gr;
+	struct mirror	*mi;
+	struct stat	 sb;
+	char		**segs = rp->rp_segs, canon[32], *gen = NULL, *what = NULL;
+	time_t		 t;
+
+	if (rp->rp_nsegs < 4) {
+		server_error(req, 404, "/%s: previews are served at "
+		    "/_preview/GROUP/TIME/MIRROR/", rp->rp_norm);
+		return;
+	}
+	if ((gr = config_find_group(px->px_conf, segs[1])) == NULL) {
+		server_error(req, 404, "no such group: %s", segs[1]);
+		return;
+	}
+	if (time_parse_any(segs[2], &t) != 0 ||
+	    strcmp(time_format(t, canon, sizeof canon), segs[2]) != 0) {
+		server_error(req, 404, "%s: not a preview time; previews are "
+		    "named by a UTC time such as 2026-02-01T00:00:00Z", segs[2]);
+		return;
+	}
+	if ((mi = config_find_mirror(px->px_conf, segs[3])) == NULL ||
+	    !group_has_mirror(gr, mi)) {
+		server_error(req, 404, "group %s has no mirror %s", gr->gr_name,
+		    segs[3]);
+		return;
+	}
+	if (asprintf(&gen, "%s/previews/%s/%s/%s", px->px_conf->cf_store,
+	    gr->gr_name, canon, mi->mi_name) == -1 ||
+	    asprintf(&what, "the preview of group %s at %s for mirror %s",
+	    gr->gr_name, canon, mi->mi_name) == -1) {
+		server_error(req, 500, "out of memory");
+		goto out;
+	}
+	if (stat(gen, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		server_error(req, 404, "no preview of group %s at %s for mirror "
+		    "%s has been published (patchgate preview %s --at %s %s "
+		    "--publish), or it was removed after preview-keep",
+		    gr->gr_name, canon, mi->mi_name, gr->gr_name, canon,
+		    mi->mi_name);
+		goto out;
+	}
+	if (rp->rp_nsegs == 4) {
+		server_error(req, 404, "/%s/: a repository, not a page: point "
+		    "dnf, zypper or apt at this URL", rp->rp_norm);
+		goto out;
+	}
+	if (route_generation(px, req, gen, what, rp->rp_norm +
+	    rp->rp_offs[4]) != 0)
+		server_error(req, 404, "%s: not in %s",
+		    rp->rp_norm + rp->rp_offs[4], what);
+out:
+	free(what);
+	free(gen);
+}
+
+/*
+ * /_snapshot/NAME/MIRROR/...: the sealed generation that "patchgate
+ * snapshot create" wrote into STORE/snapshots/NAME/MIRROR.  Its package
+ * files were stored when it was made, so they come from the blob store.
+ */
+static void
+route_snapshot(struct proxy *px, struct evhttp_request *req,
+    struct route_path *rp)
+{
+	struct stat	  sb;
+	char		**segs = rp->rp_segs;
+	char		 *snap = NULL, *gen = NULL, *what = NULL;
+
+	if (rp->rp_nsegs < 2) {
+		server_error(req, 404, "/_snapshot/: name a snapshot: "
+		    "/_snapshot/NAME/MIRROR/ (patchgate snapshot list)");
+		return;
+	}
+	if (!view_snapshot_name_ok(segs[1], NULL)) {
+		server_error(req, 404, "no such snapshot: %s (not a snapshot "
+		    "name)", segs[1]);
+		return;
+	}
+	if (asprintf(&snap, "%s/snapshots/%s", px->px_conf->cf_store,
+	    segs[1]) == -1) {
+		server_error(req, 500, "out of memory");
+		return;
+	}
+	if (stat(snap, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		server_error(req, 404, "no such snapshot: %s", segs[1]);
+		goto out;
+	}
+	if (rp->rp_nsegs < 3) {
+		server_error(req, 404, "/_snapshot/%s/: name a mirror: "
+		    "/_snapshot/%s/MIRROR/", segs[1], segs[1]);
+		goto out;
+	}
+	if (!view_snapshot_name_ok(segs[2], NULL)) {	/* a safe component */
+		server_error(req, 404, "snapshot %s has no mirror %s", segs[1],
+		    segs[2]);
+		goto out;
+	}
+	if (asprintf(&gen, "%s/%s", snap, segs[2]) == -1) {
+		gen = NULL;
+		server_error(req, 500, "out of memory");
+		goto out;
+	}
+	/* Sealed: its packages.idx is there once the snapshot is. */
+	if (stat(gen, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		server_error(req, 404, "snapshot %s has no mirror %s", segs[1],
+		    segs[2]);
+		goto out;
+	}
+	if (rp->rp_nsegs == 3) {
+		server_error(req, 404, "/_snapshot/%s/%s/: a repository, not a "
+		    "page: point dnf, zypper or apt at this URL", segs[1],
+		    segs[2]);
+		goto out;
+	}
+	if (asprintf(&what, "snapshot %s of mirror %s", segs[1],
+	    segs[2]) == -1) {
+		what = NULL;
+		server_error(req, 500, "out of memory");
+		goto out;
+	}
+	if (route_generation(px, req, gen, what, rp->rp_norm +
+	    rp->rp_offs[3]) != 0)
+		server_error(req, 404, "%s: not in %s", rp->rp_norm +
+		    rp->rp_offs[3], what);
+out:
+	free(what);
+	free(gen);
+	free(snap);
+}
+
 static void
 route_dispatch(struct proxy *px, struct evhttp_request *req,
     struct route_path *rp)
@@ -800,6 +941,14 @@ route_dispatch(struct proxy *px, struct evhttp_request *req,
 	}
 	if (rp->rp_nsegs == 1 && strcmp(segs[0], "_key.asc") == 0) {
 		route_key(px, req);
+		return;
+	}
+	if (strcmp(segs[0], "_preview") == 0) {
+		route_preview(px, req, rp);
+		return;
+	}
+	if (strcmp(segs[0], "_snapshot") == 0) {
+		route_snapshot(px, req, rp);
 		return;
 	}
 	/* Group names never start with '_' (conf.c): those paths are ours. */
