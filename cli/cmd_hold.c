@@ -145,8 +145,7 @@ hold_republish(struct cli *cl, struct group *only, const char *pattern,
 				g++;
 				continue;
 			}
-			pl = facts_plan(&cl->cl_ix, gr, mi, &fa,
-			    cl->cl_ix.ix_now);
+			pl = facts_plan_served(&cl->cl_ix, gr, mi, &fa);
 			count = 0;
 			for (i = 0; i < fa.fa_npkgs; i++) {
 				vp = fa.fa_input[i].pk_vis;

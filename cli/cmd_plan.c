@@ -340,7 +340,7 @@ cmd_why(struct cli *cl, const struct cli_cmd *cc, struct cp_opts *cop,
 		return CLI_ERROR;
 	}
 	cp_sort(mi, &fa, idx, n);
-	pl = facts_plan(&cl->cl_ix, gr, mi, &fa, cl->cl_ix.ix_now);
+	pl = facts_plan_served(&cl->cl_ix, gr, mi, &fa);
 
 	if (co.co_json) {
 		j = json_object();
@@ -532,8 +532,8 @@ cmd_diff(struct cli *cl, const struct cli_cmd *cc, struct cp_opts *cop,
 			rc = CLI_ERROR;
 			break;
 		}
-		pa = facts_plan(&cl->cl_ix, ga, mi, &fa, cl->cl_ix.ix_now);
-		pb = facts_plan(&cl->cl_ix, gb, mi, &fa, cl->cl_ix.ix_now);
+		pa = facts_plan_served(&cl->cl_ix, ga, mi, &fa);
+		pb = facts_plan_served(&cl->cl_ix, gb, mi, &fa);
 		ia = xcalloc(fa.fa_npkgs + 1, sizeof *ia);
 		ib = xcalloc(fa.fa_npkgs + 1, sizeof *ib);
 		na = cp_only(mi, &fa, pa, pb, ia);
@@ -864,7 +864,7 @@ cmd_preview(struct cli *cl, const struct cli_cmd *cc, struct cp_opts *cop,
 			rc = CLI_ERROR;
 			break;
 		}
-		pnow = facts_plan(&cl->cl_ix, gr, mi, &fa, cl->cl_ix.ix_now);
+		pnow = facts_plan_served(&cl->cl_ix, gr, mi, &fa);
 		/* Last: publish_frozen renders the verdicts planned last. */
 		pat = facts_plan(&cl->cl_ix, gr, mi, &fa, at);
 		ig = xcalloc(fa.fa_npkgs + 1, sizeof *ig);

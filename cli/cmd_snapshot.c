@@ -300,7 +300,7 @@ sn_store_files(struct cli *cl, struct group *gr, struct mirror *mi,
 	}
 	/* Storing files changes what the planner knows: ask it again. */
 	plan_free(pl);
-	pl = facts_plan(ix, gr, mi, fa, ix->ix_now);
+	pl = facts_plan_served(ix, gr, mi, fa);
 	for (i = 0; i < fa->fa_npkgs; i++) {
 		pp = &fa->fa_pkgs[i];
 		if (!pp->pp_listed || pp->pp_stored)
@@ -347,7 +347,7 @@ sn_write_mirror(struct cli *cl, struct group *gr, struct mirror *mi,
 		facts_free(&fa);
 		return -1;
 	}
-	pl = facts_plan(ix, gr, mi, &fa, ix->ix_now);
+	pl = facts_plan_served(ix, gr, mi, &fa);
 	if ((pl = sn_store_files(cl, gr, mi, &fa, pl, name)) == NULL) {
 		facts_free(&fa);
 		return -1;

@@ -412,8 +412,8 @@ st_gather(struct cli *cl, struct st_status *ss)
 			sv->sv_mirror = mi;
 			st_generation(cl, sv);
 			if (loaded) {
-				pl = facts_plan(&cl->cl_ix, gr, mi, &fa,
-				    ss->ss_now);
+				pl = facts_plan_served(&cl->cl_ix, gr, mi,
+				    &fa);
 				st_count(sv, pl);
 				plan_free(pl);
 			}

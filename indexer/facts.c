@@ -476,3 +476,11 @@ facts_load(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	fa->fa_deps = facts_deps(ix, mi, fa);
 	return 0;
 }
+
+struct plan *
+facts_plan_served(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct facts *fa)
+{
+	return facts_plan_clocks(ix, gr, mi, fa, publish_plan_time(ix, gr, mi),
+	    ix->ix_now);
+}

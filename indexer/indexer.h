@@ -154,6 +154,12 @@ void	 facts_free(struct facts *);
  */
 struct plan *facts_plan(struct indexer *, struct group *, struct mirror *,
 	     struct facts *, time_t now);
+/*
+ * The view as it is served now: planned at publish_plan_time() (frozen
+ * outside a windowed group's windows), holds at ix_now.
+ */
+struct plan *facts_plan_served(struct indexer *, struct group *,
+	     struct mirror *, struct facts *);
 /* Likewise, with holds' ends compared with hold_now (0: now). */
 struct plan *facts_plan_clocks(struct indexer *, struct group *,
 	     struct mirror *, struct facts *, time_t now, time_t hold_now);

@@ -161,6 +161,14 @@ assert_eq "prod installs foo-1.0 (upstream deleted it: served from the store)" 1
 assert_eq "prod installs bar-1.0" 1.0-1 "$(installed "$T/prod" bar)"
 dnf_in "$T/dev" "$DEV" install foo bar || pg_notok "dnf install foo bar in dev"
 assert_eq "dev, no window, installs foo-1.1" 1.1-1 "$(installed "$T/dev" foo)"
+# why and status describe the view as served: frozen, not as it would be.
+WHY=$(PATCHGATE_NOW=2026-01-14T12:00:00Z "$top_builddir/patchgate" -c "$PG_CONF" \
+    why --json prod el9 foo | "$PYTHON" -c '
+import json, sys
+for v in json.load(sys.stdin)["versions"]:
+    print(v["label"], v["listed"])')
+assert_contains "why: prod does not list foo-1.1 while frozen" "$WHY" "foo-1.1-1.noarch False"
+assert_contains "why: prod lists foo-1.0 while frozen" "$WHY" "foo-1.0-1.noarch True"
 
 pg_say "2026-01-15 (Thursday): hold bar in prod until 2026-01-20: at once"
 HOLD_UNTIL=2026-01-20T00:00:00Z
