@@ -65,6 +65,7 @@ cmd_sync_exec(struct cli *cl, const struct cli_cmd *cc, int argc, char **argv)
 		} else if (fetch)
 			log_info("mirror %s: synced", mirrors[i]->mi_name);
 	}
+	log_progress_done();
 	if (failed > 0)
 		log_errorx("%zu of %zu mirrors failed", failed, n);
 	cli_preview_prune(cl);

@@ -191,6 +191,8 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		goto dberr;
 	sa->sa_count++;
+	log_progress("mirror %s: %s: %lu packages", sa->sa_mi->mi_name,
+	    sa->sa_list, sa->sa_count);
 	rc = 0;
 	goto out;
 dberr:

@@ -141,6 +141,8 @@ srm_primary_cb(const struct rpmmd_package *rp, void *arg)
 		goto fail;
 	}
 	rs->rs_count++;
+	log_progress("mirror %s: primary: %lld packages", rs->rs_mi->mi_name,
+	    (long long)rs->rs_count);
 	return srm_store_xml(rs, id, "primary", rp->rp_raw, rp->rp_rawlen);
 fail:
 	store_error(st, "packages", &rs->rs_cause);
@@ -213,6 +215,8 @@ srm_extra_cb(const struct rpmmd_package *rp, void *arg)
 		return 0;	/* not in primary: no view can list it */
 	id = sqlite3_column_int64(stmt, 0);
 	rs->rs_count++;
+	log_progress("mirror %s: %s: %lld packages", rs->rs_mi->mi_name,
+	    rs->rs_kind, (long long)rs->rs_count);
 	return srm_store_xml(rs, id, rs->rs_kind, rp->rp_raw, rp->rp_rawlen);
 }
 

@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 
 #include "fetch.h"
+#include "log.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -25,6 +26,7 @@
 
 /* Where a transfer's body goes: a file or a memory buffer. */
 struct fetch_sink {
+	const char	*fs_url;	/* for the progress line */
 	int		 fs_fd;		/* -1: memory */
 	struct buf	 fs_buf;
 	long long	 fs_len;
@@ -60,6 +62,8 @@ fetch_write(char *p, size_t size, size_t nmemb, void *arg)
 		}
 	}
 	fs->fs_len += len;
+	if (fs->fs_url != NULL)
+		log_progress("%s: %lld kB", fs->fs_url, fs->fs_len / 1024);
 	return len;
 }
 
@@ -194,6 +198,7 @@ fetch_to_file(const char *url, const char *path, long long maxsize,
 	struct fetch_sink	fs;
 
 	memset(&fs, 0, sizeof fs);
+	fs.fs_url = url;
 	fs.fs_max = maxsize;
 	fs.fs_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fs.fs_fd == -1) {
@@ -219,6 +224,7 @@ fetch_to_memory(const char *url, long long maxsize, char **data, size_t *len,
 	struct fetch_sink	fs;
 
 	memset(&fs, 0, sizeof fs);
+	fs.fs_url = url;
 	fs.fs_max = maxsize;
 	fs.fs_fd = -1;
 	buf_init(&fs.fs_buf);

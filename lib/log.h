@@ -9,6 +9,9 @@ void	log_init(const char *progname, int verbose);
 void	log_tee(int fd);
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* A progress line on a terminal only (throttled); cleared by any log line. */
+void	log_progress(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_progress_done(void);
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
