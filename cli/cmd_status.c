@@ -143,6 +143,7 @@ struct st_view {
 	size_t		 sv_waiting;
 	size_t		 sv_lost;
 	time_t		 sv_next_change;
+	int		 sv_next_known;	/* from the view's next-change file */
 };
 
 struct st_hold {
@@ -275,7 +276,7 @@ st_mirror(struct cli *cl, struct st_mirror *sm, int runs, long long *id)
 static void
 st_generation(struct cli *cl, struct st_view *sv)
 {
-	char	*cur, *slash, *path, *data = NULL;
+	char	*cur, *slash, *path, *dir, *data = NULL;
 	size_t	 len;
 
 	cur = view_current(cl->cl_cf->cf_store, sv->sv_group->gr_name,
@@ -292,6 +293,25 @@ st_generation(struct cli *cl, struct st_view *sv)
 	}
 	free(data);
 	free(path);
+	data = NULL;
+	/* Written by every publish, windows taken into account (view.h). */
+	dir = view_dir(cl->cl_cf->cf_store, sv->sv_group->gr_name,
+	    sv->sv_mirror->mi_name);
+	xasprintf(&path, "%s/%s", dir, VIEW_NEXT_CHANGE_NAME);
+	free(dir);
+	if (file_read(path, 64, &data, &len, NULL) == 0) {
+		long long	 v;
+		char		*end;
+
+		data[strcspn(data, "\n")] = '\0';
+		v = strtoll(data, &end, 10);
+		if (*data == '\0' || (*end == '\0' && v > 0)) {
+			sv->sv_next_change = *data == '\0' ? 0 : (time_t)v;
+			sv->sv_next_known = 1;
+		}
+	}
+	free(data);
+	free(path);
 	free(cur);
 }
 
@@ -303,7 +323,9 @@ st_count(struct st_view *sv, struct plan *pl)
 
 	sv->sv_planned = 1;
 	sv->sv_versions = pl->pl_n;
-	sv->sv_next_change = pl->pl_next_change;
+	/* A windowed view's next change is the publish's (next-change). */
+	if (sv->sv_group->gr_nwindows == 0 || !sv->sv_next_known)
+		sv->sv_next_change = pl->pl_next_change;
 	for (i = 0; i < pl->pl_n; i++) {
 		v = &pl->pl_verdicts[i];
 		sv->sv_visible += v->pv_visible != 0;

@@ -169,6 +169,14 @@ for v in json.load(sys.stdin)["versions"]:
     print(v["label"], v["listed"])')
 assert_contains "why: prod does not list foo-1.1 while frozen" "$WHY" "foo-1.1-1.noarch False"
 assert_contains "why: prod lists foo-1.0 while frozen" "$WHY" "foo-1.0-1.noarch True"
+NEXT=$(PATCHGATE_NOW=2026-01-14T12:00:00Z "$top_builddir/patchgate" -c "$PG_CONF" \
+    status --json | "$PYTHON" -c '
+import json, sys
+for v in json.load(sys.stdin)["views"]:
+    if v["group"] == "prod":
+        print(v["next_change"], v["waiting"], v["listed"])')
+assert_eq "status: prod changes when the window opens; foo-1.1 counts as waiting" \
+    "2026-01-17T02:00:00Z 1 2" "$NEXT"
 
 pg_say "2026-01-15 (Thursday): hold bar in prod until 2026-01-20: at once"
 HOLD_UNTIL=2026-01-20T00:00:00Z
