@@ -30,6 +30,7 @@
 #include "util.h"
 #include "vercmp.h"
 #include "view.h"
+#include "window.h"
 #include "xmalloc.h"
 
 struct cp_opts;
@@ -100,6 +101,25 @@ cp_getopt(int *argc, char ***argv, struct cp_opts *co, int preview)
 	*argc -= optind;
 	*argv += optind;
 	return 0;
+}
+
+/*
+ * When a view will have been planned by at: at itself, unless the group
+ * has maintenance windows and none is open at at; then the view stands
+ * as the last window before at left it (approximated by that window's
+ * close), or as it is now if no window opens before at.
+ */
+static time_t
+cp_window_time(struct cli *cl, struct group *gr, struct mirror *mi, time_t at)
+{
+	time_t	served, closed;
+
+	if (gr->gr_nwindows == 0 ||
+	    window_inside(gr->gr_windows, gr->gr_nwindows, at))
+		return at;
+	served = publish_plan_time(&cl->cl_ix, gr, mi);
+	closed = window_last_close(gr->gr_windows, gr->gr_nwindows, at);
+	return closed > served ? closed : served;
 }
 
 /* --- one version, for people and for JSON ----------------------------------- */
@@ -866,7 +886,8 @@ cmd_preview(struct cli *cl, const struct cli_cmd *cc, struct cp_opts *cop,
 		}
 		pnow = facts_plan_served(&cl->cl_ix, gr, mi, &fa);
 		/* Last: publish_frozen renders the verdicts planned last. */
-		pat = facts_plan(&cl->cl_ix, gr, mi, &fa, at);
+		pat = facts_plan_clocks(&cl->cl_ix, gr, mi, &fa,
+		    cp_window_time(cl, gr, mi, at), at);
 		ig = xcalloc(fa.fa_npkgs + 1, sizeof *ig);
 		il = xcalloc(fa.fa_npkgs + 1, sizeof *il);
 		ng = cp_only(mi, &fa, pat, pnow, ig);

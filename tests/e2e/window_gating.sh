@@ -177,6 +177,18 @@ for v in json.load(sys.stdin)["views"]:
         print(v["next_change"], v["waiting"], v["listed"])')
 assert_eq "status: prod changes when the window opens; foo-1.1 counts as waiting" \
     "2026-01-17T02:00:00Z 1 2" "$NEXT"
+# preview: a time outside any window shows the frozen view, one inside
+# the next window the advanced one.
+gains() {
+	PATCHGATE_NOW=2026-01-14T12:00:00Z "$top_builddir/patchgate" -c "$PG_CONF" \
+	    preview --json prod --at "$1" el9 | "$PYTHON" -c '
+import json, sys
+for m in json.load(sys.stdin)["mirrors"]:
+    print(" ".join(sorted(g["label"] for g in m["gains"])) or "none")'
+}
+assert_eq "preview: Friday, still frozen, prod gains nothing" none "$(gains 2026-01-16T12:00:00Z)"
+assert_eq "preview: Saturday 03:00, in the window, prod gains foo-1.1" \
+    foo-1.1-1.noarch "$(gains 2026-01-17T03:00:00Z)"
 
 pg_say "2026-01-15 (Thursday): hold bar in prod until 2026-01-20: at once"
 HOLD_UNTIL=2026-01-20T00:00:00Z
