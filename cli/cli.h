@@ -33,9 +33,10 @@ struct cli_cmd {
 };
 
 /*
- * Opens the store, blob store and signer for a command.  lock: take the
- * indexer lock too (a command that publishes); without it the store is
- * only read, beside a running sync (SQLite WAL).  Sets ix_now.
+ * Opens the store and blob store for a command.  lock: a command that
+ * publishes: take the indexer lock and open the signer too; without it
+ * the store is only read, beside a running sync (SQLite WAL), and no key
+ * is made.  Sets ix_now.
  */
 int		 cli_open(struct cli *, int lock);
 /* Prints "usage: patchgate [-v] [-c file] NAME USAGE" and returns CLI_USAGE. */

@@ -124,9 +124,11 @@ cli_open(struct cli *cl, int lock)
 		return -1;
 	/* Read after the lock: a sync that waited must not publish the past. */
 	ix->ix_now = clock_now();
+	/* Only commands that publish sign (and create the key on first use). */
 	if ((ix->ix_store = store_open(cf->cf_store, &why)) == NULL ||
 	    (ix->ix_blobs = blob_open(cf->cf_store, &why)) == NULL ||
-	    (ix->ix_signer = signer_open(cf->cf_store, &why)) == NULL) {
+	    (lock && (ix->ix_signer = signer_open(cf->cf_store, &why)) ==
+	    NULL)) {
 		log_warnx("%s", why);
 		free(why);
 		return -1;
