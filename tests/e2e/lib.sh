@@ -342,20 +342,24 @@ pg_sync() {
 # job, waits up to 10 s for "listening on 127.0.0.1:PORT" in its log and
 # sets PG_URL.  PATCHGATE_NOW, when set, is the daemon's clock.
 start_patchgated() {
-	local n=100 port=""
+	local n=300 port="" from
 	PG_CONF=$1
+	# Only this start's lines: after a restart the log still holds the
+	# previous daemon's "listening on", with its old port.
+	from=$(($(cat "$T/patchgated.log" 2>/dev/null | wc -l) + 1))
 	echo "+ PATCHGATE_NOW=${PATCHGATE_NOW:-} patchgated -c $PG_CONF &" >&2
 	"$top_builddir/patchgated" -c "$PG_CONF" >>"$T/patchgated.log" 2>&1 &
 	PG_PID=$!
 	pg_track $PG_PID
 	while :; do
-		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-		    "$T/patchgated.log" 2>/dev/null | head -n 1)
+		port=$(tail -n +"$from" "$T/patchgated.log" 2>/dev/null |
+		    sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' |
+		    head -n 1)
 		[ -n "$port" ] && break
 		kill -0 $PG_PID 2>/dev/null ||
 			fail "patchgated exited before listening: $(tail -n 10 "$T/patchgated.log")"
 		[ $n -gt 0 ] ||
-			fail "patchgated did not say 'listening on 127.0.0.1:PORT' within 10 s"
+			fail "patchgated did not say 'listening on 127.0.0.1:PORT' within 30 s"
 		sleep 0.1
 		n=$((n - 1))
 	done
