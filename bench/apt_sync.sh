@@ -163,10 +163,22 @@ while [ $n -lt "$runs" ]; do
 	[ "$m" -gt "$apt_peak" ] && apt_peak=$m
 	say "run $n: patchgate $(cut -d' ' -f1 "$T/t.pg") s, apt-get $(cut -d' ' -f1 "$T/t.apt") s"
 done
-# A sync of an unchanged upstream into the warm store.
+# A sync of an unchanged upstream into the warm store, an hour later:
+# nothing to parse, plan or write.
+timed "$T/t.resync1h" env PATCHGATE_NOW=2026-01-01T01:00:00Z \
+    "$build/patchgate" -c "$T/bench.conf" sync debian || fail "the re-sync failed"
+read -r resync1h resync_peak <"$T/t.resync1h"
+[ "$resync_peak" -gt "$pg_peak" ] && pg_peak=$resync_peak
+# The same a day later: the views' Releases are due for their daily
+# Valid-Until refresh.
 timed "$T/t.resync" env PATCHGATE_NOW=2026-01-02T00:00:00Z \
     "$build/patchgate" -c "$T/bench.conf" sync debian || fail "the re-sync failed"
 read -r resync resync_peak <"$T/t.resync"
+[ "$resync_peak" -gt "$pg_peak" ] && pg_peak=$resync_peak
+# A publish a day later again, with no sync: what ripening alone costs.
+timed "$T/t.ripen" env PATCHGATE_NOW=2026-01-03T00:00:00Z \
+    "$build/patchgate" -c "$T/bench.conf" publish debian || fail "the publish failed"
+read -r ripen resync_peak <"$T/t.ripen"
 [ "$resync_peak" -gt "$pg_peak" ] && pg_peak=$resync_peak
 
 # The work was done: every group's view lists every package.
@@ -188,7 +200,9 @@ printf 'index: Debian bookworm main amd64, %d packages (%d MB; %d MB as xz), %d 
     $(($(wc -c <"$REPO/dists/bookworm/main/binary-amd64/Packages.xz") / 1000000)) "$runs"
 row() { printf '%-64s %8.2f s\n' "$1" "$2"; }
 row "patchgate sync (fetch, verify, parse, store, 3 signed views):" "$pg"
-row "patchgate re-sync of the unchanged upstream:" "$resync"
+row "patchgate re-sync of the unchanged upstream, an hour later:" "$resync1h"
+row "patchgate re-sync of the unchanged upstream, a day later:" "$resync"
+row "patchgate publish a day later again, no sync (ripening):" "$ripen"
 row "apt-get update, file: source (verify, parse, cache; $got names):" "$apt"
 printf 'ratio patchgate/apt-get: %.1f\n' "$(echo "$pg / $apt" | bc -l)"
 printf 'patchgate sync peak RSS: %d KiB (%.0f MiB); apt-get update: %d KiB\n' \

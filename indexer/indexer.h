@@ -207,6 +207,8 @@ int	 sync_apt(struct indexer *, struct mirror *, long long mirror_id,
 
 /* publish_apt.c */
 int	 publish_apt(struct pub_view *, char **cause);
+/* Writes the Releases of generation cur dated now into pv's tree. */
+int	 publish_apt_refresh(struct pub_view *, const char *cur, char **cause);
 
 /* prefetch.c */
 /*

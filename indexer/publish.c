@@ -24,6 +24,7 @@
 #include "indexer.h"
 #include "log.h"
 #include "planner.h"
+#include "sign.h"
 #include "store.h"
 #include "vercmp.h"
 #include "view.h"
@@ -63,12 +64,284 @@ pub_prefetch_need(struct mirror *mi, struct group *gr, struct facts *fa,
 }
 
 /*
+ * Work proportional to change: a view is planned and rendered again only
+ * when an input of its plan changed or time alone may have changed it.
+ * Each publish of a group's view of a mirror records, in
+ * STORE/views/<group>/<mirror>/inputs, a digest of every input and the
+ * time it was planned at; a later publish with the same digest, before
+ * the view's next change (its next-change file) and before apt's daily
+ * Release refresh, leaves the view as it is without loading any facts.
+ * The digest covers upstream's indexes as the store recorded them (their
+ * checksums, apt's Release text), the holds, the configuration that
+ * shapes the view (the mirror's, the group's and its baseline's settings,
+ * field by field: a field added to them must be added here) and the
+ * signing key.  A view that loses a version or whose prefetch did not
+ * finish records no digest, so the next publish tries again.
+ */
+#define PUB_INPUTS_NAME		"inputs"
+#define PUB_INPUTS_VERSION	"patchgate-inputs 1 " PACKAGE_VERSION
+
+static void
+pub_hash_str(struct hash *h, const char *tag, const char *s)
+{
+	hash_update(h, tag, strlen(tag) + 1);
+	if (s == NULL)
+		hash_update(h, "\1", 1);
+	else
+		hash_update(h, s, strlen(s) + 1);
+}
+
+static void
+pub_hash_num(struct hash *h, const char *tag, long long v)
+{
+	char	num[32];
+
+	snprintf(num, sizeof num, "%lld", v);
+	pub_hash_str(h, tag, num);
+}
+
+static void
+pub_hash_strv(struct hash *h, const char *tag, char *const *v, size_t n)
+{
+	size_t	i;
+
+	pub_hash_num(h, tag, (long long)n);
+	for (i = 0; i < n; i++)
+		pub_hash_str(h, tag, v[i]);
+}
+
+static size_t
+pub_strv_len(char *const *v)
+{
+	size_t	n = 0;
+
+	while (v != NULL && v[n] != NULL)
+		n++;
+	return n;
+}
+
+/*
+ * The mirror's part of the inputs digest: its settings, what the store
+ * recorded of upstream's indexes, the holds and the signing key.  -1 when
+ * the store cannot say: then nothing is skipped.
+ */
+static int
+pub_mirror_inputs(struct indexer *ix, struct mirror *mi, long long id,
+    char *hex)
+{
+	struct store	*st = ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct hash	*h;
+	int		 i, step;
+
+	if ((h = hash_new("sha256")) == NULL)
+		return -1;
+	pub_hash_str(h, "version", PUB_INPUTS_VERSION);
+	pub_hash_str(h, "mirror", mi->mi_name);
+	pub_hash_str(h, "type", mirror_type_name(mi->mi_type));
+	pub_hash_str(h, "url", mi->mi_url);
+	pub_hash_str(h, "keyring", mi->mi_keyring);
+	pub_hash_num(h, "allow-expired", mi->mi_keyring_allow_expired);
+	pub_hash_str(h, "classification", mi->mi_classification);
+	pub_hash_str(h, "severity", mi->mi_severity);
+	pub_hash_strv(h, "suites", mi->mi_suites, pub_strv_len(mi->mi_suites));
+	pub_hash_strv(h, "components", mi->mi_components,
+	    pub_strv_len(mi->mi_components));
+	pub_hash_strv(h, "architectures", mi->mi_architectures,
+	    pub_strv_len(mi->mi_architectures));
+	pub_hash_strv(h, "archives", mi->mi_archive_urls,
+	    pub_strv_len(mi->mi_archive_urls));
+	pub_hash_num(h, "prefetch", mi->mi_prefetch);
+	pub_hash_num(h, "grace", ix->ix_cf->cf_grace);
+	pub_hash_str(h, "key", ix->ix_signer != NULL ?
+	    signer_fingerprint(ix->ix_signer) : NULL);
+
+	stmt = store_stmt(st, "SELECT first_sync FROM mirrors "
+	    "WHERE id = ?1");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, id) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW)
+		goto fail;
+	pub_hash_num(h, "first-sync", sqlite3_column_type(stmt, 0) ==
+	    SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 0));
+	sqlite3_reset(stmt);
+
+	stmt = store_stmt(st, "SELECT kind, name, value, checksum_type, "
+	    "checksum, size, open_checksum, open_size, timestamp FROM "
+	    "mirror_files WHERE mirror = ?1 ORDER BY kind, name");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, id) != SQLITE_OK)
+		goto fail;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (i = 0; i < 9; i++) {
+			pub_hash_num(h, "file", sqlite3_column_type(stmt, i));
+			hash_update(h, sqlite3_column_blob(stmt, i),
+			    sqlite3_column_bytes(stmt, i));
+		}
+	}
+	sqlite3_reset(stmt);
+	if (step != SQLITE_DONE)
+		goto fail;
+
+	stmt = store_stmt(st, "SELECT pattern, grp, reason, until FROM holds "
+	    "ORDER BY id");
+	if (stmt == NULL)
+		goto fail;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		pub_hash_str(h, "hold", (const char *)sqlite3_column_text(stmt, 0));
+		pub_hash_str(h, "group", (const char *)sqlite3_column_text(stmt, 1));
+		pub_hash_str(h, "reason", (const char *)sqlite3_column_text(stmt, 2));
+		pub_hash_num(h, "until", sqlite3_column_int64(stmt, 3));
+	}
+	sqlite3_reset(stmt);
+	if (step != SQLITE_DONE)
+		goto fail;
+	hash_final(h, hex);	/* frees h */
+	return 0;
+fail:
+	log_debug("mirror %s: inputs digest: %s", mi->mi_name,
+	    sqlite3_errmsg(store_db(st)));
+	hash_free(h);
+	return -1;
+}
+
+/* The group's inputs digest: the mirror's, the group's and its baseline's. */
+static void
+pub_group_inputs(struct group *gr, const char *mirror_hex, char *hex)
+{
+	struct baseline	*bl = gr->gr_baseline;
+	struct rule	*ru;
+	struct hash	*h;
+	size_t		 i;
+
+	h = hash_new("sha256");
+	pub_hash_str(h, "mirror-inputs", mirror_hex);
+	pub_hash_str(h, "group", gr->gr_name);
+	pub_hash_strv(h, "mirrors", gr->gr_mirror_names, gr->gr_nmirrors);
+	pub_hash_num(h, "windows", (long long)gr->gr_nwindows);
+	for (i = 0; i < gr->gr_nwindows; i++)
+		pub_hash_str(h, "window", gr->gr_windows[i].wi_text);
+	pub_hash_str(h, "baseline", bl != NULL ? bl->bl_name : NULL);
+	if (bl != NULL) {
+		TAILQ_FOREACH(ru, &bl->bl_rules, ru_entry) {
+			pub_hash_str(h, "rule", ru->ru_text);
+			pub_hash_strv(h, "classifications",
+			    ru->ru_classifications,
+			    pub_strv_len(ru->ru_classifications));
+			pub_hash_strv(h, "severities", ru->ru_severities,
+			    pub_strv_len(ru->ru_severities));
+			pub_hash_num(h, "delay", ru->ru_delay);
+			pub_hash_num(h, "until", (long long)ru->ru_until);
+		}
+		pub_hash_strv(h, "approved", bl->bl_approved, bl->bl_napproved);
+		pub_hash_strv(h, "rejected", bl->bl_rejected, bl->bl_nrejected);
+		pub_hash_num(h, "rejected-action", bl->bl_rejected_action);
+	}
+	hash_final(h, hex);	/* frees h */
+}
+
+/* Reads a whole number from a view's small file; 0 if absent or empty. */
+static time_t
+pub_read_time(const char *dir, const char *name, int *ok)
+{
+	char		*path, *data = NULL, *end;
+	size_t		 len;
+	long long	 v = 0;
+
+	*ok = 0;
+	xasprintf(&path, "%s/%s", dir, name);
+	if (file_read(path, 4096, &data, &len, NULL) == 0) {
+		*ok = 1;
+		if (len > 0 && data[0] != '\n') {
+			v = strtoll(data, &end, 10);
+			if (end == data || (*end != '\n' && *end != '\0'))
+				*ok = 0;
+		}
+	}
+	free(data);
+	free(path);
+	return (time_t)v;
+}
+
+static int pub_needs_refresh(struct indexer *, struct mirror *, const char *);
+
+/*
+ * 1 when the group's current view of the mirror was published from the
+ * same inputs, at or before now, and nothing about it ripens or ends by
+ * now: publishing it again would write the same view; 2 when, besides,
+ * its apt Releases are due for their daily refresh (pub_refresh); 0 when
+ * it must be planned and written.
+ */
+static int
+pub_unchanged(struct indexer *ix, struct group *gr, struct mirror *mi,
+    const char *hex)
+{
+	char		*dir, *path, *data = NULL, *cur = NULL, *nl, *end;
+	size_t		 len;
+	long long	 at;
+	time_t		 next;
+	int		 ok, same = 0;
+
+	if (ix->ix_snapshot || ix->ix_view_time != 0)
+		return 0;
+	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	xasprintf(&path, "%s/%s", dir, PUB_INPUTS_NAME);
+	/* "<digest>\n<time planned at>\n" */
+	if (file_read(path, 4096, &data, &len, NULL) != 0 ||
+	    (nl = strchr(data, '\n')) == NULL)
+		goto out;
+	*nl = '\0';
+	if (strcmp(data, hex) != 0)
+		goto out;
+	at = strtoll(nl + 1, &end, 10);
+	if (end == nl + 1 || *end != '\n' || at > (long long)ix->ix_now)
+		goto out;
+	next = pub_read_time(dir, VIEW_NEXT_CHANGE_NAME, &ok);
+	if (!ok || (next != 0 && next <= ix->ix_now))
+		goto out;
+	if ((cur = view_current(ix->ix_cf->cf_store, gr->gr_name,
+	    mi->mi_name)) == NULL)
+		goto out;
+	same = pub_needs_refresh(ix, mi, cur) ? 2 : 1;
+out:
+	free(cur);
+	free(data);
+	free(path);
+	free(dir);
+	return same;
+}
+
+/* Records the inputs the view was just published from; NULL hex: none. */
+static void
+pub_inputs_record(struct indexer *ix, struct group *gr, struct mirror *mi,
+    const char *hex)
+{
+	char	*dir, *path, *line, *why = NULL;
+
+	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	xasprintf(&path, "%s/%s", dir, PUB_INPUTS_NAME);
+	if (hex == NULL) {
+		if (unlink(path) == -1 && errno != ENOENT)
+			log_warn("%s", path);
+	} else {
+		xasprintf(&line, "%s\n%lld\n", hex, (long long)ix->ix_now);
+		if (file_write_atomic(path, line, strlen(line), &why) != 0) {
+			log_warnx("%s", why);
+			free(why);
+			unlink(path);
+		}
+		free(line);
+	}
+	free(path);
+	free(dir);
+}
+
+/*
  * Which files to store now (the mirror's prefetch mode), over every group:
  * at-risk, the versions a group sees that upstream dropped or superseded
  * and whose file is not stored; visible, also every version a delayed
  * group lists.  One plan at a time: a plan of a large mirror is large.
+ * Returns 1 when a file it needed could not be stored.
  */
-static void
+static int
 pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 {
 	struct group	*gr;
@@ -76,9 +349,10 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 	unsigned char	*need;
 	size_t		 i;
 	time_t		 at;
+	int		 incomplete = 0;
 
 	if (mi->mi_prefetch == PREFETCH_NONE)
-		return;
+		return 0;
 	need = xcalloc(fa->fa_npkgs + 1, 1);
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
 		if (!group_has_mirror(gr, mi))
@@ -101,8 +375,11 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 	for (i = 0; i < fa->fa_npkgs; i++) {
 		fa->fa_input[i].pk_stored = fa->fa_pkgs[i].pp_stored;
 		fa->fa_input[i].pk_lost = fa->fa_pkgs[i].pp_lost;
+		if (need[i] && !fa->fa_pkgs[i].pp_stored)
+			incomplete = 1;
 	}
 	free(need);
+	return incomplete;
 }
 
 /*
@@ -643,6 +920,192 @@ out:
 	return rc;
 }
 
+/* The name of the view's next generation, "gen-000042"; caller-freed. */
+static char *
+pub_next_name(struct indexer *ix, struct group *gr, struct mirror *mi,
+    char **cause)
+{
+	unsigned long	*gens;
+	size_t		 ngens;
+	char		*name;
+
+	if (view_generations(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name,
+	    &gens, &ngens) != 0) {
+		cause_set(cause, "views of group %s, mirror %s: %s",
+		    gr->gr_name, mi->mi_name, strerror(errno));
+		return NULL;
+	}
+	xasprintf(&name, "gen-%06lu", ngens ? gens[0] + 1 : 1);
+	free(gens);
+	return name;
+}
+
+/*
+ * Seals the generation written in tmp (DIR/gen-N.tmp), renames it into
+ * place and points current at it; cur is the current generation or NULL.
+ */
+static int
+pub_switch(struct indexer *ix, struct group *gr, struct mirror *mi,
+    const char *tmp, const char *cur, char **cause)
+{
+	char	*dir, *gen, *name, *link;
+	size_t	 n;
+	int	 rc = -1;
+
+	if (view_seal(tmp, cur, cause) != 0)
+		return -1;
+	gen = xstrdup(tmp);
+	n = strlen(gen);
+	if (n > 4 && strcmp(gen + n - 4, ".tmp") == 0)
+		gen[n - 4] = '\0';
+	name = strrchr(gen, '/') + 1;
+	dir = xstrndup(gen, name - 1 - gen);
+	if (rename(tmp, gen) == -1) {
+		cause_set(cause, "%s: %s", gen, strerror(errno));
+		goto out;
+	}
+	dir_sync(dir);
+	xasprintf(&link, "%s/current", dir);
+	rc = symlink_replace(name, link, cause);
+	free(link);
+	if (rc != 0)
+		goto out;
+	log_info("group %s, mirror %s: published %s", gr->gr_name, mi->mi_name,
+	    name);
+	pub_retire(ix, gr, mi);
+out:
+	free(dir);
+	free(gen);
+	return rc;
+}
+
+/* Hard-links the tree src into dst (new), but the paths skip() names. */
+static int
+pub_link_tree(const char *src, const char *dst, const char *rel,
+    int (*skip)(const char *), char **cause)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*s, *t, *r;
+	int		 rc = 0;
+
+	if (mkdir(dst, 0755) == -1 && errno != EEXIST) {
+		cause_set(cause, "%s: %s", dst, strerror(errno));
+		return -1;
+	}
+	if ((d = opendir(src)) == NULL) {
+		cause_set(cause, "%s: %s", src, strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		xasprintf(&s, "%s/%s", src, de->d_name);
+		xasprintf(&t, "%s/%s", dst, de->d_name);
+		xasprintf(&r, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		if (lstat(s, &sb) == -1) {
+			cause_set(cause, "%s: %s", s, strerror(errno));
+			rc = -1;
+		} else if (S_ISDIR(sb.st_mode))
+			rc = pub_link_tree(s, t, r, skip, cause);
+		else if (skip != NULL && skip(r))
+			;
+		else if (link(s, t) == -1) {
+			cause_set(cause, "%s: %s", t, strerror(errno));
+			rc = -1;
+		}
+		free(r);
+		free(t);
+		free(s);
+	}
+	closedir(d);
+	return rc;
+}
+
+/* apt's signed Release files, which a refresh writes anew. */
+static int
+pub_refresh_skip(const char *rel)
+{
+	const char	*base = strrchr(rel, '/');
+
+	if (strncmp(rel, "dists/", 6) != 0 || base == NULL ||
+	    strchr(rel + 6, '/') != base)
+		return 0;
+	base++;
+	return strcmp(base, "Release") == 0 ||
+	    strcmp(base, "Release.gpg") == 0 || strcmp(base, "InRelease") == 0;
+}
+
+/*
+ * apt's daily refresh of a view whose content did not change: a new
+ * generation made of the current one's files, with the Releases dated
+ * and signed anew.
+ */
+static int
+pub_refresh(struct indexer *ix, struct group *gr, struct mirror *mi,
+    const char *cur, char **cause)
+{
+	static const char *const keep[] = { VIEW_INDEX_NAME, "digest",
+	    VIEW_PLANNED_NAME, NULL };
+	struct pub_view	 pv;
+	char		*dir, *name = NULL, *tmp = NULL, *src, *dst, *line;
+	char		 tbuf[32];
+	size_t		 i;
+	int		 rc = -1;
+
+	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	if ((name = pub_next_name(ix, gr, mi, cause)) == NULL)
+		goto out;
+	xasprintf(&tmp, "%s/%s.tmp", dir, name);
+	remove_tree(tmp);
+	if (mkdir(tmp, 0755) == -1) {
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	xasprintf(&src, "%s/tree", cur);
+	xasprintf(&dst, "%s/tree", tmp);
+	rc = pub_link_tree(src, dst, "", pub_refresh_skip, cause);
+	free(src);
+	free(dst);
+	for (i = 0; rc == 0 && keep[i] != NULL; i++) {
+		xasprintf(&src, "%s/%s", cur, keep[i]);
+		xasprintf(&dst, "%s/%s", tmp, keep[i]);
+		if (link(src, dst) == -1 && errno != ENOENT) {
+			cause_set(cause, "%s: %s", dst, strerror(errno));
+			rc = -1;
+		}
+		free(src);
+		free(dst);
+	}
+	if (rc != 0)
+		goto out;
+	memset(&pv, 0, sizeof pv);
+	pv.pv_ix = ix;
+	pv.pv_group = gr;
+	pv.pv_mirror = mi;
+	xasprintf(&pv.pv_tree, "%s/tree", tmp);
+	rc = publish_apt_refresh(&pv, cur, cause);
+	free(pv.pv_tree);
+	if (rc != 0)
+		goto out;
+	xasprintf(&line, "%s\n", time_format(ix->ix_now, tbuf, sizeof tbuf));
+	xasprintf(&dst, "%s/created", tmp);
+	rc = file_write_atomic(dst, line, strlen(line), cause);
+	free(dst);
+	free(line);
+	if (rc == 0)
+		rc = pub_switch(ix, gr, mi, tmp, cur, cause);
+out:
+	if (rc != 0 && tmp != NULL)
+		remove_tree(tmp);
+	free(tmp);
+	free(name);
+	free(dir);
+	return rc;
+}
+
 static int
 pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
     long long mirror_id, struct facts *fa, int *changed, char **cause)
@@ -684,28 +1147,9 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 		}
 		free(old);
 	}
-	if ((rc = view_seal(tmp, cur, cause)) != 0)
+	if ((rc = pub_switch(ix, gr, mi, tmp, cur, cause)) != 0)
 		goto out;
-	rc = -1;
-	if (rename(tmp, gen) == -1) {
-		cause_set(cause, "%s: %s", gen, strerror(errno));
-		goto out;
-	}
-	dir_sync(dir);
-	{
-		char	*link;
-
-		xasprintf(&link, "%s/current", dir);
-		rc = symlink_replace(name, link, cause);
-		free(link);
-		if (rc != 0)
-			goto out;
-	}
 	*changed = 1;
-	log_info("group %s, mirror %s: published %s", gr->gr_name, mi->mi_name,
-	    name);
-	pub_retire(ix, gr, mi);
-	rc = 0;
 out:
 	if (rc != 0)
 		remove_tree(tmp);
@@ -762,26 +1206,73 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	struct plan	*pl;
 	struct buf	*lost;
 	long long	 id;
-	char		*why = NULL;
-	size_t		 i;
-	int		 ch, rc = 0;
+	char		*why = NULL, mhex[HASH_HEX_MAX], ghex[HASH_HEX_MAX];
+	size_t		 i, g, ngroups = 0, nsame = 0;
+	int		 ch, rc = 0, known, incomplete, *same;
 	time_t		 at;
 
 	*changed = 0;
 	if ((id = store_mirror_id(ix->ix_store, mi->mi_name,
 	    mirror_type_name(mi->mi_type), cause)) == -1)
 		return -1;
-	if (facts_load(ix, mi, id, &fa, cause) != 0)
+	/*
+	 * A view whose inputs did not change is left alone, or only has its
+	 * apt Releases refreshed: no facts are loaded unless one changed.
+	 */
+	known = pub_mirror_inputs(ix, mi, id, mhex) == 0;
+	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry)
+		ngroups++;
+	same = xcalloc(ngroups + 1, sizeof *same);
+	g = 0;
+	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
+		if (group_has_mirror(gr, mi) && known) {
+			pub_group_inputs(gr, mhex, ghex);
+			same[g] = pub_unchanged(ix, gr, mi, ghex);
+			if (same[g] == 2) {
+				char	*cur;
+
+				cur = view_current(ix->ix_cf->cf_store,
+				    gr->gr_name, mi->mi_name);
+				rc = cur == NULL ? -1 :
+				    pub_refresh(ix, gr, mi, cur, &why);
+				free(cur);
+				if (rc != 0) {
+					cause_set(cause, "group %s: %s",
+					    gr->gr_name, why ? why : "failed");
+					free(why);
+					free(same);
+					return -1;
+				}
+				pub_inputs_record(ix, gr, mi, ghex);
+				*changed = 1;
+			}
+		} else if (!group_has_mirror(gr, mi))
+			same[g] = 1;
+		nsame += same[g] != 0;
+		g++;
+	}
+	if (nsame == ngroups) {
+		log_debug("mirror %s: no view changed since its last publish",
+		    mi->mi_name);
+		free(same);
+		return 0;
+	}
+	if (facts_load(ix, mi, id, &fa, cause) != 0) {
+		free(same);
 		return -1;
+	}
 	/* Versions some group still sees: store them while they can be had. */
-	pub_prefetch(ix, mi, &fa);
+	incomplete = pub_prefetch(ix, mi, &fa);
 
 	lost = xcalloc(fa.fa_npkgs + 1, sizeof *lost);
 	for (i = 0; i < fa.fa_npkgs; i++)
 		buf_init(&lost[i]);
+	g = 0;
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
-		if (!group_has_mirror(gr, mi))
+		if (same[g++] != 0)
 			continue;
+		if (known)
+			pub_group_inputs(gr, mhex, ghex);
 		at = publish_plan_time(ix, gr, mi);
 		pl = facts_plan_clocks(ix, gr, mi, &fa, at, ix->ix_now);
 		pub_report(gr, mi, &fa, pl, lost);
@@ -789,6 +1280,9 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		rc = pub_write(ix, gr, mi, id, &fa, &ch, &why);
 		if (rc == 0)
 			rc = pub_next_change(ix, gr, mi, pl, at, &why);
+		if (rc == 0)
+			pub_inputs_record(ix, gr, mi, known && !incomplete &&
+			    pl->pl_lost == 0 ? ghex : NULL);
 		plan_free(pl);
 		if (rc != 0) {
 			cause_set(cause, "group %s: %s", gr->gr_name, why);
@@ -797,6 +1291,7 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		}
 		*changed |= ch;
 	}
+	free(same);
 	pub_report_lost(mi, &fa, lost);
 	for (i = 0; i < fa.fa_npkgs; i++)
 		buf_free(&lost[i]);

@@ -253,14 +253,48 @@ pa_words(struct buf *b, const char *name, char **words)
 	buf_adds(b, "\n");
 }
 
+/* Writes a suite's Release with its detached and inline signatures. */
+static int
+pa_write_release(struct pub_view *pv, const char *suite, const char *rel,
+    size_t len, char **cause)
+{
+	char	*path, *sig = NULL;
+	size_t	 siglen;
+	int	 rc;
+
+	xasprintf(&path, "dists/%s/Release", suite);
+	rc = publish_write_file(pv, path, rel, len, cause);
+	free(path);
+	if (rc != 0)
+		return -1;
+	if (signer_detach_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
+	    cause) != 0)
+		return -1;
+	xasprintf(&path, "dists/%s/Release.gpg", suite);
+	rc = publish_write_file(pv, path, sig, siglen, cause);
+	free(path);
+	free(sig);
+	sig = NULL;
+	if (rc != 0)
+		return -1;
+	if (signer_clear_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
+	    cause) != 0)
+		return -1;
+	xasprintf(&path, "dists/%s/InRelease", suite);
+	rc = publish_write_file(pv, path, sig, siglen, cause);
+	free(path);
+	free(sig);
+	return rc;
+}
+
 static int
 pa_suite(struct pub_view *pv, const char *suite, char **cause)
 {
 	struct mirror		*mi = pv->pv_mirror;
 	struct apt_release	*ar;
 	struct buf		 rel, sums;
-	char			*path, *sig = NULL, d1[40], d2[40];
-	size_t			 c, a, siglen;
+	char			 d1[40], d2[40];
+	size_t			 c, a;
 	int			 rc = -1;
 
 	if ((ar = pa_upstream_release(pv, suite, cause)) == NULL)
@@ -303,34 +337,54 @@ pa_suite(struct pub_view *pv, const char *suite, char **cause)
 	buf_adds(&rel, "SHA256:\n");
 	buf_add(&rel, sums.b_data ? sums.b_data : "", sums.b_len);
 
-	xasprintf(&path, "dists/%s/Release", suite);
-	rc = publish_write_file(pv, path, rel.b_data, rel.b_len, cause);
-	free(path);
-	if (rc != 0)
-		goto out;
-	rc = -1;
-	if (signer_detach_sign(pv->pv_ix->ix_signer, rel.b_data, rel.b_len,
-	    &sig, &siglen, cause) != 0)
-		goto out;
-	xasprintf(&path, "dists/%s/Release.gpg", suite);
-	rc = publish_write_file(pv, path, sig, siglen, cause);
-	free(path);
-	free(sig);
-	sig = NULL;
-	if (rc != 0)
-		goto out;
-	rc = -1;
-	if (signer_clear_sign(pv->pv_ix->ix_signer, rel.b_data, rel.b_len,
-	    &sig, &siglen, cause) != 0)
-		goto out;
-	xasprintf(&path, "dists/%s/InRelease", suite);
-	rc = publish_write_file(pv, path, sig, siglen, cause);
-	free(path);
+	rc = pa_write_release(pv, suite, rel.b_data, rel.b_len, cause);
 out:
-	free(sig);
 	buf_free(&rel);
 	buf_free(&sums);
 	apt_release_free(ar);
+	return rc;
+}
+
+/*
+ * apt's daily refresh (publish.c, pub_refresh): the Releases of the
+ * generation cur, dated now and valid for APT_VALID_FOR again, signed
+ * anew; every other line as it was.
+ */
+int
+publish_apt_refresh(struct pub_view *pv, const char *cur, char **cause)
+{
+	struct mirror	*mi = pv->pv_mirror;
+	struct buf	 rel;
+	char		*path, *old, *line, *end, *nl, d[40];
+	size_t		 s, len;
+	int		 rc = 0;
+
+	for (s = 0; rc == 0 && mi->mi_suites[s] != NULL; s++) {
+		xasprintf(&path, "%s/tree/dists/%s/Release", cur,
+		    mi->mi_suites[s]);
+		rc = file_read(path, (size_t)64 << 20, &old, &len, cause);
+		free(path);
+		if (rc != 0)
+			break;
+		buf_init(&rel);
+		for (line = old, end = old + len; line < end; line = nl) {
+			nl = memchr(line, '\n', end - line);
+			nl = nl != NULL ? nl + 1 : end;
+			if (strncmp(line, "Date: ", 6) == 0)
+				buf_addf(&rel, "Date: %s\n", apt_date_format(
+				    pv->pv_ix->ix_now, d, sizeof d));
+			else if (strncmp(line, "Valid-Until: ", 13) == 0)
+				buf_addf(&rel, "Valid-Until: %s\n",
+				    apt_date_format(pv->pv_ix->ix_now +
+				    APT_VALID_FOR, d, sizeof d));
+			else
+				buf_add(&rel, line, nl - line);
+		}
+		free(old);
+		rc = pa_write_release(pv, mi->mi_suites[s], rel.b_data ?
+		    rel.b_data : "", rel.b_len, cause);
+		buf_free(&rel);
+	}
 	return rc;
 }
 

@@ -34,6 +34,7 @@ struct sa_sync {
 	char		*sa_kind;	/* "deb:" + list */
 	char		*sa_cause;	/* set by the stanza callback */
 	unsigned long	 sa_count;
+	int		 sa_dirty;	/* an index's versions changed */
 };
 
 static int
@@ -384,6 +385,7 @@ sa_list_reset(struct sa_sync *sa, const char *list, char **cause)
 	sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		goto fail;
+	sa->sa_dirty = 1;
 	return 0;
 fail:
 	store_error(sa->sa_ix->ix_store, "package_lists", cause);
@@ -401,11 +403,14 @@ sa_drop_unconfigured(struct sa_sync *sa, char **cause)
 	size_t		 ngone = 0, i, s, c, a;
 	int		 found, step, rc = 0;
 
-	stmt = store_stmt(sa->sa_ix->ix_store, "SELECT DISTINCT l.list FROM "
-	    "package_lists l JOIN packages p ON p.id = l.package WHERE "
-	    "p.mirror = ?1 AND l.upstream = 1");
+	/*
+	 * The indexes parsed into the store are those with a checksum
+	 * recorded: reading these few rows spares a scan of every version.
+	 */
+	stmt = store_stmt(sa->sa_ix->ix_store, "SELECT name FROM mirror_files "
+	    "WHERE mirror = ?1 AND kind = 'list'");
 	if (stmt == NULL) {
-		store_error(sa->sa_ix->ix_store, "package_lists", cause);
+		store_error(sa->sa_ix->ix_store, "mirror_files", cause);
 		return -1;
 	}
 	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
@@ -428,12 +433,27 @@ sa_drop_unconfigured(struct sa_sync *sa, char **cause)
 		}
 	}
 	if (step != SQLITE_DONE) {
-		store_error(sa->sa_ix->ix_store, "package_lists", cause);
+		store_error(sa->sa_ix->ix_store, "mirror_files", cause);
 		rc = -1;
 	}
+	sqlite3_reset(stmt);
+	/* Forgetting its checksum: named again, it is parsed again. */
 	for (i = 0; i < ngone; i++) {
 		if (rc == 0)
 			rc = sa_list_reset(sa, gone[i], cause);
+		if (rc == 0 && (stmt = store_stmt(sa->sa_ix->ix_store,
+		    "DELETE FROM mirror_files WHERE mirror = ?1 AND kind = "
+		    "'list' AND name = ?2")) == NULL) {
+			store_error(sa->sa_ix->ix_store, "mirror_files", cause);
+			rc = -1;
+		}
+		if (rc == 0 && (sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id) !=
+		    SQLITE_OK || sqlite3_bind_text(stmt, 2, gone[i], -1,
+		    SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_step(stmt) != SQLITE_DONE)) {
+			store_error(sa->sa_ix->ix_store, "mirror_files", cause);
+			rc = -1;
+		}
 		free(gone[i]);
 	}
 	free(gone);
@@ -657,9 +677,10 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		if (sa_sync_suite(&sa, mi->mi_suites[s], cause) != 0)
 			return -1;
 	}
-	if (sa_exec(&sa, "UPDATE packages SET upstream = EXISTS (SELECT 1 FROM "
-	    "package_lists l WHERE l.package = packages.id AND l.upstream = 1) "
-	    "WHERE mirror = ?1", "packages", cause) != 0)
+	/* Unchanged indexes leave every version's upstream as it was. */
+	if (sa.sa_dirty && sa_exec(&sa, "UPDATE packages SET upstream = EXISTS "
+	    "(SELECT 1 FROM package_lists l WHERE l.package = packages.id AND "
+	    "l.upstream = 1) WHERE mirror = ?1", "packages", cause) != 0)
 		return -1;
 	return 0;
 }

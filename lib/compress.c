@@ -15,7 +15,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <zlib.h>
+#include <libdeflate.h>
 
 #include "compress.h"
 #include "log.h"
@@ -254,57 +254,36 @@ decomp_close(struct decomp *d)
 }
 
 /*
- * gzip through zlib: windowBits 15 + 16 writes a gzip header with no file
- * name and a zero mtime, which is what makes the output deterministic.
+ * gzip through libdeflate at zlib's default level (6): the same ratio,
+ * several times faster than zlib, which matters for a 50 MB Packages.
+ * Its header carries no file name and a zero time, so the same text
+ * always compresses to the same bytes.  The output buffer is allocated at
+ * the bound, but only the pages written count: it is shrunk afterwards.
  */
 int
 compress_gzip(const void *p, size_t len, char **out, size_t *outlen,
     char **cause)
 {
-	z_stream	 zs;
-	struct buf	 b;
-	unsigned char	 chunk[DECOMP_CHUNK];
-	const unsigned char *in = p;
-	size_t		 left = len, step;
-	int		 r, flush;
+	struct libdeflate_compressor	*c;
+	size_t				 bound, n;
+	char				*b;
 
-	memset(&zs, 0, sizeof zs);
-	if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK) {
-		cause_set(cause, "gzip: %s", zs.msg ? zs.msg : "deflateInit2 failed");
+	if ((c = libdeflate_alloc_compressor(6)) == NULL) {
+		cause_set(cause, "gzip: cannot allocate a compressor");
 		return -1;
 	}
-	buf_init(&b);
-	buf_add(&b, "", 0);
-	do {
-		/* avail_in is an unsigned int: feed huge inputs in steps. */
-		step = left > (1U << 30) ? (1U << 30) : left;
-		zs.next_in = (unsigned char *)in;
-		zs.avail_in = step;
-		in += step;
-		left -= step;
-		flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
-		do {
-			zs.next_out = chunk;
-			zs.avail_out = sizeof chunk;
-			r = deflate(&zs, flush);
-			if (r == Z_STREAM_ERROR) {
-				cause_set(cause, "gzip: deflate failed");
-				deflateEnd(&zs);
-				buf_free(&b);
-				return -1;
-			}
-			buf_add(&b, chunk, sizeof chunk - zs.avail_out);
-		} while (zs.avail_out == 0);
-	} while (flush != Z_FINISH);
-	deflateEnd(&zs);
-	if (r != Z_STREAM_END) {
-		cause_set(cause, "gzip: deflate did not finish");
-		buf_free(&b);
+	bound = libdeflate_gzip_compress_bound(c, len);
+	b = xmalloc(bound + 1);
+	n = libdeflate_gzip_compress(c, p, len, b, bound);
+	libdeflate_free_compressor(c);
+	if (n == 0) {
+		free(b);
+		cause_set(cause, "gzip: compression failed");
 		return -1;
 	}
-	*out = b.b_data;
-	*outlen = b.b_len;
+	*out = xreallocarray(b, n + 1, 1);
+	(*out)[n] = '\0';
+	*outlen = n;
 	return 0;
 }
 
