@@ -96,6 +96,9 @@ extern const struct cli_cmd	cmd_baseline_entry;
 /* cmd_snapshot.c */
 extern const struct cli_cmd	cmd_snapshot_entry;
 
+/* cmd_compliance.c */
+extern const struct cli_cmd	cmd_compliance_entry;
+
 /* cmd_plan.c */
 extern const struct cli_cmd	cmd_why_entry;
 extern const struct cli_cmd	cmd_diff_entry;

@@ -41,6 +41,7 @@ static const struct cli_cmd *const cli_table[] = {
 	&cmd_why_entry,
 	&cmd_diff_entry,
 	&cmd_preview_entry,
+	&cmd_compliance_entry,
 	NULL
 };
 

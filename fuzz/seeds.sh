@@ -21,6 +21,22 @@ fuzz_deb822)
 	[ -f "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" ] &&
 		xzcat "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" \
 		    > "$dir/Packages" ;;
+fuzz_rpmmd_repomd)
+	for f in "$corpora"/rpm-md/*/repodata/repomd.xml; do
+		[ -f "$f" ] && cp "$f" "$dir/$(basename "$(dirname "$(dirname "$f")")").repomd.xml"
+	done ;;
+fuzz_clock)
+	printf '2026-12-01T02:00:00+02:00' > "$dir/rfc3339"
+	printf '2026-01-02 03:04:05' > "$dir/updateinfo"
+	printf '2026-01-02 03:04' > "$dir/minutes"
+	printf '2026-01-02' > "$dir/day"
+	printf '1767225600' > "$dir/epoch"
+	printf '2026-01-02T03:04:05.123Z' > "$dir/fraction"
+	printf '7d' > "$dir/duration" ;;
+fuzz_vercmp)
+	printf '1.0~rc1\0001.0\0001.0^git1' > "$dir/tilde-caret"
+	printf '1:2.30-1+deb12u1\0002.30-1\0002.30a-1' > "$dir/epoch"
+	printf '5.14.0-362.8.1.el9_3\0005.14.0-362.13.1.el9_3\0005.14.0' > "$dir/kernel" ;;
 fuzz_config)
 	cp "$top/conf/patchgate.conf" "$dir/" ;;
 fuzz_window)
@@ -28,6 +44,10 @@ fuzz_window)
 	printf '*/15 9-17/2 1,15 jan-mar,DEC mon-fri 90m' > "$dir/fields"
 	printf '0 0 13 * fri 1h' > "$dir/both-days"
 	printf '30 23 28-31 2 * 6d' > "$dir/month-end" ;;
+fuzz_inventory)
+	printf '# reboot-required: no\n# kernel: 5.14.0-362.el9.x86_64\nbash 0 5.1.8 6.el9 x86_64\ngpg-pubkey 0 fd431d51 4ae0493b (none)\n' > "$dir/rpm"
+	printf '# reboot-required: yes\n# kernel: 6.1.0-13-amd64\nbase-files 12.4+deb12u5 amd64 installed\nlibc6 2.36-9+deb12u4 amd64 installed\nold 1:1.0-1 all config-files\n' > "$dir/dpkg"
+	printf 'hello 2.10-3 amd64\r\nlibfoo  amd64\r\n' > "$dir/dpkg-plain" ;;
 fuzz_plan_deps)
 	[ -f "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" ] &&
 		xzcat "$corpora/apt/debian-bookworm-updates-main-amd64.Packages.xz" |

@@ -152,6 +152,7 @@ pub_mirror_inputs(struct indexer *ix, struct mirror *mi, long long id,
 	pub_hash_strv(h, "archives", mi->mi_archive_urls,
 	    pub_strv_len(mi->mi_archive_urls));
 	pub_hash_num(h, "prefetch", mi->mi_prefetch);
+	pub_hash_num(h, "redirects-any", mi->mi_redirects_any);
 	pub_hash_num(h, "grace", ix->ix_cf->cf_grace);
 	pub_hash_str(h, "key", ix->ix_signer != NULL ?
 	    signer_fingerprint(ix->ix_signer) : NULL);

@@ -32,7 +32,10 @@ mirror_url(struct mirror *mi, const char *base, const char *location)
 
 /*
  * Fetches an upstream file into the blob store unless it is there already,
- * verifying its size and checksum.  what names the file in messages.
+ * verifying its size and checksum.  what names the file in messages.  The
+ * download is capped at the size the metadata declares, and goes to
+ * STORE/tmp/fetch.PID.HEX, which is removed whatever happens (blob_open
+ * removes those of a killed run).
  */
 int
 sync_fetch_blob(struct indexer *ix, struct mirror *mi, const char *url,
@@ -48,7 +51,7 @@ sync_fetch_blob(struct indexer *ix, struct mirror *mi, const char *url,
 		return 0;
 	xasprintf(&tmp, "%s/tmp/fetch.%ld.%s", ix->ix_cf->cf_store,
 	    (long)getpid(), hex);
-	if (fetch_to_file(url, tmp, 0, NULL, &why) != 0) {
+	if (fetch_to_file(url, tmp, size > 0 ? size : 0, NULL, &why) != 0) {
 		cause_set(cause, "%s", why);
 		goto out;
 	}
@@ -270,10 +273,14 @@ fail:
 int
 sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 {
-	long long	 id;
-	char		*why = NULL;
-	int		 rc, changed, first;
+	struct fetch_policy	 fp;
+	long long		 id;
+	char			*why = NULL;
+	int			 rc, changed, first;
 
+	fp.fp_timeout = mi->mi_fetch_timeout;
+	fp.fp_redirects_any = mi->mi_redirects_any;
+	fetch_set_policy(&fp);
 	id = store_mirror_id(ix->ix_store, mi->mi_name,
 	    mirror_type_name(mi->mi_type), &why);
 	if (id == -1)

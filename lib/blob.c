@@ -10,11 +10,14 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -92,6 +95,60 @@ blob_make_path(struct blobstore *bs, const char *canon, const char *hex)
 	return path;
 }
 
+/*
+ * Removes ROOT/tmp/{blob,fetch}.PID.* of processes that are gone: a run
+ * killed mid-download leaves its temporary file behind.  Files of live
+ * processes (a sync beside the daemon) stay; a name without a PID (older
+ * versions) goes once it is a day old.
+ */
+static void
+blob_tmp_clean(const char *root)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct stat	 sb;
+	char		*dir, *path, *end;
+	const char	*p;
+	long		 pid;
+	size_t		 n = 0;
+
+	if (asprintf(&dir, "%s/tmp", root) == -1)
+		return;
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "blob.", 5) == 0)
+			p = de->d_name + 5;
+		else if (strncmp(de->d_name, "fetch.", 6) == 0)
+			p = de->d_name + 6;
+		else
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) == -1)
+			break;
+		pid = strtol(p, &end, 10);
+		if (end != p && *end == '.' && pid > 0) {
+			if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
+				free(path);
+				continue;
+			}
+		} else if (lstat(path, &sb) == -1 ||
+		    sb.st_mtime > time(NULL) - 86400) {
+			free(path);
+			continue;
+		}
+		if (unlink(path) == 0)
+			n++;
+		free(path);
+	}
+	closedir(d);
+	if (n > 0)
+		log_info("%s: removed %zu temporary file%s of a stopped run",
+		    dir, n, n == 1 ? "" : "s");
+	free(dir);
+}
+
 struct blobstore *
 blob_open(const char *root, char **cause)
 {
@@ -120,6 +177,7 @@ blob_open(const char *root, char **cause)
 		}
 		free(path);
 	}
+	blob_tmp_clean(root);
 	return bs;
 }
 
@@ -184,7 +242,8 @@ blob_writer_new(struct blobstore *bs, const char *algo, const char *hex,
 	w->bw_size = size;
 	w->bw_fd = -1;
 	if ((w->bw_hash = hash_new(canon)) == NULL ||
-	    asprintf(&w->bw_tmp, "%s/tmp/blob.XXXXXX", bs->bs_root) == -1) {
+	    asprintf(&w->bw_tmp, "%s/tmp/blob.%ld.XXXXXX", bs->bs_root,
+	    (long)getpid()) == -1) {
 		w->bw_tmp = NULL;
 		cause_set(cause, "blob %s: out of memory", hex);
 		blob_writer_abort(w);
@@ -302,6 +361,12 @@ fail:
 	free(dir);
 	blob_writer_abort(w);
 	return -1;
+}
+
+int
+blob_writer_fd(struct blob_writer *w)
+{
+	return w->bw_fd;
 }
 
 void

@@ -31,5 +31,10 @@ int			 blob_writer_write(struct blob_writer *, const void *, size_t,
 int			 blob_writer_commit(struct blob_writer *, char **cause);
 /* Removes the temporary file; frees w. */
 void			 blob_writer_abort(struct blob_writer *);
+/*
+ * The temporary file's descriptor, for readers of what is written so far
+ * (the proxy streams it to clients); valid until commit or abort.
+ */
+int			 blob_writer_fd(struct blob_writer *);
 
 #endif

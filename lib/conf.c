@@ -6,6 +6,10 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -247,10 +251,105 @@ conf_pattern_invalid(const char *pattern)
 	return NULL;
 }
 
+int
+conf_cidr_parse(const char *s, struct conf_cidr *c)
+{
+	char		 host[INET6_ADDRSTRLEN + 1];
+	const char	*slash;
+	char		*end;
+	size_t		 len;
+	long		 bits;
+	int		 max;
+
+	memset(c, 0, sizeof *c);
+	slash = strchr(s, '/');
+	len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (len == 0 || len >= sizeof host)
+		return -1;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (inet_pton(AF_INET, host, c->cc_addr) == 1) {
+		c->cc_family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, host, c->cc_addr) == 1) {
+		c->cc_family = AF_INET6;
+		max = 128;
+	} else
+		return -1;
+	c->cc_bits = max;
+	if (slash != NULL) {
+		bits = strtol(slash + 1, &end, 10);
+		if (slash[1] == '\0' || *end != '\0' || bits < 0 || bits > max)
+			return -1;
+		c->cc_bits = bits;
+	}
+	return 0;
+}
+
+static int
+conf_cidr_invalid(const char *s)
+{
+	struct conf_cidr	c;
+
+	return conf_cidr_parse(s, &c) != 0;
+}
+
+/*
+ * The limits on patchgated's client connections; -1 when key is none of
+ * them.  A timeout is a duration above 0, the others a count above 0.
+ */
+static int
+conf_server_limit(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct config	*cf = cp->cp_cf;
+	static const struct {
+		const char	*key;
+		size_t		 off;
+		int		 duration;
+	} limits[] = {
+		{ "header-timeout", offsetof(struct config, cf_header_timeout), 1 },
+		{ "idle-timeout", offsetof(struct config, cf_idle_timeout), 1 },
+		{ "max-header-size", offsetof(struct config, cf_max_header_size), 0 },
+		{ "max-headers", offsetof(struct config, cf_max_headers), 0 },
+		{ "max-connections", offsetof(struct config, cf_max_connections), 0 },
+		{ "max-connections-per-address",
+		    offsetof(struct config, cf_max_connections_per_address), 0 },
+	};
+	long long	*v, n;
+	char		*end;
+	size_t		 i;
+
+	for (i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+		if (strcmp(key, limits[i].key) == 0)
+			break;
+	}
+	if (i == sizeof limits / sizeof limits[0])
+		return -1;
+	v = (long long *)((char *)cf + limits[i].off);
+	if (limits[i].duration) {
+		if (duration_parse(value, &n) != 0 || n <= 0)
+			conf_error(cp, cp->cp_line, "%s: bad duration \"%s\" (a "
+			    "number with s, m, h, d or w, above 0)", key, value);
+		else
+			*v = n;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || *end != '\0' || errno != 0 ||
+	    n < 1 || n > 100000000)
+		conf_error(cp, cp->cp_line, "%s: \"%s\" is not a number from 1 "
+		    "to 100000000", key, value);
+	else
+		*v = n;
+	return 0;
+}
+
 static void
 conf_server(struct conf_parse *cp, const char *key, const char *value)
 {
 	struct config	*cf = cp->cp_cf;
+	size_t		 i;
 
 	if (strcmp(key, "listen") == 0) {
 		if (strchr(value, ':') == NULL) {
@@ -281,7 +380,38 @@ conf_server(struct conf_parse *cp, const char *key, const char *value)
 		if (duration_parse(value, &cf->cf_preview_keep) != 0)
 			conf_error(cp, cp->cp_line, "preview-keep: bad duration "
 			    "\"%s\"", value);
-	} else
+	} else if (strcmp(key, "report-stale") == 0) {
+		if (duration_parse(value, &cf->cf_report_stale) != 0 ||
+		    cf->cf_report_stale <= 0)
+			conf_error(cp, cp->cp_line, "report-stale: bad duration "
+			    "\"%s\" (a number with s, m, h, d or w, above 0)",
+			    value);
+	} else if (strcmp(key, "api-tokens") == 0) {
+		if (*value != '/') {
+			conf_error(cp, cp->cp_line, "api-tokens: \"%s\" is not "
+			    "an absolute path", value);
+			return;
+		}
+		free(cf->cf_api_tokens);
+		cf->cf_api_tokens = xstrdup(value);
+	} else if (strcmp(key, "admin-allow") == 0) {
+		words_free(cf->cf_admin_allow);
+		cf->cf_admin_allow = words_split(value, NULL);
+		for (i = 0; cf->cf_admin_allow[i] != NULL; i++) {
+			if (conf_cidr_invalid(cf->cf_admin_allow[i]))
+				conf_error(cp, cp->cp_line, "admin-allow: \"%s\" "
+				    "is not an address or ADDRESS/BITS",
+				    cf->cf_admin_allow[i]);
+		}
+	} else if (strcmp(key, "user") == 0) {
+		if (*value == '\0' || strchr(value, ' ') != NULL) {
+			conf_error(cp, cp->cp_line, "user: \"%s\" is not a "
+			    "user name", value);
+			return;
+		}
+		free(cf->cf_user);
+		cf->cf_user = xstrdup(value);
+	} else if (conf_server_limit(cp, key, value) != 0)
 		conf_error(cp, cp->cp_line, "[server]: unknown key \"%s\"", key);
 }
 
@@ -392,6 +522,20 @@ conf_mirror(struct conf_parse *cp, const char *key, const char *value)
 		else
 			conf_error(cp, cp->cp_line, "prefetch: unknown mode "
 			    "\"%s\" (at-risk, visible or none)", value);
+	} else if (strcmp(key, "fetch-timeout") == 0) {
+		if (duration_parse(value, &mi->mi_fetch_timeout) != 0 ||
+		    mi->mi_fetch_timeout <= 0)
+			conf_error(cp, cp->cp_line, "fetch-timeout: bad duration "
+			    "\"%s\" (a number with s, m, h, d or w, above 0)",
+			    value);
+	} else if (strcmp(key, "redirects") == 0) {
+		if (strcmp(value, "same-host") == 0)
+			mi->mi_redirects_any = 0;
+		else if (strcmp(value, "any") == 0)
+			mi->mi_redirects_any = 1;
+		else
+			conf_error(cp, cp->cp_line, "redirects: unknown value "
+			    "\"%s\" (same-host or any)", value);
 	} else
 		conf_error(cp, cp->cp_line, "[mirror %s]: unknown key \"%s\"",
 		    mi->mi_name, key);
@@ -461,6 +605,14 @@ conf_group(struct conf_parse *cp, const char *key, const char *value)
 		gr->gr_windows = xreallocarray(gr->gr_windows,
 		    gr->gr_nwindows + 1, sizeof *gr->gr_windows);
 		gr->gr_windows[gr->gr_nwindows++] = w;
+	} else if (strcmp(key, "report-stale") == 0) {
+		if (duration_parse(value, &gr->gr_report_stale) != 0 ||
+		    gr->gr_report_stale <= 0) {
+			gr->gr_report_stale = -1;
+			conf_error(cp, cp->cp_line, "report-stale: bad duration "
+			    "\"%s\" (a number with s, m, h, d or w, above 0)",
+			    value);
+		}
 	} else
 		conf_error(cp, cp->cp_line, "[group %s]: unknown key \"%s\"",
 		    gr->gr_name, key);
@@ -560,6 +712,7 @@ conf_section_start(struct conf_parse *cp, char *header)
 		cp->cp_mirror->mi_name = xstrdup(name);
 		cp->cp_mirror->mi_line = cp->cp_line;
 		cp->cp_mirror->mi_sync_every = 6 * 3600;
+		cp->cp_mirror->mi_fetch_timeout = 600;
 		cp->cp_mirror_type_seen = 0;
 		TAILQ_INSERT_TAIL(&cf->cf_mirrors, cp->cp_mirror, mi_entry);
 		cp->cp_section = SECTION_MIRROR;
@@ -584,6 +737,7 @@ conf_section_start(struct conf_parse *cp, char *header)
 		cp->cp_group = xcalloc(1, sizeof *cp->cp_group);
 		cp->cp_group->gr_name = xstrdup(name);
 		cp->cp_group->gr_line = cp->cp_line;
+		cp->cp_group->gr_report_stale = -1;
 		TAILQ_INSERT_TAIL(&cf->cf_groups, cp->cp_group, gr_entry);
 		cp->cp_section = SECTION_GROUP;
 	}
@@ -705,6 +859,13 @@ config_load(const char *path)
 	cf->cf_grace = 3600;
 	cf->cf_log_keep = 30 * 86400;
 	cf->cf_preview_keep = 86400;
+	cf->cf_report_stale = 2 * 86400;
+	cf->cf_header_timeout = 10;
+	cf->cf_idle_timeout = 60;
+	cf->cf_max_header_size = 32 * 1024;
+	cf->cf_max_headers = 100;
+	cf->cf_max_connections = 10000;
+	cf->cf_max_connections_per_address = 1000;
 	TAILQ_INIT(&cf->cf_mirrors);
 	TAILQ_INIT(&cf->cf_baselines);
 	TAILQ_INIT(&cf->cf_groups);
@@ -796,6 +957,9 @@ config_free(struct config *cf)
 	free(cf->cf_path);
 	free(cf->cf_listen);
 	free(cf->cf_store);
+	free(cf->cf_user);
+	free(cf->cf_api_tokens);
+	words_free(cf->cf_admin_allow);
 	free(cf);
 }
 

@@ -37,6 +37,8 @@ struct mirror {
 	char			**mi_archive_urls;	/* fallbacks for dropped files, tried in order */
 	enum prefetch_mode	 mi_prefetch;
 	long long		 mi_sync_every;		/* seconds between patchgated's syncs; 0: off */
+	long long		 mi_fetch_timeout;	/* seconds for one whole download */
+	int			 mi_redirects_any;	/* 0: only to the same host */
 	int			 mi_line;
 	TAILQ_ENTRY(mirror)	 mi_entry;
 };
@@ -81,6 +83,7 @@ struct group {
 	struct mirror		**gr_mirrors;
 	struct window		*gr_windows;	/* maintenance windows; none: always open */
 	size_t			 gr_nwindows;
+	long long		 gr_report_stale;	/* seconds; -1: the server's */
 	int			 gr_line;
 	TAILQ_ENTRY(group)	 gr_entry;
 };
@@ -90,9 +93,20 @@ struct config {
 	char			*cf_path;
 	char			*cf_listen;		/* "host:port", "[::1]:port" */
 	char			*cf_store;
+	char			*cf_user;		/* patchgated runs as it; NULL: no change */
+	char			*cf_api_tokens;		/* NAME ROLE SECRET lines; NULL: no API */
+	char			**cf_admin_allow;	/* CIDRs /metrics and /_status are open to */
 	long long		 cf_grace;		/* seconds old generations stay served */
 	long long		 cf_log_keep;		/* seconds run logs (STORE/log) are kept */
 	long long		 cf_preview_keep;	/* seconds a published preview stays */
+	long long		 cf_report_stale;	/* seconds until a machine's report is stale */
+	/* patchgated's client connections (server_conn.c) */
+	long long		 cf_header_timeout;	/* seconds to send a whole request head */
+	long long		 cf_idle_timeout;	/* seconds a connection may idle or stall */
+	long long		 cf_max_header_size;	/* bytes of one request head */
+	long long		 cf_max_headers;	/* header fields of one request */
+	long long		 cf_max_connections;	/* open at once */
+	long long		 cf_max_connections_per_address; /* from one client address */
 	struct mirrors		 cf_mirrors;
 	struct baselines	 cf_baselines;
 	struct groups		 cf_groups;
@@ -111,5 +125,13 @@ const char	*mirror_type_name(enum mirror_type);
  * ("has more than one '*'", ...), or NULL when it is one.
  */
 const char	*conf_pattern_invalid(const char *pattern);
+
+/* An address and prefix ("10.0.0.0/8", "::1"; no prefix: the host). */
+struct conf_cidr {
+	int		cc_family;	/* AF_INET, AF_INET6 */
+	unsigned char	cc_addr[16];
+	int		cc_bits;
+};
+int		 conf_cidr_parse(const char *, struct conf_cidr *);
 
 #endif

@@ -2,14 +2,19 @@
  * Blocking fetches for the indexer (libcurl easy interface).  Every
  * failure comes back as one line that names the URL and the cause; errors
  * that a second try may cure (refused connections, timeouts, 5xx, 408,
- * 429) are retried twice with a short pause, a 404 is not.
+ * 429) are retried twice with a short pause, a 404 is not, nor a body
+ * larger than expected.  Upstream is untrusted: every download has a
+ * size bound, a total deadline, and redirects that are checked and logged.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -32,8 +37,54 @@ struct fetch_sink {
 	long long	 fs_len;
 	long long	 fs_max;
 	int		 fs_toobig;
+	long long	 fs_clen;	/* the refused Content-Length, or -1 */
+	int		 fs_status;	/* of the response whose headers arrive */
 	int		 fs_errno;
 };
+
+/* Refuses a Content-Length above the bound before any body arrives. */
+static size_t
+fetch_header(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct fetch_sink	*fs = arg;
+	size_t			 len = size * nmemb;
+	const char		*name = "content-length:";
+	char			 num[32], *end;
+	size_t			 n = strlen(name), i;
+	long long		 clen;
+
+	/* The status line of each response, redirects and errors included. */
+	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		for (i = 5; i < len && p[i] != ' '; i++)
+			;
+		fs->fs_status = i + 4 <= len ? atoi(p + i + 1) : 0;
+		return len;
+	}
+	/* Only a success's body is the file: an error page may be larger. */
+	if (fs->fs_max <= 0 || len <= n || strncasecmp(p, name, n) != 0 ||
+	    fs->fs_status < 200 || fs->fs_status > 299)
+		return len;
+	for (i = n; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	if (len - i >= sizeof num)
+		clen = LLONG_MAX;
+	else {
+		memcpy(num, p + i, len - i);
+		num[len - i] = '\0';
+		errno = 0;
+		clen = strtoll(num, &end, 10);
+		if (end == num)
+			return len;	/* curl judges a bad one itself */
+		if (errno == ERANGE)
+			clen = LLONG_MAX;
+	}
+	if (clen > fs->fs_max) {
+		fs->fs_clen = clen;
+		fs->fs_toobig = 1;
+		return 0;
+	}
+	return len;
+}
 
 static size_t
 fetch_write(char *p, size_t size, size_t nmemb, void *arg)
@@ -42,6 +93,9 @@ fetch_write(char *p, size_t size, size_t nmemb, void *arg)
 	size_t			 len = size * nmemb, left = len;
 	ssize_t			 n;
 
+	/* A redirect's or an error's body is not the file. */
+	if (fs->fs_status != 0 && (fs->fs_status < 200 || fs->fs_status > 299))
+		return len;
 	if (fs->fs_max > 0 && fs->fs_len + (long long)len > fs->fs_max) {
 		fs->fs_toobig = 1;
 		return 0;
@@ -108,14 +162,108 @@ fetch_global_init(void)
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
+/* The current mirror's; see fetch.h. */
+static struct fetch_policy fetch_policy = { FETCH_DEFAULT_TIMEOUT, 0 };
+
+void
+fetch_set_policy(const struct fetch_policy *fp)
+{
+	fetch_policy = *fp;
+	if (fetch_policy.fp_timeout <= 0)
+		fetch_policy.fp_timeout = FETCH_DEFAULT_TIMEOUT;
+}
+
+static long long
+fetch_msec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* 1 when both URLs name the same host (case aside), 0 when not. */
+static int
+fetch_same_host(const char *a, const char *b)
+{
+	CURLU	*ua, *ub;
+	char	*ha = NULL, *hb = NULL;
+	int	 same = 0;
+
+	ua = curl_url();
+	ub = curl_url();
+	if (ua != NULL && ub != NULL &&
+	    curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+	    curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK &&
+	    curl_url_get(ua, CURLUPART_HOST, &ha, 0) == CURLUE_OK &&
+	    curl_url_get(ub, CURLUPART_HOST, &hb, 0) == CURLUE_OK)
+		same = strcasecmp(ha, hb) == 0;
+	curl_free(ha);
+	curl_free(hb);
+	curl_url_cleanup(ua);
+	curl_url_cleanup(ub);
+	return same;
+}
+
+/*
+ * One try: the request and the redirects it gets, followed here rather
+ * than by curl so that each hop is logged and checked against the
+ * policy.  Returns curl's code; a refused redirect sets *refused
+ * (caller-freed) to the target.
+ */
+static CURLcode
+fetch_try(CURL *c, const char *url, struct fetch_sink *fs, long *status,
+    char **refused)
+{
+	CURLcode	 rc;
+	char		*cur, *next;
+	int		 hops;
+
+	cur = xstrdup(url);
+	for (hops = 0;; hops++) {
+		curl_easy_setopt(c, CURLOPT_URL, cur);
+		*status = 0;
+		rc = curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+		next = NULL;
+		if (rc != CURLE_OK || *status < 300 || *status >= 400 ||
+		    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &next) !=
+		    CURLE_OK || next == NULL)
+			break;
+		if (hops == FETCH_MAX_REDIRS) {
+			rc = CURLE_TOO_MANY_REDIRECTS;
+			break;
+		}
+		if (!fetch_policy.fp_redirects_any &&
+		    !fetch_same_host(cur, next)) {
+			log_warnx("%s: redirect to %s refused: another host",
+			    cur, next);
+			*refused = xstrdup(next);
+			break;
+		}
+		log_info("%s: redirected to %s", cur, next);
+		free(cur);
+		cur = xstrdup(next);
+		/* The redirect's own body is no part of the file. */
+		if (fetch_sink_reset(fs) == -1) {
+			rc = CURLE_WRITE_ERROR;
+			break;
+		}
+	}
+	free(cur);
+	return rc;
+}
+
 static int
 fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 {
 	CURL		*c;
 	CURLcode	 rc = CURLE_OK;
-	char		 errbuf[CURL_ERROR_SIZE];
+	char		 errbuf[CURL_ERROR_SIZE], *refused = NULL;
 	long		 status = 0;
-	int		 try;
+	long long	 deadline, left;
+	curl_off_t	 clen = -1;
+	int		 try, late = 0;
 
 	if (statusp != NULL)
 		*statusp = 0;
@@ -123,7 +271,6 @@ fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 		cause_set(cause, "%s: cannot start a transfer", url);
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
 	/* A redirect must never reach a local file. */
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
@@ -134,8 +281,7 @@ fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)FETCH_CONNECT_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)FETCH_LOW_SPEED_TIME);
@@ -145,33 +291,74 @@ fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, fs);
-	if (fs->fs_max > 0)
-		curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
-		    (curl_off_t)fs->fs_max);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, fetch_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, fs);
+	/*
+	 * No CURLOPT_MAXFILESIZE: curl applies it to error pages too, and a
+	 * 404 larger than the file must read as a 404.  fetch_header() and
+	 * fetch_write() bound a success's body instead.
+	 */
+	fs->fs_clen = -1;
 
+	deadline = fetch_msec() + fetch_policy.fp_timeout * 1000;
 	for (try = 0; try < FETCH_TRIES; try++) {
 		if (try > 0) {
 			sleep(try);	/* 1 s, then 2 s */
 			if (fetch_sink_reset(fs) == -1)
 				break;
 		}
+		/* The deadline covers every try: a retry gets what is left. */
+		if ((left = deadline - fetch_msec()) <= 0) {
+			late = 1;
+			break;
+		}
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)left);
 		errbuf[0] = '\0';
-		status = 0;
-		rc = curl_easy_perform(c);
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		if (rc == CURLE_OK || !fetch_transient(rc, status))
+		rc = fetch_try(c, url, fs, &status, &refused);
+		if (rc == CURLE_OPERATION_TIMEDOUT && fetch_msec() >= deadline)
+			late = 1;
+		/* An oversize body is no accident: a retry gets the same. */
+		if (rc == CURLE_OK || late || refused != NULL || fs->fs_toobig ||
+		    !fetch_transient(rc, status))
 			break;
 	}
+	if (rc == CURLE_FILESIZE_EXCEEDED)
+		curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
 	curl_easy_cleanup(c);
 	if (statusp != NULL)
 		*statusp = status;
 
+	if (refused != NULL) {
+		cause_set(cause, "%s: redirect to %s refused: another host "
+		    "(redirects = any allows it)", url, refused);
+		free(refused);
+		return -1;
+	}
 	if (fs->fs_errno != 0) {
 		cause_set(cause, "%s: %s", url, strerror(fs->fs_errno));
 		return -1;
 	}
-	if (fs->fs_toobig || rc == CURLE_FILESIZE_EXCEEDED) {
-		cause_set(cause, "%s: larger than %lld bytes", url, fs->fs_max);
+	if (fs->fs_clen >= 0)
+		clen = fs->fs_clen;
+	if (rc == CURLE_FILESIZE_EXCEEDED || (fs->fs_toobig && clen >= 0)) {
+		if (clen > 0)
+			cause_set(cause, "%s: size mismatch: Content-Length "
+			    "%lld, larger than %lld bytes; refused before the "
+			    "body", url, (long long)clen, fs->fs_max);
+		else
+			cause_set(cause, "%s: size mismatch: larger than "
+			    "%lld bytes", url, fs->fs_max);
+		return -1;
+	}
+	if (fs->fs_toobig) {
+		cause_set(cause, "%s: size mismatch: body larger than "
+		    "%lld bytes; stopped", url, fs->fs_max);
+		return -1;
+	}
+	if (late) {
+		cause_set(cause, "%s: not complete within %lld s (fetch-timeout), "
+		    "%lld bytes received", url, fetch_policy.fp_timeout,
+		    fs->fs_len);
 		return -1;
 	}
 	if (rc == CURLE_HTTP_RETURNED_ERROR && status != 0) {
@@ -184,7 +371,7 @@ fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 		return -1;
 	}
 	/* FAILONERROR catches >= 400 already; this is a second line. */
-	if (status >= 400) {
+	if (status >= 300) {
 		cause_set(cause, "%s: HTTP %ld", url, status);
 		return -1;
 	}

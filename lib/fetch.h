@@ -1,7 +1,8 @@
 /*
  * Blocking upstream fetching for the indexer process (libcurl's easy
- * interface): http://, https:// and file:// URLs, redirects, a connect and a
- * total timeout, a few retries on transient errors.  patchgated does not use
+ * interface): http://, https:// and file:// URLs, redirects (same host
+ * unless the mirror allows any), a connect timeout and a total deadline,
+ * a few retries on transient errors.  patchgated does not use
  * this: it fetches on its event loop (proxy/upstream.c).
  */
 #ifndef PG_FETCH_H
@@ -14,8 +15,24 @@ struct hash;
 int	 fetch_global_init(void);
 
 /*
+ * What a mirror allows its downloads: a deadline for a whole download
+ * (every try and redirect included) and where redirects may lead.  The
+ * indexer syncs one mirror at a time and sets its mirror's policy before
+ * the first fetch; without one, downloads get FETCH_DEFAULT_TIMEOUT and
+ * same-host redirects.
+ */
+#define FETCH_DEFAULT_TIMEOUT	600	/* seconds */
+struct fetch_policy {
+	long long	 fp_timeout;		/* seconds; 0: the default */
+	int		 fp_redirects_any;	/* 0: only to the same host */
+};
+void	 fetch_set_policy(const struct fetch_policy *);
+
+/*
  * Fetches url into the file path (created or truncated).  maxsize bounds the
- * body (0: no bound).  On error returns -1 and a caller-freed *cause such as
+ * body (0: no bound): a larger Content-Length is refused before the body
+ * arrives, and a longer body is cut one write after maxsize bytes, never
+ * retried.  On error returns -1 and a caller-freed *cause such as
  * "http://host/x/repodata/repomd.xml: HTTP 404" or "...: Couldn't connect to server".
  * *status (may be NULL) gets the HTTP status, or 0 for non-HTTP URLs.
  * On error path may hold part of a body: fetch to a temporary name.

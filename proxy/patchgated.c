@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "log.h"
+#include "priv.h"
 #include "proxy.h"
 
 #ifndef PG_SYSCONFDIR
@@ -51,6 +52,8 @@ proxy_start(struct proxy *px, struct event_base *base, struct config *cf)
 
 	px->px_base = base;
 	px->px_conf = cf;
+	if (priv_check_store(cf->cf_store, &cause) != 0)
+		fatalx("%s", cause);
 	if ((px->px_blobs = blob_open(cf->cf_store, &cause)) == NULL)
 		fatalx("blob store: %s", cause);
 	if ((px->px_gates = gate_cache_new(base)) == NULL)
@@ -59,7 +62,13 @@ proxy_start(struct proxy *px, struct event_base *base, struct config *cf)
 		fatalx("%s", cause);
 	if ((px->px_server = server_new(px, &cause)) == NULL)
 		fatalx("listen: %s", cause);
+	/* Bound: from here on, the configured user (and its children too). */
+	if (cf->cf_user != NULL && priv_drop(cf->cf_user, cf->cf_store,
+	    &cause) != 0)
+		fatalx("%s: user: %s", cf->cf_path, cause);
 	if ((px->px_sched = sched_new(px, &cause)) == NULL)
+		fatalx("%s", cause);
+	if ((px->px_api = api_new(px, &cause)) == NULL)
 		fatalx("%s", cause);
 }
 
@@ -67,6 +76,7 @@ proxy_start(struct proxy *px, struct event_base *base, struct config *cf)
 static void
 proxy_stop(struct proxy *px)
 {
+	api_free(px->px_api);
 	sched_free(px->px_sched);
 	upstream_free(px->px_upstream);
 	server_free(px->px_server);

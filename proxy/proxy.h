@@ -18,6 +18,8 @@ struct evbuffer;
 struct event_base;
 struct evhttp_connection;
 struct evhttp_request;
+struct group;
+struct mirror;
 
 /* Seconds a client connection may stay idle or stalled. */
 #ifndef SERVER_TIMEOUT
@@ -43,6 +45,7 @@ struct proxy {
 	struct upstream		*px_upstream;
 	struct server		*px_server;
 	struct sched		*px_sched;
+	struct api		*px_api;
 };
 
 /* What a response describes: the headers every answer about it carries. */
@@ -161,5 +164,73 @@ void		 upstream_free(struct upstream *);
  */
 void		 upstream_fetch(struct upstream *, struct evhttp_request *,
 		     const struct gate_entry *, int code, const struct range *);
+
+/* child.c */
+/*
+ * Starts bin (argv, env) with stdin on /dev/null and stdout and stderr on
+ * out and err; 0 with *pid, or an errno value.
+ */
+int		 child_spawn(const char *bin, char *const argv[],
+		     char *const env[], int out, int err, pid_t *pid);
+
+/* sched.c, for the admin API */
+const char	*sched_bin(struct sched *);		/* patchgate */
+const char	*sched_conf_path(struct sched *);	/* the copy children read */
+/*
+ * Starts patchgate sync MIRROR (NULL: every mirror) now: the id of the run
+ * (its log's name, without .log) in *id, caller-freed; -1 with *cause
+ * (caller-freed) when a run is going already or it cannot start.
+ */
+int		 sched_sync_now(struct sched *, const char *mirror, char **id,
+		     char **cause);
+
+/* api.c: /_api/v1/, /metrics and their access control */
+struct api;
+
+struct api	*api_new(struct proxy *, char **cause);
+void		 api_free(struct api *);
+/* SIGHUP: the tokens of cf, read before cf replaces px_conf; -1 refuses cf. */
+int		 api_reload(struct api *, struct config *cf, char **cause);
+/* Answers req when its path is the API's or /metrics; -1 when it is not. */
+int		 api_request(struct proxy *, struct evhttp_request *);
+
+/* metrics.c */
+void		 metrics_init(struct proxy *);
+/* Counts one answered request: every answer passes through server_access(). */
+void		 metrics_request(const char *uri, int code, long long bytes);
+/* The Prometheus text exposition, appended to b; -1 when memory fails. */
+int		 metrics_render(struct proxy *, struct evbuffer *b);
+
+/* report.c */
+/*
+ * Answers POST /GROUP/_report/HOSTNAME (a machine's inventory), any other
+ * method there, and POST anywhere else; -1, unanswered, for the rest.
+ */
+int		 report_request(struct proxy *, struct evhttp_request *,
+		     char **segs, size_t nsegs);
+/*
+ * /GROUP/MIRROR/_setup?hook=apt|dnf|timer: the hook that makes a machine
+ * report itself, for URLs under base ("http://host:port"); -1,
+ * unanswered, when the query asks for no hook.
+ */
+int		 report_hook(struct evhttp_request *, const struct group *,
+		     const struct mirror *, const char *base);
+
+/* server_conn.c: client connections, their caps and deadlines */
+struct conns;
+struct evhttp;
+
+/*
+ * Counts evhttp's connections under the [server] limits of px_conf and
+ * hands each whole request to route_request.  Raises the descriptor limit.
+ */
+struct conns	*conns_new(struct proxy *, struct evhttp *, char **cause);
+void		 conns_free(struct conns *);
+/*
+ * Calls cb when evcon closes (cb NULL: nothing); evhttp's own close
+ * callback belongs to server_conn.c.
+ */
+void		 server_on_close(struct evhttp_connection *,
+		     void (*cb)(struct evhttp_connection *, void *), void *arg);
 
 #endif

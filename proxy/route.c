@@ -740,6 +740,9 @@ route_setup(struct proxy *px, struct evhttp_request *req,
 		return;
 	}
 	snprintf(base, sizeof base, "http://%s", host);
+	/* ?hook=apt|dnf|timer: what makes the machine report (report.c). */
+	if (report_hook(req, gr, mi, base) == 0)
+		return;
 	if ((b = evbuffer_new()) == NULL ||
 	    asprintf(&url, "%s/%s/%s", base, gr->gr_name, mi->mi_name) == -1) {
 		url = NULL;
@@ -934,6 +937,9 @@ route_dispatch(struct proxy *px, struct evhttp_request *req,
 	struct mirror	*mi;
 	char		**segs = rp->rp_segs;
 
+	/* POST /GROUP/_report/HOST (report.c); POST nowhere else. */
+	if (report_request(px, req, segs, rp->rp_nsegs) == 0)
+		return;
 	if (rp->rp_nsegs == 0) {
 		server_error(req, 404, "nothing here: views are served at "
 		    "/GROUP/MIRROR/");
@@ -993,11 +999,15 @@ route_request(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	char			*raw;
 
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+	/* /_api/v1/ takes POST and DELETE too, and /metrics its own access. */
+	if (api_request(px, req) == 0)
+		return;
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD &&
+	    cmd != EVHTTP_REQ_POST) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 		    "GET, HEAD");
-		server_error(req, 405, "%s: method not allowed (GET and HEAD are)",
-		    server_method(req));
+		server_error(req, 405, "%s: method not allowed (GET and HEAD are;"
+		    " POST at /GROUP/_report/HOSTNAME)", server_method(req));
 		return;
 	}
 	if ((raw = route_raw_path(req)) == NULL) {

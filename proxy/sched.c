@@ -541,12 +541,9 @@ sched_spawn(struct sched *sc, const char *kind, const char *target,
 {
 	struct config			*cf = sc->sc_px->px_conf;
 	struct sched_run		*sr;
-	posix_spawn_file_actions_t	 fa;
-	posix_spawnattr_t		 attr;
-	sigset_t			 mask, deflt;
 	struct timeval			 tv = { SCHED_RUN_MAX, 0 };
 	char				*argv[6], **env, *cause = NULL;
-	int				 sp[2] = { -1, -1 }, rc, nullfd;
+	int				 sp[2] = { -1, -1 }, rc;
 
 	sr = xcalloc(1, sizeof *sr);
 	sr->sr_sc = sc;
@@ -580,32 +577,8 @@ sched_spawn(struct sched *sc, const char *kind, const char *target,
 	argv[4] = strcmp(target, "all") == 0 ? NULL : (char *)target;
 	argv[5] = NULL;
 	env = sched_env();
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (nullfd != -1)
-		posix_spawn_file_actions_adddup2(&fa, nullfd, 0);
-	posix_spawn_file_actions_adddup2(&fa, sp[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, sp[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 34)
-	/* Sockets and files the daemon left inheritable stay with it. */
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-#endif
-	/* The daemon ignores SIGPIPE; its children must not inherit that. */
-	sigemptyset(&mask);
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	sigaddset(&deflt, SIGHUP);
-	posix_spawnattr_setsigmask(&attr, &mask);
-	posix_spawnattr_setsigdefault(&attr, &deflt);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&sr->sr_pid, sc->sc_bin, &fa, &attr, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
+	rc = child_spawn(sc->sc_bin, argv, env, sp[1], sp[1], &sr->sr_pid);
 	free(env);
-	if (nullfd != -1)
-		close(nullfd);
 	if (rc != 0) {
 		dprintf(sr->sr_fd, "patchgated: cannot run %s: %s\n",
 		    sc->sc_bin, strerror(rc));
@@ -753,6 +726,49 @@ sched_free(struct sched *sc)
 	free(sc);
 }
 
+const char *
+sched_bin(struct sched *sc)
+{
+	return sc->sc_bin;
+}
+
+const char *
+sched_conf_path(struct sched *sc)
+{
+	return sc->sc_conf;
+}
+
+int
+sched_sync_now(struct sched *sc, const char *mirror, char **id, char **cause)
+{
+	struct sched_run	*sr = sc->sc_run;
+	const char		*base;
+	size_t			 len;
+
+	if (sr != NULL) {
+		cause_set(cause, "a %s of %s is running (log %s); try again "
+		    "when it ends", sr->sr_kind, sr->sr_target,
+		    sr->sr_path != NULL ? sr->sr_path : "-");
+		return -1;
+	}
+	sched_spawn(sc, "sync", mirror != NULL ? mirror : "all", 0);
+	if ((sr = sc->sc_run) == NULL || sr->sr_path == NULL) {
+		cause_set(cause, "the sync could not start (see the daemon's "
+		    "log)");
+		return -1;
+	}
+	base = strrchr(sr->sr_path, '/');
+	base = base != NULL ? base + 1 : sr->sr_path;
+	len = strlen(base);
+	if (len > 4 && strcmp(base + len - 4, ".log") == 0)
+		len -= 4;
+	if ((*id = strndup(base, len)) == NULL) {
+		cause_set(cause, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* --- configuration reloads ------------------------------------------------ */
 
 static void
@@ -834,6 +850,13 @@ proxy_reload(struct proxy *px)
 		    "from %s to %s, which takes a restart; still serving with "
 		    "the previous one", old->cf_path, old->cf_store,
 		    cf->cf_store);
+		config_free(cf);
+		return;
+	}
+	if (api_reload(px->px_api, cf, &cause) != 0) {
+		log_warnx("SIGHUP: configuration %s refused: %s; still "
+		    "serving with the previous one", old->cf_path, cause);
+		free(cause);
 		config_free(cf);
 		return;
 	}

@@ -33,17 +33,23 @@
 #include <event2/util.h>
 
 #include "conf.h"
+#include "inventory.h"
 #include "log.h"
 #include "proxy.h"
 #include "util.h"
 
-/* Requests are GET and HEAD: nothing legitimate sends a large header or body. */
+/*
+ * Nothing legitimate sends a large header; the one large body is a
+ * machine's inventory (report.c, at most INVENTORY_MAX_BYTES), read up to
+ * twice that so that its 413 says what the limit is.
+ */
 #define SERVER_MAX_HEADERS	(32 * 1024)
-#define SERVER_MAX_BODY		(64 * 1024)
+#define SERVER_MAX_BODY		(2 * INVENTORY_MAX_BYTES)
 
 struct server {
 	struct evhttp		*sv_http;
 	struct evconnlistener	*sv_listener;
+	struct conns		*sv_conns;
 };
 
 static const struct {
@@ -222,11 +228,11 @@ server_new(struct proxy *px, char **cause)
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
 	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(sv->sv_http, SERVER_TIMEOUT);
-	evhttp_set_max_headers_size(sv->sv_http, SERVER_MAX_HEADERS);
 	evhttp_set_max_body_size(sv->sv_http, SERVER_MAX_BODY);
 	evhttp_set_default_content_type(sv->sv_http, "text/plain; charset=utf-8");
-	evhttp_set_gencb(sv->sv_http, route_request, px);
+	/* Timeouts, header limits, connection caps; hands requests to route.c. */
+	if ((sv->sv_conns = conns_new(px, sv->sv_http, cause)) == NULL)
+		goto fail;
 
 	server_format_addr(evconnlistener_get_fd(sv->sv_listener), addr,
 	    sizeof addr);
@@ -245,6 +251,7 @@ server_free(struct server *sv)
 	/* evhttp_free frees the listener bound to it, and every connection. */
 	if (sv->sv_http != NULL)
 		evhttp_free(sv->sv_http);
+	conns_free(sv->sv_conns);
 	free(sv);
 }
 
@@ -386,6 +393,7 @@ server_access(const char *client, const char *method, const char *uri,
     int code, long long bytes)
 {
 	log_info("%s \"%s %s\" %d %lld", client, method, uri, code, bytes);
+	metrics_request(uri, code, bytes);
 }
 
 /*

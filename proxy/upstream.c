@@ -1,17 +1,24 @@
 /*
  * Package files the blob store does not have yet: fetched from upstream
- * with libcurl's multi interface on patchgated's event loop, streamed to
- * the client while they are written to the blob store.
+ * with libcurl's multi interface on patchgated's event loop, written to a
+ * temporary file of the blob store, and streamed from that file to every
+ * client that asks for them meanwhile.
  *
- * A client must never receive a wrong file.  The last byte is held back
- * until blob_writer_commit() has verified size and checksum; when the
- * check fails, or upstream fails half-way, the client connection is cut,
- * and with the Content-Length it was promised the client sees a failed
- * transfer.  An error before the first byte is a 502 with the cause.
+ * Collapsed forwarding: one download per file (its checksum is the key),
+ * whatever the number of clients.  A client joins the download running for
+ * its file and is sent, with sendfile, the bytes already on disk, then the
+ * rest as they arrive; it may leave at any time without stopping the
+ * download, which ends in the store even when no client is left.  The disk
+ * holds what the clients have not read yet, so a slow client neither
+ * slows the download nor grows the daemon's memory: each client has at
+ * most one file segment queued, and a client that stops reading is cut by
+ * the server's idle timeout.
  *
- * A slow client must not make the daemon buffer a whole file: beyond
- * UPSTREAM_BUFFER_MAX bytes waiting for the client, the curl transfer is
- * paused until the client's buffer drains.
+ * A client must never receive a wrong file.  The last byte of each answer
+ * is held back until blob_writer_commit() has verified size and checksum;
+ * when the check fails, or upstream fails half-way, every client that has
+ * started is cut, and with the Content-Length it was promised sees a failed
+ * transfer.  Clients that got no byte yet get a 502 with the cause.
  */
 #include "config.h"
 
@@ -22,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <event2/buffer.h>
@@ -41,34 +49,40 @@ struct upsock {
 	LIST_ENTRY(upsock)	 sk_link;
 };
 
-/* One download, tied to the client request it answers. */
-struct transfer {
-	struct upstream		*tr_up;
-	struct evhttp_request	*tr_req;
-	CURL			*tr_easy;
-	struct blob_writer	*tr_writer;
-	struct evbuffer		*tr_pending;	/* range bytes not sent yet */
-	struct evbuffer		*tr_chunk;
-	struct event		*tr_resume;	/* unpauses curl off its stack */
-	char			*tr_url;
-	char			*tr_path;
-	char			*tr_client;	/* for the access log, which */
-	char			*tr_uri;	/* may outlive the connection */
-	char			*tr_cause;	/* why a callback stopped curl */
-	char			 tr_errbuf[CURL_ERROR_SIZE];
-	int			 tr_code;	/* 200 or 206 */
-	int			 tr_status;	/* of an error before any byte */
-	long long		 tr_size;	/* of the whole file */
-	long long		 tr_first;	/* the bytes the client asked for */
-	long long		 tr_last;
-	long long		 tr_received;	/* from upstream */
-	long long		 tr_sent;	/* to the client */
-	int			 tr_started;	/* response headers sent */
-	int			 tr_paused;
-	int			 tr_gone;	/* the client closed its connection */
-	int			 tr_abort;	/* the daemon is stopping */
-	int			 tr_linked;
-	TAILQ_ENTRY(transfer)	 tr_link;
+/* One client request answered from a download. */
+struct upclient {
+	struct download		*uc_dl;
+	struct evhttp_request	*uc_req;
+	char			*uc_client;	/* for the access log, which */
+	char			*uc_uri;	/* may outlive the connection */
+	int			 uc_code;	/* 200 or 206 */
+	int			 uc_started;	/* response headers sent */
+	int			 uc_queued;	/* a segment waits in its output */
+	long long		 uc_first;	/* the bytes the client asked for */
+	long long		 uc_last;
+	long long		 uc_next;	/* the next byte to queue */
+	TAILQ_ENTRY(upclient)	 uc_link;
+};
+TAILQ_HEAD(upclients, upclient);
+
+/* One upstream transfer of one file, shared by every client of that file. */
+struct download {
+	struct upstream		*dl_up;
+	CURL			*dl_easy;
+	struct blob_writer	*dl_writer;
+	int			 dl_fd;		/* the temporary file, to read */
+	char			*dl_algo;	/* the key: checksum of the file */
+	char			*dl_hex;
+	char			*dl_url;
+	char			*dl_path;
+	char			*dl_cause;	/* why a callback stopped curl */
+	char			 dl_errbuf[CURL_ERROR_SIZE];
+	long long		 dl_size;	/* of the whole file */
+	long long		 dl_received;	/* on disk */
+	int			 dl_verified;
+	int			 dl_clients;	/* ever joined, for the log */
+	struct upclients	 dl_list;
+	TAILQ_ENTRY(download)	 dl_link;
 };
 
 struct upstream {
@@ -76,225 +90,229 @@ struct upstream {
 	struct blobstore	*us_blobs;
 	CURLM			*us_multi;
 	struct event		*us_timer;
-	TAILQ_HEAD(, transfer)	 us_transfers;
+	TAILQ_HEAD(, download)	 us_downloads;
 	LIST_HEAD(, upsock)	 us_socks;
 };
 
+static void	upstream_pump(struct upclient *);
+
 /*
- * Ends a transfer, the only place that does: frees what it owns, answers
- * or cuts the client, and logs why.  cause is NULL on success.  Never
- * called from inside a curl callback.
+ * Ends one client's part, the only place that does: answers, cuts or
+ * forgets the client, and frees what it owns.  cause is NULL when every
+ * byte is queued; gone is set when the connection is closed already.
  */
 static void
-upstream_close(struct transfer *t, const char *cause)
+upclient_close(struct upclient *c, const char *cause, int gone)
 {
-	struct upstream			*up = t->tr_up;
-	struct evhttp_request		*req = t->tr_req;
+	struct download			*dl = c->uc_dl;
+	struct evhttp_request		*req = c->uc_req;
 	struct evhttp_connection	*evcon;
+	long long			 sent = c->uc_next - c->uc_first;
 
-	if (t->tr_linked)
-		TAILQ_REMOVE(&up->us_transfers, t, tr_link);
-	if (t->tr_easy != NULL) {
-		curl_multi_remove_handle(up->us_multi, t->tr_easy);
-		curl_easy_cleanup(t->tr_easy);
-	}
-	if (t->tr_writer != NULL)
-		blob_writer_abort(t->tr_writer);	/* removes the temp file */
-
-	/* Finishing the reply may free the connection: not our close then. */
+	TAILQ_REMOVE(&dl->dl_list, c, uc_link);
 	evcon = evhttp_request_get_connection(req);
 	if (evcon != NULL)
-		evhttp_connection_set_closecb(evcon, NULL, NULL);
+		server_on_close(evcon, NULL, NULL);
 
-	if (t->tr_gone) {
-		log_info("%s: %s; download stopped after %lld of %lld bytes",
-		    t->tr_path, cause, t->tr_received, t->tr_size);
-		server_access(t->tr_client, "GET", t->tr_uri, t->tr_code,
-		    t->tr_sent);
+	if (gone) {
+		log_info("%s: client %s left after %lld bytes; the download "
+		    "goes on", dl->dl_path, c->uc_client, sent);
+		server_access(c->uc_client, "GET", c->uc_uri, c->uc_code, sent);
 		/* libevent detached the request from its dead connection. */
 		if (evcon == NULL)
 			evhttp_request_free(req);
 	} else if (cause == NULL) {
-		server_access(t->tr_client, "GET", t->tr_uri, t->tr_code,
-		    t->tr_sent);
+		server_access(c->uc_client, "GET", c->uc_uri, c->uc_code, sent);
 		evhttp_send_reply_end(req);
-	} else if (!t->tr_started && !t->tr_abort) {
-		if (t->tr_path == NULL || t->tr_url == NULL)
-			server_error(req, t->tr_status, "%s", cause);
-		else {
-			log_warnx("%s: %s: %s", t->tr_path, t->tr_url, cause);
-			server_error(req, t->tr_status, "%s: upstream %s: %s",
-			    t->tr_path, t->tr_url, cause);
-		}
+	} else if (!c->uc_started) {
+		server_error(req, 502, "%s: upstream %s: %s", dl->dl_path,
+		    dl->dl_url, cause);
 	} else {
-		log_warnx("%s: %s: %s; client connection cut after %lld of "
-		    "%lld bytes", t->tr_path, t->tr_url, cause, t->tr_sent,
-		    t->tr_last - t->tr_first + 1);
-		server_access(t->tr_client, "GET", t->tr_uri, t->tr_code,
-		    t->tr_sent);
+		log_warnx("%s: client %s cut after %lld of %lld bytes: %s",
+		    dl->dl_path, c->uc_client, sent, c->uc_last - c->uc_first + 1,
+		    cause);
+		server_access(c->uc_client, "GET", c->uc_uri, c->uc_code, sent);
 		/* Frees req; the client never gets a complete wrong file. */
 		evhttp_connection_free(evcon);
 	}
-
-	if (t->tr_pending != NULL)
-		evbuffer_free(t->tr_pending);
-	if (t->tr_chunk != NULL)
-		evbuffer_free(t->tr_chunk);
-	if (t->tr_resume != NULL)
-		event_free(t->tr_resume);
-	free(t->tr_url);
-	free(t->tr_path);
-	free(t->tr_client);
-	free(t->tr_uri);
-	free(t->tr_cause);
-	free(t);
-}
-
-/* The client's output buffer emptied: a paused transfer may go on. */
-static void
-upstream_drained(struct evhttp_connection *evcon, void *arg)
-{
-	struct transfer	*t = arg;
-
-	if (t->tr_paused)
-		event_active(t->tr_resume, EV_TIMEOUT, 1);
+	free(c->uc_client);
+	free(c->uc_uri);
+	free(c);
 }
 
 /*
- * Passes pending bytes to the client, all but the last byte of the range
- * unless final: that one waits for the checksum.
+ * Ends a download, the only place that does: stores the file or drops it,
+ * finishes or cuts every client, frees what it owns and logs why.  cause
+ * is NULL when the file verified.  Never called from inside a curl
+ * callback.
  */
-static int
-upstream_flush(struct transfer *t, int final)
+static void
+download_close(struct download *dl, const char *cause)
 {
-	long long	allowed, n;
+	struct upstream	*up = dl->dl_up;
+	struct upclient	*c;
+	char		*why = NULL;
 
-	allowed = t->tr_last - t->tr_first + 1;
-	if (!final)
-		allowed--;
-	n = evbuffer_get_length(t->tr_pending);
-	if (t->tr_sent + n > allowed)
-		n = allowed - t->tr_sent;
-	if (n <= 0)
-		return 0;
-	if (evbuffer_remove_buffer(t->tr_pending, t->tr_chunk, n) != n)
-		return -1;
-	evhttp_send_reply_chunk_with_cb(t->tr_req, t->tr_chunk,
-	    upstream_drained, t);
-	server_writing(evhttp_request_get_connection(t->tr_req));
-	t->tr_sent += n;
-	return 0;
+	TAILQ_REMOVE(&up->us_downloads, dl, dl_link);
+	if (dl->dl_easy != NULL) {
+		curl_multi_remove_handle(up->us_multi, dl->dl_easy);
+		curl_easy_cleanup(dl->dl_easy);
+	}
+	if (cause == NULL && dl->dl_writer != NULL) {
+		/* Verifies the size and checksum, and frees the writer. */
+		if (blob_writer_commit(dl->dl_writer, &why) != 0)
+			cause = why;
+		dl->dl_writer = NULL;
+	}
+	if (dl->dl_writer != NULL)
+		blob_writer_abort(dl->dl_writer);	/* removes the temp file */
+
+	if (cause == NULL) {
+		dl->dl_verified = 1;
+		log_info("%s: stored from %s (%lld bytes, %d client%s)",
+		    dl->dl_path, dl->dl_url, dl->dl_received, dl->dl_clients,
+		    dl->dl_clients == 1 ? "" : "s");
+		/* Every client gets the rest, the held-back byte included. */
+		while ((c = TAILQ_FIRST(&dl->dl_list)) != NULL)
+			upstream_pump(c);
+	} else {
+		log_warnx("%s: %s: %s; nothing stored", dl->dl_path, dl->dl_url,
+		    cause);
+		while ((c = TAILQ_FIRST(&dl->dl_list)) != NULL)
+			upclient_close(c, cause, 0);
+	}
+	free(why);
+	if (dl->dl_fd != -1)
+		close(dl->dl_fd);
+	free(dl->dl_algo);
+	free(dl->dl_hex);
+	free(dl->dl_url);
+	free(dl->dl_path);
+	free(dl->dl_cause);
+	free(dl);
 }
 
-/* curl's write callback: to the blob store, and the range to the client. */
+/* The client's output buffer emptied: it may take more. */
+static void
+upstream_drained(struct evhttp_connection *evcon, void *arg)
+{
+	struct upclient	*c = arg;
+
+	c->uc_queued = 0;
+	upstream_pump(c);
+}
+
+/*
+ * Queues for c the bytes of its range that are on disk, as one file
+ * segment (sent with sendfile, no copy in memory), when its output is
+ * empty; all but the last byte of the range until the file is verified.
+ * Ends c once everything is queued.
+ */
+static void
+upstream_pump(struct upclient *c)
+{
+	struct download			*dl = c->uc_dl;
+	struct evhttp_connection	*evcon;
+	struct evbuffer			*buf;
+	struct evbuffer_file_segment	*seg;
+	long long			 end, len;
+	int				 fd;
+
+	/* Once verified, the rest goes at once: reply_end waits for it. */
+	if (c->uc_queued && !dl->dl_verified)
+		return;
+	/* The end (exclusive) of what may go now. */
+	end = dl->dl_received < c->uc_last + 1 ? dl->dl_received :
+	    c->uc_last + 1;
+	if (!dl->dl_verified && end > c->uc_last)
+		end = c->uc_last;
+	len = end - c->uc_next;
+
+	if (len > 0 || (dl->dl_verified && !c->uc_started)) {
+		if (!c->uc_started) {
+			evhttp_send_reply_start(c->uc_req, c->uc_code, NULL);
+			c->uc_started = 1;
+		}
+	}
+	if (len > 0) {
+		evcon = evhttp_request_get_connection(c->uc_req);
+		if ((buf = evbuffer_new()) == NULL) {
+			upclient_close(c, "out of memory", 0);
+			return;
+		}
+		seg = NULL;
+		if ((fd = dup(dl->dl_fd)) == -1 ||
+		    (seg = evbuffer_file_segment_new(fd, c->uc_next, len,
+		    EVBUF_FS_CLOSE_ON_FREE)) == NULL ||
+		    evbuffer_add_file_segment(buf, seg, 0, len) == -1) {
+			if (seg != NULL)
+				evbuffer_file_segment_free(seg);
+			else if (fd != -1)
+				close(fd);
+			evbuffer_free(buf);
+			upclient_close(c, "cannot send the file", 0);
+			return;
+		}
+		evbuffer_file_segment_free(seg);	/* buf holds it */
+		c->uc_next += len;
+		c->uc_queued = 1;
+		evhttp_send_reply_chunk_with_cb(c->uc_req, buf,
+		    upstream_drained, c);
+		evbuffer_free(buf);
+		server_writing(evcon);
+	}
+	if (dl->dl_verified && c->uc_next > c->uc_last) {
+		/* reply_end waits for the queued bytes and takes over. */
+		upclient_close(c, NULL, 0);
+	}
+}
+
+/* curl's write callback: to the temporary file, then to the clients. */
 static size_t
 upstream_write(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct transfer			*t = arg;
-	struct evhttp_connection	*evcon;
-	struct evbuffer			*out;
-	long long			 n = size * nmemb, a, b;
-	long				 status = 0;
+	struct download	*dl = arg;
+	struct upclient	*c, *next;
+	long long	 n = size * nmemb;
+	long		 status = 0;
 
-	if ((evcon = evhttp_request_get_connection(t->tr_req)) == NULL) {
-		cause_set(&t->tr_cause, "the client went away");
-		return 0;
-	}
-	if (t->tr_received == 0) {
-		curl_easy_getinfo(t->tr_easy, CURLINFO_RESPONSE_CODE, &status);
+	if (dl->dl_received == 0) {
+		curl_easy_getinfo(dl->dl_easy, CURLINFO_RESPONSE_CODE, &status);
 		if (status != 200 && status != 0) {	/* 0: file:// */
-			cause_set(&t->tr_cause, "HTTP %ld", status);
+			cause_set(&dl->dl_cause, "HTTP %ld", status);
 			return 0;
 		}
 	}
-	out = bufferevent_get_output(evhttp_connection_get_bufferevent(evcon));
-	if (evbuffer_get_length(out) > UPSTREAM_BUFFER_MAX) {
-		t->tr_paused = 1;
-		return CURL_WRITEFUNC_PAUSE;	/* data is delivered again */
-	}
-
-	if (blob_writer_write(t->tr_writer, data, n, &t->tr_cause) != 0)
+	if (blob_writer_write(dl->dl_writer, data, n, &dl->dl_cause) != 0)
 		return 0;
-	/* The part of [received, received + n) inside [first, last]. */
-	a = t->tr_received > t->tr_first ? t->tr_received : t->tr_first;
-	b = t->tr_received + n - 1 < t->tr_last ? t->tr_received + n - 1 :
-	    t->tr_last;
-	if (a <= b && evbuffer_add(t->tr_pending, data + (a - t->tr_received),
-	    b - a + 1) != 0) {
-		cause_set(&t->tr_cause, "out of memory");
-		return 0;
-	}
-	t->tr_received += n;
-
-	if (!t->tr_started) {
-		evhttp_send_reply_start(t->tr_req, t->tr_code, NULL);
-		t->tr_started = 1;
-		server_writing(evhttp_request_get_connection(t->tr_req));
-	}
-	if (upstream_flush(t, 0) != 0) {
-		cause_set(&t->tr_cause, "out of memory");
-		return 0;
+	dl->dl_received += n;
+	/* A client the pump ends leaves the list: take the next one first. */
+	for (c = TAILQ_FIRST(&dl->dl_list); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, uc_link);
+		upstream_pump(c);
 	}
 	return n;
 }
 
+/* curl is done with dl: verify, store, and finish the replies. */
 static void
-upstream_resume(evutil_socket_t fd, short events, void *arg)
+upstream_done(struct download *dl, CURLcode rc)
 {
-	struct transfer	*t = arg;
-	CURLcode	 rc;
-
-	if (!t->tr_paused)
-		return;
-	t->tr_paused = 0;
-	/* This may call upstream_write at once, which may pause again. */
-	if ((rc = curl_easy_pause(t->tr_easy, CURLPAUSE_CONT)) != CURLE_OK)
-		upstream_close(t, t->tr_cause != NULL ? t->tr_cause :
-		    curl_easy_strerror(rc));
-}
-
-/* curl is done with t: verify, store, and finish the reply. */
-static void
-upstream_done(struct transfer *t, CURLcode rc)
-{
-	char	*cause = NULL;
-
-	if (rc != CURLE_OK) {
-		if (t->tr_cause != NULL)
-			upstream_close(t, t->tr_cause);
-		else if (t->tr_errbuf[0] != '\0')
-			upstream_close(t, t->tr_errbuf);
-		else
-			upstream_close(t, curl_easy_strerror(rc));
-		return;
-	}
-	if (blob_writer_commit(t->tr_writer, &cause) != 0) {
-		t->tr_writer = NULL;	/* commit freed it */
-		upstream_close(t, cause);
-		free(cause);
-		return;
-	}
-	t->tr_writer = NULL;
-	log_debug("%s: stored from %s (%lld bytes)", t->tr_path, t->tr_url,
-	    t->tr_received);
-	/* Only an empty file has not started its reply yet. */
-	if (!t->tr_started) {
-		evhttp_send_reply_start(t->tr_req, t->tr_code, NULL);
-		t->tr_started = 1;
-		server_writing(evhttp_request_get_connection(t->tr_req));
-	}
-	if (upstream_flush(t, 1) != 0) {
-		upstream_close(t, "out of memory");
-		return;
-	}
-	upstream_close(t, NULL);
+	if (rc == CURLE_OK)
+		download_close(dl, NULL);
+	else if (dl->dl_cause != NULL)
+		download_close(dl, dl->dl_cause);
+	else if (dl->dl_errbuf[0] != '\0')
+		download_close(dl, dl->dl_errbuf);
+	else
+		download_close(dl, curl_easy_strerror(rc));
 }
 
 static void
 upstream_check(struct upstream *up)
 {
 	CURLMsg		*msg;
-	struct transfer	*t;
+	struct download	*dl;
 	CURLcode	 rc;
 	int		 left;
 
@@ -302,8 +320,9 @@ upstream_check(struct upstream *up)
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		rc = msg->data.result;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		upstream_done(t, rc);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+		    (char **)&dl);
+		upstream_done(dl, rc);
 	}
 }
 
@@ -410,7 +429,7 @@ upstream_new(struct event_base *base, struct blobstore *blobs, char **cause)
 	}
 	up->us_base = base;
 	up->us_blobs = blobs;
-	TAILQ_INIT(&up->us_transfers);
+	TAILQ_INIT(&up->us_downloads);
 	LIST_INIT(&up->us_socks);
 	if ((up->us_multi = curl_multi_init()) == NULL ||
 	    (up->us_timer = evtimer_new(base, upstream_timeout, up)) == NULL) {
@@ -430,14 +449,17 @@ upstream_new(struct event_base *base, struct blobstore *blobs, char **cause)
 void
 upstream_free(struct upstream *up)
 {
-	struct transfer	*t;
+	struct download	*dl;
 	struct upsock	*sk;
 
 	if (up == NULL)
 		return;
-	while ((t = TAILQ_FIRST(&up->us_transfers)) != NULL) {
-		t->tr_abort = 1;
-		upstream_close(t, "patchgated is stopping");
+	while ((dl = TAILQ_FIRST(&up->us_downloads)) != NULL) {
+		if (dl->dl_writer != NULL) {
+			blob_writer_abort(dl->dl_writer);
+			dl->dl_writer = NULL;
+		}
+		download_close(dl, "patchgated is stopping");
 	}
 	if (up->us_multi != NULL)
 		curl_multi_cleanup(up->us_multi);
@@ -450,30 +472,27 @@ upstream_free(struct upstream *up)
 	curl_global_cleanup();
 }
 
-/* The client left: stop the download and drop what was written. */
+/* The client left: forget it; the download goes on for the store. */
 static void
 upstream_client_closed(struct evhttp_connection *evcon, void *arg)
 {
-	struct transfer	*t = arg;
-
-	t->tr_gone = 1;
-	upstream_close(t, "lost the client connection");
+	upclient_close(arg, NULL, 1);
 }
 
 static int
-upstream_setup(struct transfer *t, char **cause)
+upstream_setup(struct download *dl, char **cause)
 {
 	CURL	*e;
 
-	if ((t->tr_easy = e = curl_easy_init()) == NULL) {
+	if ((dl->dl_easy = e = curl_easy_init()) == NULL) {
 		cause_set(cause, "libcurl: cannot create a handle");
 		return -1;
 	}
-	if (curl_easy_setopt(e, CURLOPT_URL, t->tr_url) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PRIVATE, t) != CURLE_OK ||
+	if (curl_easy_setopt(e, CURLOPT_URL, dl->dl_url) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_PRIVATE, dl) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upstream_write) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_WRITEDATA, t) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->tr_errbuf) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_WRITEDATA, dl) != CURLE_OK ||
+	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, dl->dl_errbuf) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
@@ -495,53 +514,101 @@ upstream_setup(struct transfer *t, char **cause)
 		cause_set(cause, "libcurl: cannot set up the transfer");
 		return -1;
 	}
-	if (curl_multi_add_handle(t->tr_up->us_multi, e) != CURLM_OK) {
+	if (curl_multi_add_handle(dl->dl_up->us_multi, e) != CURLM_OK) {
 		cause_set(cause, "libcurl: cannot start the transfer");
 		return -1;
 	}
 	return 0;
 }
 
+/* The download of the file e, running or started now; NULL with *cause. */
+static struct download *
+upstream_download(struct upstream *up, const struct gate_entry *e,
+    char **cause)
+{
+	struct download	*dl;
+
+	TAILQ_FOREACH(dl, &up->us_downloads, dl_link) {
+		if (strcmp(dl->dl_hex, e->ge_hex) == 0 &&
+		    strcmp(dl->dl_algo, e->ge_algo) == 0)
+			return dl;
+	}
+	if ((dl = calloc(1, sizeof *dl)) == NULL) {
+		cause_set(cause, "out of memory");
+		return NULL;
+	}
+	dl->dl_up = up;
+	dl->dl_fd = -1;
+	dl->dl_size = e->ge_size;
+	TAILQ_INIT(&dl->dl_list);
+	TAILQ_INSERT_TAIL(&up->us_downloads, dl, dl_link);
+	if ((dl->dl_algo = strdup(e->ge_algo)) == NULL ||
+	    (dl->dl_hex = strdup(e->ge_hex)) == NULL ||
+	    (dl->dl_url = strdup(e->ge_url)) == NULL ||
+	    (dl->dl_path = strdup(e->ge_path)) == NULL) {
+		cause_set(cause, "out of memory");
+		goto fail;
+	}
+	dl->dl_writer = blob_writer_new(up->us_blobs, e->ge_algo, e->ge_hex,
+	    e->ge_size, cause);
+	if (dl->dl_writer == NULL)
+		goto fail;
+	if ((dl->dl_fd = dup(blob_writer_fd(dl->dl_writer))) == -1) {
+		cause_set(cause, "dup: %s", strerror(errno));
+		goto fail;
+	}
+	if (upstream_setup(dl, cause) != 0)
+		goto fail;
+	log_info("%s: fetching %s", dl->dl_path, dl->dl_url);
+	return dl;
+fail:
+	if (dl->dl_writer != NULL) {
+		blob_writer_abort(dl->dl_writer);
+		dl->dl_writer = NULL;
+	}
+	download_close(dl, *cause != NULL ? *cause : "out of memory");
+	return NULL;
+}
+
 void
 upstream_fetch(struct upstream *up, struct evhttp_request *req,
     const struct gate_entry *e, int code, const struct range *rg)
 {
-	struct transfer	*t;
+	struct download	*dl;
+	struct upclient	*c;
 	char		*cause = NULL;
 
-	if ((t = calloc(1, sizeof *t)) == NULL) {
+	if ((c = calloc(1, sizeof *c)) == NULL ||
+	    (c->uc_client = strdup(server_client(req))) == NULL ||
+	    (c->uc_uri = strdup(evhttp_request_get_uri(req))) == NULL) {
+		if (c != NULL) {
+			free(c->uc_client);
+			free(c);
+		}
 		server_error(req, 500, "out of memory");
 		return;
 	}
-	t->tr_up = up;
-	t->tr_req = req;
-	t->tr_code = code;
-	t->tr_status = 500;	/* until the transfer runs */
-	t->tr_size = e->ge_size;
-	t->tr_first = rg->rg_first;
-	t->tr_last = rg->rg_last;
-	if ((t->tr_url = strdup(e->ge_url)) == NULL ||
-	    (t->tr_path = strdup(e->ge_path)) == NULL ||
-	    (t->tr_client = strdup(server_client(req))) == NULL ||
-	    (t->tr_uri = strdup(evhttp_request_get_uri(req))) == NULL ||
-	    (t->tr_pending = evbuffer_new()) == NULL ||
-	    (t->tr_chunk = evbuffer_new()) == NULL ||
-	    (t->tr_resume = event_new(up->us_base, -1, 0, upstream_resume,
-	    t)) == NULL) {
-		upstream_close(t, "out of memory");
-		return;
-	}
-	t->tr_writer = blob_writer_new(up->us_blobs, e->ge_algo, e->ge_hex,
-	    e->ge_size, &cause);
-	if (t->tr_writer == NULL || upstream_setup(t, &cause) != 0) {
-		upstream_close(t, cause);
+	if ((dl = upstream_download(up, e, &cause)) == NULL) {
+		server_error(req, 502, "%s: upstream %s: %s", e->ge_path,
+		    e->ge_url, cause);
 		free(cause);
+		free(c->uc_client);
+		free(c->uc_uri);
+		free(c);
 		return;
 	}
-	t->tr_status = 502;
-	TAILQ_INSERT_TAIL(&up->us_transfers, t, tr_link);
-	t->tr_linked = 1;
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    upstream_client_closed, t);
-	log_debug("%s: fetching %s", t->tr_path, t->tr_url);
+	c->uc_dl = dl;
+	c->uc_req = req;
+	c->uc_code = code;
+	c->uc_first = c->uc_next = rg->rg_first;
+	c->uc_last = rg->rg_last;
+	TAILQ_INSERT_TAIL(&dl->dl_list, c, uc_link);
+	dl->dl_clients++;
+	server_on_close(evhttp_request_get_connection(req),
+	    upstream_client_closed, c);
+	if (dl->dl_clients > 1)
+		log_info("%s: client %s joins the download (%d clients, %lld "
+		    "of %lld bytes there)", dl->dl_path, c->uc_client,
+		    dl->dl_clients, dl->dl_received, dl->dl_size);
+	upstream_pump(c);
 }

@@ -1,0 +1,166 @@
+#!/bin/bash
+# Benchmark: patchgated against nginx (1 worker, sendfile on) serving the
+# same files on loopback, in the same run, with wrk: a stored ~8 KB
+# package, a stored 1 MB package and a view's repomd.xml.  Prints req/s
+# and the ratio patchgated / nginx for each (goal: >= 1.0), then
+# patchgated's peak RSS with 1,000 and 10,000 open idle connections.
+#
+#   bench/serve.sh [BUILDDIR]   (default: ./build; run from the source tree)
+#   WRK_ARGS="-t2 -c64 -d6s" to change the load.
+# It installs nothing: without wrk or nginx it says what to install and
+# exits 77.
+
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+top_builddir=$(cd "${1:-$top_srcdir/build}" 2>/dev/null && pwd) || {
+	echo "no build directory ${1:-$top_srcdir/build}" >&2
+	exit 77
+}
+export top_srcdir top_builddir
+PATH=$PATH:/usr/sbin:/sbin
+for t in wrk nginx; do
+	command -v $t >/dev/null 2>&1 || {
+		echo "bench/serve.sh needs wrk and nginx: apt-get install nginx-light wrk" >&2
+		exit 77
+	}
+done
+
+. "$top_srcdir/tests/e2e/lib.sh"
+. "$top_srcdir/tests/e2e/mkaptrepo.sh"
+. "$top_srcdir/tests/e2e/mkrpmrepo.sh"
+need python3 curl dpkg-deb apt-ftparchive gpg rpmbuild createrepo_c
+pg_need_programs
+WRK_ARGS=${WRK_ARGS:--t2 -c64 -d6s}
+
+W=$T/www
+STORE=$T/store
+
+# rawdeb NAME KB: NAME_1.0_all.deb with KB kilobytes of random bytes,
+# uncompressed, where mkdeb finds it built.
+rawdeb() {
+	local pkg=$T/debs/build/$1
+	mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$1"
+	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: b <b@pgtest.invalid>\nDescription: bench\n bench\n' \
+	    "$1" >"$pkg/DEBIAN/control"
+	head -c "$(($2 * 1024))" /dev/urandom >"$pkg/usr/share/$1/blob"
+	dpkg-deb --root-owner-group -Znone --build "$pkg" "$T/debs/${1}_1.0_all.deb" \
+	    >/dev/null 2>&1 || fail "dpkg-deb $1"
+	echo "Depends=;Pre-Depends=;Provides=" >"$T/debs/${1}_1.0_all.deb.deps"
+}
+rawdeb small 7
+rawdeb large 1020
+mkdeb "$W/debian" small 1.0
+mkdeb "$W/debian" large 1.0
+mkaptrepo "$W/debian" 2026-01-01T00:00:00Z
+mkrpm "$W/el9/Packages" foo 1.0
+mkrepo "$W/el9"
+start_upstream "$W"
+
+PG_CONF=$T/patchgate.conf
+cat >"$PG_CONF" <<EOF
+[server]
+listen = 127.0.0.1:0
+store = $STORE
+header-timeout = 5m
+idle-timeout = 5m
+max-connections-per-address = 20000
+max-connections = 20000
+
+[mirror debian]
+type = apt
+url = $UPSTREAM_URL/debian
+suites = bookworm
+components = main
+architectures = amd64
+keyring = $T/keys/archive.gpg
+
+[mirror el9]
+type = rpm-md
+url = $UPSTREAM_URL/el9
+
+[baseline dev]
+rule = classification=* delay=0
+
+[group dev]
+baseline = dev
+mirrors = debian el9
+EOF
+PATCHGATE_NOW=2026-01-01T00:00:00Z pg_sync >/dev/null 2>&1 || fail "sync failed"
+start_patchgated "$PG_CONF" 2>/dev/null
+
+# The same files under the same paths for nginx, as patchgated serves them.
+N=$T/nginx
+paths="dev/debian/$(deb_path small 1.0) dev/debian/$(deb_path large 1.0) dev/el9/repodata/repomd.xml"
+for p in $paths; do
+	mkdir -p "$N/root/${p%/*}"
+	[ "$(http_get "$PG_URL/$p" "$N/root/$p")" = 200 ] || fail "patchgated: $p"
+done
+# Stored now: a second GET must not reach upstream.
+before=$(grep -c '"GET /debian/pool/' "$T/upstream.log")
+for p in $paths; do http_get "$PG_URL/$p" /dev/null >/dev/null; done
+[ "$(grep -c '"GET /debian/pool/' "$T/upstream.log")" = "$before" ] || fail "packages are not stored"
+
+nport=$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$N/tmp"
+cat >"$N/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $N/nginx.pid;
+error_log $N/error.log;
+$([ "$(id -u)" = 0 ] && echo "user root;")
+events { worker_connections 4096; }
+http {
+	access_log off;
+	sendfile on;
+	tcp_nopush on;
+	keepalive_requests 1000000;
+	client_body_temp_path $N/tmp;
+	proxy_temp_path $N/tmp;
+	fastcgi_temp_path $N/tmp;
+	uwsgi_temp_path $N/tmp;
+	scgi_temp_path $N/tmp;
+	server {
+		listen 127.0.0.1:$nport;
+		root $N/root;
+	}
+}
+EOF
+nginx -c "$N/nginx.conf" -p "$N" &
+NGINX_PID=$!
+pg_track $NGINX_PID
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$nport/" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+# rps URL: wrk's requests per second.
+rps() {
+	wrk $WRK_ARGS "$1" 2>&1 | awk '/^Requests\/sec:/ { printf "%d", $2 }'
+}
+
+printf '%-22s %12s %12s %7s\n' file "patchgated" "nginx" ratio
+for p in $paths; do
+	case $p in
+	*small*) what="stored 8 KB package" ;;
+	*large*) what="stored 1 MB package" ;;
+	*) what="view's repomd.xml" ;;
+	esac
+	a=$(rps "$PG_URL/$p")
+	b=$(rps "http://127.0.0.1:$nport/$p")
+	printf '%-22s %12s %12s %7s\n' "$what" "$a" "$b" \
+	    "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+done
+
+# Memory with idle connections (slowloris.py: one byte a minute).
+for n in 1000 10000; do
+	pg_next loris
+	"$PYTHON" "$top_srcdir/tests/e2e/slowloris.py" 127.0.0.1 "${PG_URL##*:}" $n 60 20 \
+	    >"$REPLY" 2>&1 &
+	lp=$!
+	i=0
+	until grep -q '^open' "$REPLY" || [ $i -ge 600 ]; do sleep 0.1; i=$((i + 1)); done
+	sleep 1
+	printf 'patchgated with %s idle connections (%s): RSS %s (peak %s)\n' $n \
+	    "$(head -n 1 "$REPLY")" "$(awk '/^VmRSS/ { print $2 " " $3 }' /proc/$PG_PID/status)" \
+	    "$(awk '/^VmHWM/ { print $2 " " $3 }' /proc/$PG_PID/status)"
+	kill $lp 2>/dev/null
+	wait $lp 2>/dev/null
+done
+pg_done >/dev/null 2>&1
