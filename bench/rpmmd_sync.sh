@@ -1,19 +1,27 @@
 #!/bin/sh
-# Benchmark: sync the CentOS Stream 9 BaseOS corpus (1,125 packages) from a
-# local HTTP upstream into two group views, and in the same run let
-# libsolv's rpmmd2solv parse the same primary; prints both times and the
-# ratio (patchgate / libsolv).  patchgate does more (downloads, checksums,
-# filelists, a database, two signed views), so the ratio is the price of
-# that work against the fastest rpm-md parser there is.
+# Benchmark: sync a large rpm-md repository from a local HTTP upstream
+# into two group views, and in the same run let libsolv's rpmmd2solv parse
+# the same primary; prints both times, the ratio (patchgate / libsolv),
+# peak memory of both, the time of a re-sync of the unchanged upstream and
+# of a publish after a day of ripening.  The repository is the CentOS
+# Stream 9 BaseOS corpus (1,125 packages) copied COPIES times (default 16:
+# 18,000 packages) by bench/mkbigrpmmd.py, renamed so that every copy is
+# a version of its own; COPIES=1 is the corpus as it is.  patchgate does
+# more (downloads, checksums, filelists, a database, two signed views), so
+# the ratio is the price of that work against the fastest rpm-md parser
+# there is.
 #
 #   sh bench/rpmmd_sync.sh [BUILDDIR]   (default: ./build)
+#   RUNS (default 5) runs of each; times are means, memory the maximum.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
 corpus=$top/../shared/corpora/rpm-md/centos-stream9-baseos-2022
 runs=${RUNS:-5}
+copies=${COPIES:-16}
 [ -d "$corpus" ] || { echo "no corpus at $corpus"; exit 77; }
 command -v rpmmd2solv >/dev/null || { echo "rpmmd2solv missing (libsolv-tools)"; exit 77; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing (package time)"; exit 77; }
 
 T=$(mktemp -d)
 cleanup() {
@@ -23,6 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
+npkg=$(python3 "$top/bench/mkbigrpmmd.py" "$corpus" "$T/repo" "$copies")
+corpus=$T/repo
 python3 "$top/tests/e2e/httpd.py" "$corpus" "$T/port" >/dev/null 2>&1 &
 up_pid=$!
 i=0
@@ -51,6 +61,14 @@ now() { date +%s.%N; }
 primary=$(ls "$corpus"/repodata/*-primary.xml.gz)
 pg_total=0
 solv_total=0
+pg_peak=0
+solv_peak=0
+# peak FILE: FILE's "seconds maxrss" into $secs, pg_peak the larger.
+peak() {
+	read -r secs _m <"$1"
+	[ "$_m" -gt "$pg_peak" ] && pg_peak=$_m
+	return 0
+}
 # Create the signing key outside the timed runs.
 PATCHGATE_NOW=2026-01-01T00:00:00Z "$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1
 n=0
@@ -58,24 +76,40 @@ while [ $n -lt "$runs" ]; do
 	# A fresh store each run, but the signing key kept: key generation
 	# happens once per installation, not per sync.
 	rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
-	    "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs"
-	t0=$(now)
-	PATCHGATE_NOW=2026-01-01T00:00:00Z "$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1
+	    "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs" \
+	    "$T/store/cache"
+	/usr/bin/time -f '%e %M' -o "$T/t.pg" env \
+	    PATCHGATE_NOW=2026-01-01T00:00:00Z \
+	    "$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1
+	peak "$T/t.pg"
+	pg_total=$(echo "$pg_total + $secs" | bc -l)
 	t1=$(now)
-	zcat "$primary" | rpmmd2solv > "$T/primary.solv"
+	/usr/bin/time -f '%M' -o "$T/t.solv" sh -c \
+	    'zcat "$1" | rpmmd2solv > "$2"' sh "$primary" "$T/primary.solv"
 	t2=$(now)
-	pg_total=$(echo "$pg_total + $t1 - $t0" | bc -l)
+	m=$(cat "$T/t.solv")
+	[ "$m" -gt "$solv_peak" ] && solv_peak=$m
 	solv_total=$(echo "$solv_total + $t2 - $t1" | bc -l)
 	n=$((n + 1))
 done
-rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
-    "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs"
-peak=$(/usr/bin/time -f '%M' -o "$T/peak" env PATCHGATE_NOW=2026-01-02T00:00:00Z \
-	"$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1; cat "$T/peak")
+# The unchanged upstream an hour later: nothing to parse, plan or write.
+/usr/bin/time -f '%e %M' -o "$T/t.re" env PATCHGATE_NOW=2026-01-01T01:00:00Z \
+    "$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1
+peak "$T/t.re"
+resync=$secs
+# A publish a day later, with no sync: what ripening alone costs.
+/usr/bin/time -f '%e %M' -o "$T/t.ripe" env PATCHGATE_NOW=2026-01-02T01:00:00Z \
+    "$build/patchgate" -c "$T/bench.conf" publish centos >/dev/null 2>&1
+peak "$T/t.ripe"
+ripen=$secs
 pg=$(echo "$pg_total / $runs" | bc -l)
 solv=$(echo "$solv_total / $runs" | bc -l)
-printf 'corpus: centos-stream9-baseos-2022 (1125 packages), %d runs each\n' "$runs"
+printf 'corpus: centos-stream9-baseos-2022 x %d (%d packages), %d runs each\n' \
+    "$copies" "$npkg" "$runs"
 printf 'patchgate sync (fetch, verify, parse primary+filelists, store, 2 views): %.3f s\n' "$pg"
+printf 'patchgate re-sync of the unchanged upstream, an hour later:             %.3f s\n' "$resync"
+printf 'patchgate publish a day later, no sync (ripening):                      %.3f s\n' "$ripen"
 printf 'rpmmd2solv (parse primary only):                                          %.3f s\n' "$solv"
 printf 'ratio patchgate/libsolv: %.1f\n' "$(echo "$pg / $solv" | bc -l)"
-printf 'patchgate sync peak RSS: %s KiB\n' "$peak"
+printf 'patchgate sync peak RSS: %s KiB (%.0f MiB); rpmmd2solv: %s KiB\n' \
+    "$pg_peak" "$(echo "$pg_peak / 1024" | bc -l)" "$solv_peak"

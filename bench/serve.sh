@@ -7,6 +7,8 @@
 #
 #   bench/serve.sh [BUILDDIR]   (default: ./build; run from the source tree)
 #   WRK_ARGS="-t2 -c64 -d6s" to change the load.
+#   BEFORE=OTHERBUILDDIR to measure that build's patchgated too, in the same
+#   run on the same store (an extra column and ratio), for before/after.
 # It installs nothing: without wrk or nginx it says what to install and
 # exits 77.
 
@@ -35,14 +37,15 @@ W=$T/www
 STORE=$T/store
 
 # rawdeb NAME KB: NAME_1.0_all.deb with KB kilobytes of random bytes,
-# uncompressed, where mkdeb finds it built.
+# where mkdeb finds it built.  gzip leaves random bytes as they are and
+# takes out tar's padding (10 KB blocks), so the file is about KB big.
 rawdeb() {
 	local pkg=$T/debs/build/$1
 	mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$1"
 	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: b <b@pgtest.invalid>\nDescription: bench\n bench\n' \
 	    "$1" >"$pkg/DEBIAN/control"
 	head -c "$(($2 * 1024))" /dev/urandom >"$pkg/usr/share/$1/blob"
-	dpkg-deb --root-owner-group -Znone --build "$pkg" "$T/debs/${1}_1.0_all.deb" \
+	dpkg-deb --root-owner-group -Zgzip --build "$pkg" "$T/debs/${1}_1.0_all.deb" \
 	    >/dev/null 2>&1 || fail "dpkg-deb $1"
 	echo "Depends=;Pre-Depends=;Provides=" >"$T/debs/${1}_1.0_all.deb.deps"
 }
@@ -85,6 +88,16 @@ baseline = dev
 mirrors = debian el9
 EOF
 PATCHGATE_NOW=2026-01-01T00:00:00Z pg_sync >/dev/null 2>&1 || fail "sync failed"
+OLD_URL=""
+if [ -n "${BEFORE:-}" ]; then
+	[ -x "$BEFORE/patchgated" ] || fail "BEFORE=$BEFORE: no patchgated there"
+	after=$top_builddir
+	top_builddir=$(cd "$BEFORE" && pwd)
+	start_patchgated "$PG_CONF" 2>/dev/null
+	OLD_URL=$PG_URL
+	OLD_PID=$PG_PID
+	top_builddir=$after
+fi
 start_patchgated "$PG_CONF" 2>/dev/null
 
 # The same files under the same paths for nginx, as patchgated serves them.
@@ -135,22 +148,45 @@ rps() {
 	wrk $WRK_ARGS "$1" 2>&1 | awk '/^Requests\/sec:/ { printf "%d", $2 }'
 }
 
-printf '%-22s %12s %12s %7s\n' file "patchgated" "nginx" ratio
+# ratio A B: A / B with two decimals.
+ratio() {
+	awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+if [ -n "$OLD_URL" ]; then
+	printf '%-30s %10s %10s %10s %7s %7s\n' file before patchgated nginx \
+	    "before" ratio
+else
+	printf '%-30s %10s %10s %7s\n' file patchgated nginx ratio
+fi
 for p in $paths; do
+	size=$(stat -c %s "$N/root/$p")
 	case $p in
-	*small*) what="stored 8 KB package" ;;
-	*large*) what="stored 1 MB package" ;;
-	*) what="view's repomd.xml" ;;
+	*small*) what="stored package, $size B" ;;
+	*large*) what="stored package, $size B" ;;
+	*) what="view's repomd.xml, $size B" ;;
 	esac
+	o=""
+	[ -z "$OLD_URL" ] || o=$(rps "$OLD_URL/$p")
 	a=$(rps "$PG_URL/$p")
 	b=$(rps "http://127.0.0.1:$nport/$p")
-	printf '%-22s %12s %12s %7s\n' "$what" "$a" "$b" \
-	    "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
+	if [ -n "$OLD_URL" ]; then
+		printf '%-30s %10s %10s %10s %7s %7s\n' "$what" "$o" "$a" "$b" \
+		    "$(ratio "$o" "$b")" "$(ratio "$a" "$b")"
+	else
+		printf '%-30s %10s %10s %7s\n' "$what" "$a" "$b" "$(ratio "$a" "$b")"
+	fi
 done
+# The older daemon leaves: the memory figures are the new one's.
+if [ -n "$OLD_URL" ]; then
+	pg_stop_pid "$OLD_PID"
+	pg_untrack "$OLD_PID"
+fi
 
 # Memory with idle connections (slowloris.py: one byte a minute).
 for n in 1000 10000; do
 	pg_next loris
+	: >"$REPLY"
 	"$PYTHON" "$top_srcdir/tests/e2e/slowloris.py" 127.0.0.1 "${PG_URL##*:}" $n 60 20 \
 	    >"$REPLY" 2>&1 &
 	lp=$!

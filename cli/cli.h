@@ -33,11 +33,15 @@ struct cli_cmd {
 };
 
 /*
- * Opens the store and blob store for a command.  lock: a command that
- * publishes: take the indexer lock and open the signer too; without it
- * the store is only read, beside a running sync (SQLite WAL), and no key
- * is made.  Sets ix_now.
+ * Opens the store and blob store for a command.  lock: CLI_OPEN_LOCK for
+ * a command that publishes: take the store lock (lock.h) and open the
+ * signer too; CLI_OPEN_SYNC for sync, which opens the signer and takes
+ * its mirrors' locks and the store lock itself (sync_mirror); 0: the
+ * store is only read, beside a running sync (SQLite WAL), and no key is
+ * made.  Sets ix_now.
  */
+#define CLI_OPEN_LOCK	1
+#define CLI_OPEN_SYNC	2
 int		 cli_open(struct cli *, int lock);
 /* Prints "usage: patchgate [-v] [-c file] NAME USAGE" and returns CLI_USAGE. */
 int		 cli_usage(const struct cli_cmd *);
@@ -89,15 +93,39 @@ void		 cli_run_start(struct cli_run *);
 /* Records the run as finished, failed with error when not NULL. */
 void		 cli_run_end(struct cli *, struct mirror *, const char *kind,
 		     const struct cli_run *, const char *error);
+/* Sees a view's plan, as status makes it, before it is freed. */
+typedef void	(*cli_plan_fn)(void *arg, struct group *, struct mirror *,
+		    struct facts *, struct plan *);
+/*
+ * status --json's document, handing each view's plan to fn when not
+ * NULL; NULL after saying why (cli_open first).
+ */
+struct json_t	*cli_status_json(struct cli *, cli_plan_fn fn, void *arg);
+
+/* cmd_status_html.c */
+/* Writes status --html, patchgated's /_status page; a CLI_ code. */
+int		 cli_status_html(struct cli *);
 
 /* cmd_baseline.c */
 extern const struct cli_cmd	cmd_baseline_entry;
 
 /* cmd_snapshot.c */
 extern const struct cli_cmd	cmd_snapshot_entry;
+/* snapshot list --json's document; NULL after saying why. */
+struct json_t	*cli_snapshots_json(struct cli *);
 
 /* cmd_compliance.c */
 extern const struct cli_cmd	cmd_compliance_entry;
+/* compliance --json's document for every group; NULL after saying why. */
+struct json_t	*cli_compliance_json(struct cli *);
+/* Whether any machine has reported to any group (STORE/reports). */
+int		 cli_compliance_has_reports(struct cli *);
+/*
+ * Writes STORE/compliance.counts ("GROUP NAME COUNT" lines: machines,
+ * compliant, non_compliant, stale, missing_security, waiting_security)
+ * from doc, cli_compliance_json's document, for /metrics.
+ */
+void		 cli_compliance_counts(struct cli *, struct json_t *doc);
 
 /* cmd_plan.c */
 extern const struct cli_cmd	cmd_why_entry;

@@ -778,6 +778,104 @@ out:
 	return rc;
 }
 
+int
+cli_compliance_has_reports(struct cli *cl)
+{
+	struct group	*gr;
+	struct dirent	*de;
+	DIR		*d;
+	char		*dir;
+	int		 found = 0;
+
+	TAILQ_FOREACH(gr, &cl->cl_cf->cf_groups, gr_entry) {
+		xasprintf(&dir, "%s/reports/%s", cl->cl_cf->cf_store,
+		    gr->gr_name);
+		if ((d = opendir(dir)) != NULL) {
+			while (!found && (de = readdir(d)) != NULL)
+				found = de->d_name[0] != '.';
+			closedir(d);
+		}
+		free(dir);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+void
+cli_compliance_counts(struct cli *cl, json_t *doc)
+{
+	static const char *const sums[] = { "machines", "compliant",
+	    "non_compliant", "stale", NULL };
+	static const char *const exps[] = { "missing_security",
+	    "waiting_security", NULL };
+	struct buf	 b;
+	json_t		*g, *o;
+	const char	*group;
+	char		*path, *cause = NULL;
+	size_t		 i, k;
+
+	buf_init(&b);
+	json_array_foreach(json_object_get(doc, "groups"), i, g) {
+		if ((group = json_string_value(json_object_get(g, "group"))) ==
+		    NULL)
+			continue;
+		o = json_object_get(g, "summary");
+		for (k = 0; sums[k] != NULL; k++)
+			buf_addf(&b, "%s %s %lld\n", group, sums[k], (long long)
+			    json_integer_value(json_object_get(o, sums[k])));
+		o = json_object_get(g, "exposure");
+		for (k = 0; exps[k] != NULL; k++)
+			buf_addf(&b, "%s %s %lld\n", group, exps[k], (long long)
+			    json_integer_value(json_object_get(o, exps[k])));
+	}
+	xasprintf(&path, "%s/compliance.counts", cl->cl_cf->cf_store);
+	if (file_write_atomic(path, b.b_data != NULL ? b.b_data : "", b.b_len,
+	    &cause) != 0) {
+		log_warnx("compliance figures for /metrics: %s", cause);
+		free(cause);
+	}
+	free(path);
+	buf_free(&b);
+}
+
+/* What compliance --json says of every group (the status page's part). */
+json_t *
+cli_compliance_json(struct cli *cl)
+{
+	struct cc_mirror	*cms = NULL;
+	struct mirror		*mi;
+	struct group		*gr;
+	json_t			*j, *jgroups;
+	size_t			 ncms = 0, i;
+	int			 rc = 0;
+
+	TAILQ_FOREACH(mi, &cl->cl_cf->cf_mirrors, mi_entry) {
+		cms = xreallocarray(cms, ncms + 1, sizeof *cms);
+		memset(&cms[ncms], 0, sizeof *cms);
+		cms[ncms++].cm_mirror = mi;
+	}
+	j = json_object();
+	json_object_set_new(j, "now", cli_json_time(cl->cl_ix.ix_now));
+	jgroups = json_array();
+	TAILQ_FOREACH(gr, &cl->cl_cf->cf_groups, gr_entry) {
+		if (cc_group(cl, gr, cms, ncms, NULL, jgroups) != 0)
+			rc = -1;
+	}
+	json_object_set_new(j, "groups", jgroups);
+	for (i = 0; i < ncms; i++) {
+		if (cms[i].cm_loaded)
+			facts_free(&cms[i].cm_facts);
+		free(cms[i].cm_byname);
+	}
+	free(cms);
+	if (rc != 0) {
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 static int
 cmd_compliance_exec(struct cli *cl, const struct cli_cmd *cc, int argc,
     char **argv)

@@ -14,8 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "clock.h"
+#include "events.h"
 #include "log.h"
 #include "planner.h"
 #include "store.h"
@@ -327,6 +330,13 @@ cmd_hold_run(struct cli *cl, const struct cli_cmd *cc, int argc, char **argv)
 	if (until != 0)
 		printf(" (until %s)", time_format(until, tbuf, sizeof tbuf));
 	printf("\n");
+	events_emit(cl->cl_cf, EVENT_HOLD_ADDED, NULL, group, json_pack(
+	    "{s:s,s:s,s:s?,s:b}", "pattern", pattern, "reason", reason,
+	    "until", until != 0 ? tbuf : NULL, "renewed", renewed),
+	    "patchgate: %s %s for %s%s: %s%s%s", renewed ? "renewed the hold "
+	    "on" : "held", pattern, group ? "group " : "every group",
+	    group ? group : "", reason, until != 0 ? ", until " : "",
+	    until != 0 ? tbuf : "");
 	return hold_republish(cl, gr, pattern, 1) == 0 ? CLI_OK : CLI_ERROR;
 }
 
@@ -391,6 +401,10 @@ cmd_unhold_run(struct cli *cl, const struct cli_cmd *cc, int argc,
 		goto fail;
 	printf("removed the hold on %s for %s%s\n", pattern, group ?
 	    "group " : "every group", group ? group : "");
+	events_emit(cl->cl_cf, EVENT_HOLD_REMOVED, NULL, group,
+	    json_pack("{s:s}", "pattern", pattern), "patchgate: removed the "
+	    "hold on %s for %s%s", pattern, group ? "group " : "every group",
+	    group ? group : "");
 	if (group != NULL && gr == NULL)
 		return CLI_OK;
 	return hold_republish(cl, gr, pattern, 0) == 0 ? CLI_OK : CLI_ERROR;

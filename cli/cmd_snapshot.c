@@ -388,6 +388,7 @@ sn_create(struct cli *cl, int argc, char **argv)
 	struct stat		 sb;
 	const char		*name, *gname = NULL, *mname = NULL;
 	char			*why = NULL, *tmp = NULL, *dir = NULL, *top;
+	char			*gpath, *gline;
 	char			 c[32];
 	size_t			 i, n;
 	int			 ch, json = 0, rc = CLI_ERROR, renamed = 0;
@@ -479,6 +480,16 @@ sn_create(struct cli *cl, int argc, char **argv)
 		log_warn("%s", tmp);
 		goto out;
 	}
+	/* Whose allow and auth-file patchgated applies to it. */
+	xasprintf(&gpath, "%s/%s", tmp, VIEW_SNAPSHOT_GROUP_NAME);
+	xasprintf(&gline, "%s\n", gr->gr_name);
+	if (file_write_atomic(gpath, gline, strlen(gline), &why) != 0) {
+		free(gpath);
+		free(gline);
+		goto fail_why;
+	}
+	free(gpath);
+	free(gline);
 	for (i = 0; i < n; i++) {
 		/* Counted even when it fails: sn_snapshot_free() frees it. */
 		if (sn_write_mirror(cl, gr, mirrors[i], name, tmp,
@@ -538,6 +549,30 @@ done:
 	return rc;
 }
 
+json_t *
+cli_snapshots_json(struct cli *cl)
+{
+	struct sn_snapshot	*v;
+	json_t			*j, *a;
+	char			*why = NULL;
+	size_t			 i, n;
+
+	if (sn_db_list(cl->cl_ix.ix_store, &v, &n, &why) != 0) {
+		log_warnx("%s", why);
+		free(why);
+		return NULL;
+	}
+	j = json_object();
+	a = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(a, sn_json(&v[i]));
+		sn_snapshot_free(&v[i]);
+	}
+	free(v);
+	json_object_set_new(j, "snapshots", a);
+	return j;
+}
+
 static int
 sn_list(struct cli *cl, int argc, char **argv)
 {
@@ -546,7 +581,7 @@ sn_list(struct cli *cl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sn_snapshot	*v;
-	json_t			*j, *a;
+	json_t			*j;
 	char			*why = NULL;
 	size_t			 i, n;
 	int			 ch, json = 0, rc = CLI_OK;
@@ -564,29 +599,29 @@ sn_list(struct cli *cl, int argc, char **argv)
 		return cli_usage(&cmd_snapshot_entry);
 	if (cli_open(cl, 0) != 0)
 		return CLI_ERROR;
+	if (json) {
+		if ((j = cli_snapshots_json(cl)) == NULL ||
+		    cli_json_print(j) != 0)
+			return CLI_ERROR;
+		return CLI_OK;
+	}
 	if (sn_db_list(cl->cl_ix.ix_store, &v, &n, &why) != 0) {
 		log_warnx("%s", why);
 		free(why);
 		return CLI_ERROR;
 	}
-	if (json) {
-		j = json_object();
-		a = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append_new(a, sn_json(&v[i]));
-		json_object_set_new(j, "snapshots", a);
-		if (cli_json_print(j) != 0)
-			rc = CLI_ERROR;
-	} else {
-		if (n > 0)
-			printf("%-24s %-12s %-20s %s\n", "NAME", "GROUP",
-			    "CREATED", "MIRROR:VERSIONS");
-		for (i = 0; i < n; i++)
-			sn_print(&v[i]);
-	}
-	for (i = 0; i < n; i++)
+	if (n > 0)
+		printf("%-24s %-12s %-20s %s\n", "NAME", "GROUP", "CREATED",
+		    "MIRROR:VERSIONS");
+	for (i = 0; i < n; i++) {
+		sn_print(&v[i]);
 		sn_snapshot_free(&v[i]);
+	}
 	free(v);
+	if (fflush(stdout) != 0) {
+		log_warnx("standard output: cannot write");
+		rc = CLI_ERROR;
+	}
 	return rc;
 }
 

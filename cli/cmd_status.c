@@ -4,7 +4,8 @@
  * and mirror, the generation served and what the planner says of the view
  * now (listed, held, held back for dependencies, lost, waiting, when it
  * next changes); the holds, in force or expired.  --json says the same
- * with the field names documented in patchgate(1).
+ * with the field names documented in patchgate(1); --html renders the
+ * status page that patchgated serves at /_status (cmd_status_html.c).
  *
  * It also keeps the store's runs table, one row per mirror each time
  * sync or publish handles it (cmd_sync.c), which is where a sync's
@@ -21,6 +22,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "events.h"
 #include "log.h"
 #include "planner.h"
 #include "store.h"
@@ -35,7 +37,7 @@ static int	cmd_status_exec(struct cli *, const struct cli_cmd *, int,
 		    char **);
 
 const struct cli_cmd cmd_status_entry = {
-	"status", "[--json]", cmd_status_exec
+	"status", "[--json | --html]", cmd_status_exec
 };
 
 /* --- runs ------------------------------------------------------------------ */
@@ -68,6 +70,8 @@ cli_run_end(struct cli *cl, struct mirror *mi, const char *kind,
 	if ((id = store_mirror_id(st, mi->mi_name,
 	    mirror_type_name(mi->mi_type), &why)) == -1)
 		goto fail;
+	if (strcmp(kind, "sync") == 0)	/* before the run is recorded */
+		events_sync_result(cl->cl_cf, st, id, mi->mi_name, error);
 	stmt = store_stmt(st, "INSERT INTO runs (mirror, kind, started, "
 	    "finished, duration_ms, result, error) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, ?6, ?7)");
@@ -142,6 +146,7 @@ struct st_view {
 	size_t		 sv_as_dependency;
 	size_t		 sv_waiting;
 	size_t		 sv_lost;
+	size_t		 sv_at_risk;
 	time_t		 sv_next_change;
 	int		 sv_next_known;	/* from the view's next-change file */
 };
@@ -330,6 +335,7 @@ st_count(struct st_view *sv, struct plan *pl)
 		v = &pl->pl_verdicts[i];
 		sv->sv_visible += v->pv_visible != 0;
 		sv->sv_listed += v->pv_listed != 0;
+		sv->sv_at_risk += v->pv_at_risk != 0;
 		switch (v->pv_reason) {
 		case PLAN_HELD:
 			sv->sv_held++;
@@ -385,8 +391,9 @@ st_holds(struct cli *cl, struct st_status *ss)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Gathers what status says; each view's plan goes to fn first, if any. */
 static int
-st_gather(struct cli *cl, struct st_status *ss)
+st_gather(struct cli *cl, struct st_status *ss, cli_plan_fn fn, void *arg)
 {
 	struct config		*cf = cl->cl_cf;
 	struct mirror		*mi;
@@ -437,6 +444,8 @@ st_gather(struct cli *cl, struct st_status *ss)
 				pl = facts_plan_served(&cl->cl_ix, gr, mi,
 				    &fa);
 				st_count(sv, pl);
+				if (fn != NULL)
+					fn(arg, gr, mi, &fa, pl);
 				plan_free(pl);
 			}
 		}
@@ -600,6 +609,7 @@ st_json(const struct st_status *ss)
 		    json_integer(sv->sv_as_dependency));
 		json_object_set_new(o, "waiting", json_integer(sv->sv_waiting));
 		json_object_set_new(o, "lost", json_integer(sv->sv_lost));
+		json_object_set_new(o, "at_risk", json_integer(sv->sv_at_risk));
 		json_object_set_new(o, "next_change",
 		    cli_json_time(sv->sv_next_change));
 		json_array_append_new(a, o);
@@ -799,6 +809,19 @@ st_print(const struct st_status *ss)
 	st_table_print(&tb);
 }
 
+json_t *
+cli_status_json(struct cli *cl, cli_plan_fn fn, void *arg)
+{
+	struct st_status	 ss;
+	json_t			*j = NULL;
+
+	memset(&ss, 0, sizeof ss);
+	if (st_gather(cl, &ss, fn, arg) == 0)
+		j = st_json(&ss);
+	st_free(&ss);
+	return j;
+}
+
 static int
 cmd_status_exec(struct cli *cl, const struct cli_cmd *cc, int argc,
     char **argv)
@@ -807,14 +830,19 @@ cmd_status_exec(struct cli *cl, const struct cli_cmd *cc, int argc,
 	int			 i, json = 0, rc;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") != 0)
+		if (strcmp(argv[i], "--json") == 0 && json != 2)
+			json = 1;
+		else if (strcmp(argv[i], "--html") == 0 && json != 1)
+			json = 2;
+		else
 			return cli_usage(cc);
-		json = 1;
 	}
 	if (cli_open(cl, 0) != 0)
 		return CLI_ERROR;
+	if (json == 2)
+		return cli_status_html(cl);
 	memset(&ss, 0, sizeof ss);
-	if (st_gather(cl, &ss) != 0) {
+	if (st_gather(cl, &ss, NULL, NULL) != 0) {
 		st_free(&ss);
 		return CLI_ERROR;
 	}

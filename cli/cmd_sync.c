@@ -8,7 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+#include "events.h"
+#include "lock.h"
 #include "log.h"
 
 static int	cmd_sync_exec(struct cli *, const struct cli_cmd *, int, char **);
@@ -29,7 +33,7 @@ cmd_sync_exec(struct cli *cl, const struct cli_cmd *cc, int argc, char **argv)
 	struct cli_runlog rl;
 	char		 *why = NULL;
 	size_t		  i, n, failed = 0;
-	int		  fetch = cc == &cmd_sync_entry, rc, changed;
+	int		  fetch = cc == &cmd_sync_entry, rc, changed, lockfd;
 
 	argc--;		/* the command's name */
 	argv++;
@@ -39,7 +43,11 @@ cmd_sync_exec(struct cli *cl, const struct cli_cmd *cc, int argc, char **argv)
 		return CLI_ERROR;
 	/* Its log lines go to STORE/log too, for patchgate log. */
 	cli_runlog_start(cl, cc->cc_name, argc, argv, &rl);
-	if (cli_open(cl, 1) != 0) {
+	/*
+	 * sync locks each mirror in turn and the store only to record and
+	 * publish: a slow upstream holds up its own mirror, no other.
+	 */
+	if (cli_open(cl, fetch ? CLI_OPEN_SYNC : CLI_OPEN_LOCK) != 0) {
 		cli_runlog_end(&rl, CLI_ERROR);
 		free(mirrors);
 		return CLI_ERROR;
@@ -66,9 +74,27 @@ cmd_sync_exec(struct cli *cl, const struct cli_cmd *cc, int argc, char **argv)
 			log_info("mirror %s: synced", mirrors[i]->mi_name);
 	}
 	log_progress_done();
+	/* Views changed, reports came: has a machine's compliance changed? */
+	if (events_wanted(cl->cl_cf, EVENT_COMPLIANCE_CHANGED) ||
+	    cli_compliance_has_reports(cl)) {
+		json_t	*doc = cli_compliance_json(cl);
+
+		if (doc != NULL) {
+			cli_compliance_counts(cl, doc);
+			events_compliance(cl->cl_cf, cl->cl_ix.ix_store, doc);
+		}
+	}
 	if (failed > 0)
 		log_errorx("%zu of %zu mirrors failed", failed, n);
-	cli_preview_prune(cl);
+	if (!fetch)
+		cli_preview_prune(cl);
+	else if ((lockfd = lock_take_store(cl->cl_cf->cf_store, &why)) != -1) {
+		cli_preview_prune(cl);
+		lock_release(lockfd);
+	} else {
+		log_warnx("%s", why);
+		free(why);
+	}
 	free(mirrors);
 	cli_runlog_end(&rl, failed > 0 ? CLI_ERROR : CLI_OK);
 	return failed > 0 ? CLI_ERROR : CLI_OK;

@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "fetch.h"
 #include "indexer.h"
+#include "lock.h"
 #include "log.h"
 #include "sign.h"
 #include "store.h"
@@ -72,33 +73,21 @@ cli_usage(const struct cli_cmd *cc)
 }
 
 /*
- * One indexer at a time per store: two publishers would race for the next
- * generation number and prune each other's fresh cache files.  The lock
- * goes with the process.
+ * One publisher at a time per store: two would race for the next
+ * generation number and prune each other's fresh cache files.  A sync
+ * takes it only to record and publish (sync_mirror), behind its mirror's
+ * own lock.  The lock goes with the process.
  */
 static int
 indexer_lock(struct config *cf)
 {
-	char	*path;
-	int	 fd;
+	char	*why = NULL;
 
-	xasprintf(&path, "%s/indexer.lock", cf->cf_store);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		log_warnx("%s: %s", path, strerror(errno));
-		free(path);
+	if (lock_take_store(cf->cf_store, &why) == -1) {
+		log_warnx("%s", why);
+		free(why);
 		return -1;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
-		log_info("another patchgate sync or publish holds %s; waiting",
-		    path);
-		if (flock(fd, LOCK_EX) == -1) {
-			log_warnx("%s: %s", path, strerror(errno));
-			close(fd);
-			free(path);
-			return -1;
-		}
-	}
-	free(path);
 	return 0;
 }
 
@@ -121,8 +110,9 @@ cli_open(struct cli *cl, int lock)
 		return -1;
 	}
 	free(tmp);
-	if (lock && indexer_lock(cf) != 0)
+	if (lock == CLI_OPEN_LOCK && indexer_lock(cf) != 0)
 		return -1;
+	ix->ix_store_locked = lock == CLI_OPEN_LOCK;
 	/* Read after the lock: a sync that waited must not publish the past. */
 	ix->ix_now = clock_now();
 	/* Only commands that publish sign (and create the key on first use). */

@@ -55,5 +55,40 @@ fuzz_plan_deps)
 	for f in "$corpora"/rpm-md/el9-bzip2-tiny-signed/repodata/*-primary.xml.gz; do
 		[ -f "$f" ] && zcat "$f" | head -c 16384 > "$dir/primary.xml"
 	done ;;
+fuzz_path)
+	printf '/el9/baseos/repodata/repomd.xml' > "$dir/plain"
+	printf '/el9//baseos/Packages/b/bash-5.1%%2b1.rpm' > "$dir/encoded"
+	printf '/a/%%2e%%2e/b' > "$dir/dotdot"
+	printf '/deb/main/dists/bookworm/by-hash/SHA256/%%7e' > "$dir/tilde" ;;
+fuzz_range)
+	# 8 bytes of file size (big-endian; odd first byte: size mod 4096),
+	# then the header's value.
+	printf '\001\000\000\000\000\000\007\320bytes=0-99' > "$dir/first"
+	printf '\000\000\000\000\000\001\000\000bytes=100-' > "$dir/open"
+	printf '\000\000\000\000\000\001\000\000bytes=-500' > "$dir/suffix"
+	printf '\000\000\000\000\000\000\000\000bytes=0-' > "$dir/empty-file" ;;
+fuzz_host)
+	printf 'localhost:8080' > "$dir/name-port"
+	printf '127.0.0.1' > "$dir/v4"
+	printf '[::1]:3142' > "$dir/v6-port"
+	printf 'mirror.example.com' > "$dir/dns" ;;
+fuzz_idx)
+	h=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	printf 'V\tPackages/b/bash-5.1-6.el9.x86_64.rpm\t1234\tsha256\t%s\thttp://127.0.0.1/x.rpm\nH\tPackages/n/new-2.0-1.el9.x86_64.rpm\tnot yet 7 days old\nV\tpool/main/h/hello_2.10-3_amd64.deb\t5\tmd5\t0123456789abcdef0123456789abcdef\tfile:///srv/h.deb\n' "$h" > "$dir/lines" ;;
+fuzz_apt_release)
+	for f in "$corpora"/apt/*.InRelease "$corpora"/apt/*.Release; do
+		[ -f "$f" ] && cp "$f" "$dir/"
+	done ;;
+fuzz_vercmp_diff)
+	printf '1.0~rc1\0001.0' > "$dir/tilde"
+	printf '1.0^git1\0001.0' > "$dir/caret"
+	printf '1:2.30-1+deb12u1\0002.30-1' > "$dir/epoch"
+	printf '5.14.0-362.8.1.el9_3\0005.14.0-362.13.1.el9_3' > "$dir/kernel" ;;
 esac
+# A crash found once stays a seed (CI also replays fuzz/regress first).
+if [ -d "$top/fuzz/regress/$target" ]; then
+	for f in "$top/fuzz/regress/$target"/*; do
+		[ -f "$f" ] && cp "$f" "$dir/regress-$(basename "$f")"
+	done
+fi
 exit 0

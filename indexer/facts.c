@@ -21,6 +21,123 @@
 /* Versions read for dependencies in one parse. */
 #define FACTS_DEPS_BATCH	2048
 
+/* Room for the versions' strings, taken a block at a time. */
+#define FACTS_STR_BLOCK		(256 * 1024)
+/* Strings this short are shared: epochs, arches, index names, ... */
+#define FACTS_STR_SHARED	32
+
+/*
+ * The versions' strings: copied into blocks rather than allocated one by
+ * one (63,000 versions have 600,000 of them), and the short ones that
+ * repeat ("0", "", "sha256", "amd64", "bookworm/main/binary-amd64")
+ * stored once.  Freed whole with the facts.
+ */
+struct facts_strs {
+	char		**fs_blocks;
+	size_t		  fs_nblocks;
+	char		 *fs_cur;
+	size_t		  fs_left;
+	const char	**fs_shared;	/* open addressing, NULL: empty */
+	size_t		  fs_size;	/* a power of two */
+	size_t		  fs_nshared;
+};
+
+static char *
+facts_str_copy(struct facts_strs *fs, const char *s, size_t len)
+{
+	char	*p;
+	size_t	 need = len + 1;
+
+	if (need > fs->fs_left) {
+		fs->fs_blocks = xreallocarray(fs->fs_blocks, fs->fs_nblocks + 1,
+		    sizeof *fs->fs_blocks);
+		fs->fs_left = need > FACTS_STR_BLOCK ? need : FACTS_STR_BLOCK;
+		fs->fs_cur = xmalloc(fs->fs_left);
+		fs->fs_blocks[fs->fs_nblocks++] = fs->fs_cur;
+	}
+	p = fs->fs_cur;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	fs->fs_cur += need;
+	fs->fs_left -= need;
+	return p;
+}
+
+static size_t
+facts_str_hash(const char *s, size_t len)
+{
+	size_t	h = 5381, i;
+
+	for (i = 0; i < len; i++)
+		h = h * 33 + (unsigned char)s[i];
+	return h;
+}
+
+static void
+facts_str_grow(struct facts_strs *fs)
+{
+	const char	**old = fs->fs_shared;
+	size_t		  oldsize = fs->fs_size, i, j;
+
+	fs->fs_size = oldsize ? oldsize * 2 : 1024;
+	fs->fs_shared = xcalloc(fs->fs_size, sizeof *fs->fs_shared);
+	for (i = 0; i < oldsize; i++) {
+		if (old[i] == NULL)
+			continue;
+		j = facts_str_hash(old[i], strlen(old[i])) & (fs->fs_size - 1);
+		while (fs->fs_shared[j] != NULL)
+			j = (j + 1) & (fs->fs_size - 1);
+		fs->fs_shared[j] = old[i];
+	}
+	free(old);
+}
+
+/* A column's text in the facts' strings; NULL stays NULL. */
+static char *
+facts_str(struct facts *fa, sqlite3_stmt *stmt, int col)
+{
+	struct facts_strs	*fs;
+	const char		*s = (const char *)sqlite3_column_text(stmt, col);
+	size_t			 len, j;
+	char			*p;
+
+	if (s == NULL)
+		return NULL;
+	if (fa->fa_strs == NULL)
+		fa->fa_strs = xcalloc(1, sizeof *fa->fa_strs);
+	fs = fa->fa_strs;
+	len = sqlite3_column_bytes(stmt, col);
+	if (len > FACTS_STR_SHARED || memchr(s, '\0', len) != NULL)
+		return facts_str_copy(fs, s, strlen(s));
+	if (2 * (fs->fs_nshared + 1) > fs->fs_size)
+		facts_str_grow(fs);
+	j = facts_str_hash(s, len) & (fs->fs_size - 1);
+	while (fs->fs_shared[j] != NULL) {
+		if (strncmp(fs->fs_shared[j], s, len) == 0 &&
+		    fs->fs_shared[j][len] == '\0')
+			return (char *)fs->fs_shared[j];
+		j = (j + 1) & (fs->fs_size - 1);
+	}
+	p = facts_str_copy(fs, s, len);
+	fs->fs_shared[j] = p;
+	fs->fs_nshared++;
+	return p;
+}
+
+static void
+facts_strs_free(struct facts_strs *fs)
+{
+	size_t	i;
+
+	if (fs == NULL)
+		return;
+	for (i = 0; i < fs->fs_nblocks; i++)
+		free(fs->fs_blocks[i]);
+	free(fs->fs_blocks);
+	free(fs->fs_shared);
+	free(fs);
+}
+
 static char *
 col_text(sqlite3_stmt *stmt, int i)
 {
@@ -75,23 +192,14 @@ facts_free(struct facts *fa)
 
 	for (i = 0; i < fa->fa_npkgs; i++) {
 		pp = &fa->fa_pkgs[i];
-		free(pp->pp_pkgid);
-		free(pp->pp_checksum_type);
-		free(pp->pp_name);
-		free(pp->pp_arch);
-		free(pp->pp_epoch);
-		free(pp->pp_version);
-		free(pp->pp_release);
-		free(pp->pp_location);
-		free(pp->pp_location_base);
+		/* Their strings are in fa_strs. */
 		free(pp->pp_advs);
 		free(pp->pp_plists);
 		free(pp->pp_lost);
-		for (j = 0; j < pp->pp_nlists; j++)
-			free(pp->pp_lists[j].pl_name);
 		free(pp->pp_lists);
 	}
 	free(fa->fa_pkgs);
+	facts_strs_free(fa->fa_strs);
 	for (i = 0; i < fa->fa_nadvs; i++) {
 		pa = &fa->fa_advs[i];
 		free((char *)pa->pa_va.va_id);
@@ -122,6 +230,7 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 	sqlite3_stmt	*stmt;
 	struct pub_pkg	*pp;
 	struct facts_adv	*pa;
+	size_t		 size = 0;
 	int		 rc;
 
 	memset(fa, 0, sizeof *fa);
@@ -171,20 +280,24 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, mirror_id);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		fa->fa_pkgs = xreallocarray(fa->fa_pkgs, fa->fa_npkgs + 1,
-		    sizeof *fa->fa_pkgs);
+		/* Doubling: a block moved 63,000 times leaves holes behind. */
+		if (fa->fa_npkgs == size) {
+			size = size ? size * 2 : 1024;
+			fa->fa_pkgs = xreallocarray(fa->fa_pkgs, size,
+			    sizeof *fa->fa_pkgs);
+		}
 		pp = &fa->fa_pkgs[fa->fa_npkgs++];
 		memset(pp, 0, sizeof *pp);
 		pp->pp_id = sqlite3_column_int64(stmt, 0);
-		pp->pp_pkgid = col_text(stmt, 1);
-		pp->pp_checksum_type = col_text(stmt, 2);
-		pp->pp_name = col_text(stmt, 3);
-		pp->pp_arch = col_text(stmt, 4);
-		pp->pp_epoch = col_text(stmt, 5);
-		pp->pp_version = col_text(stmt, 6);
-		pp->pp_release = col_text(stmt, 7);
-		pp->pp_location = col_text(stmt, 8);
-		pp->pp_location_base = col_text(stmt, 9);
+		pp->pp_pkgid = facts_str(fa, stmt, 1);
+		pp->pp_checksum_type = facts_str(fa, stmt, 2);
+		pp->pp_name = facts_str(fa, stmt, 3);
+		pp->pp_arch = facts_str(fa, stmt, 4);
+		pp->pp_epoch = facts_str(fa, stmt, 5);
+		pp->pp_version = facts_str(fa, stmt, 6);
+		pp->pp_release = facts_str(fa, stmt, 7);
+		pp->pp_location = facts_str(fa, stmt, 8);
+		pp->pp_location_base = facts_str(fa, stmt, 9);
 		pp->pp_size = sqlite3_column_int64(stmt, 10);
 		pp->pp_first_seen = sqlite3_column_int64(stmt, 11);
 		pp->pp_upstream = sqlite3_column_int(stmt, 13);
@@ -224,7 +337,7 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 			continue;
 		pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_nlists + 1,
 		    sizeof *pp->pp_lists);
-		pp->pp_lists[pp->pp_nlists].pl_name = col_text(stmt, 1);
+		pp->pp_lists[pp->pp_nlists].pl_name = facts_str(fa, stmt, 1);
 		pp->pp_lists[pp->pp_nlists].pl_upstream =
 		    sqlite3_column_int(stmt, 2);
 		pp->pp_nlists++;
@@ -402,6 +515,7 @@ facts_plan_clocks(struct indexer *ix, struct group *gr, struct mirror *mi,
 	in.pi_deps = fa->fa_deps;
 	in.pi_now = now;
 	in.pi_hold_now = hold_now;
+	in.pi_terse = fa->fa_terse;
 	fa->fa_planned = now;
 	pl = plan_make(&in);
 	if (pl->pl_deps_error != NULL)

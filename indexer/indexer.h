@@ -29,6 +29,7 @@ struct indexer {
 	time_t			 ix_now;	/* clock_now() once per run */
 	int			 ix_snapshot;	/* publishing a snapshot: never expires */
 	time_t			 ix_view_time;	/* a preview's time, after ix_now; 0: ix_now */
+	int			 ix_store_locked; /* holds the store lock (lock.h) */
 };
 
 /* apt: an index ("bookworm/main/binary-amd64") that lists a version. */
@@ -86,6 +87,8 @@ struct facts {
 	struct plan_hold	*fa_holds;	/* every group's */
 	size_t			 fa_nholds;
 	time_t			 fa_planned;	/* the time facts_plan() last planned at */
+	int			 fa_terse;	/* plans for publishing: pi_terse */
+	struct facts_strs	*fa_strs;	/* the versions' strings (facts.c) */
 };
 
 /* A version as one index lists it, for retention over that index. */
@@ -122,6 +125,7 @@ struct sync_reader {
 	char		*sr_open_algo;
 	char		*sr_open_hex;
 	long long	 sr_open_size;
+	char		*sr_blob;	/* its path: removed when rejected */
 };
 
 /* sync.c */
@@ -129,7 +133,11 @@ int	 sync_reader_open(struct sync_reader *, struct indexer *, const char *what,
 	     const char *algo, const char *hex, const char *open_algo,
 	     const char *open_hex, long long open_size, char **cause);
 ssize_t	 sync_reader_read(void *sync_reader, void *buf, size_t len, char **cause);
-/* Drains the rest, checks open size and checksum when ok; always frees. */
+/*
+ * Drains the rest, checks open size and checksum when ok; always frees.
+ * A file that fails (!ok, or a check) is removed from the blob store: the
+ * same bytes would fail again, and rejected downloads are not kept.
+ */
 int	 sync_reader_close(struct sync_reader *, int ok, char **cause);
 int	 sync_mirror(struct indexer *, struct mirror *, char **cause);
 int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
@@ -139,9 +147,17 @@ char	*mirror_url(struct mirror *, const char *base, const char *location);
 int	 sync_file_unchanged(struct indexer *, long long mirror_id,
 	     const char *kind, const char *name, const char *sha256);
 
-/* sync_rpmmd.c */
+/*
+ * sync_rpmmd.c: the download phase (the mirror's lock held, no store
+ * transaction), then the recording phase (inside sync_mirror's
+ * transaction, under the store lock).
+ */
+struct srm_fetched;
+int	 sync_rpmmd_fetch(struct indexer *, struct mirror *, long long mirror_id,
+	     struct srm_fetched **, char **cause);
 int	 sync_rpmmd(struct indexer *, struct mirror *, long long mirror_id,
-	     int first_sync, char **cause);
+	     int first_sync, struct srm_fetched *, char **cause);
+void	 sync_rpmmd_fetched_free(struct srm_fetched *);
 
 /* facts.c */
 int	 facts_load(struct indexer *, struct mirror *, long long mirror_id,
@@ -166,6 +182,13 @@ struct plan *facts_plan_clocks(struct indexer *, struct group *,
 void	 facts_apply(struct mirror *, struct facts *, struct plan *);
 
 /* publish.c */
+/* raw.c: the unfiltered mirror, /_mirror/MIRROR/ */
+/* Keeps data (upstream's repomd.xml) in the blob store by its sha256. */
+int	 raw_keep(struct indexer *, const char *what, const char *hex,
+	     const void *data, size_t len, char **cause);
+/* Writes STORE/mirrors/MIRROR/gen-N from the store, after a sync. */
+int	 raw_publish(struct indexer *, struct mirror *, long long id,
+	     char **cause);
 int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 	     char **cause);
 /*
@@ -201,9 +224,13 @@ int	 publish_link(struct pub_view *, const char *from, const char *to,
 /* publish_rpmmd.c */
 int	 publish_rpmmd(struct pub_view *, char **cause);
 
-/* sync_apt.c */
+/* sync_apt.c: the same two phases as sync_rpmmd.c. */
+struct sa_fetched;
+int	 sync_apt_fetch(struct indexer *, struct mirror *, long long mirror_id,
+	     struct sa_fetched **, char **cause);
 int	 sync_apt(struct indexer *, struct mirror *, long long mirror_id,
-	     int first_sync, char **cause);
+	     int first_sync, struct sa_fetched *, char **cause);
+void	 sync_apt_fetched_free(struct sa_fetched *);
 
 /* publish_apt.c */
 int	 publish_apt(struct pub_view *, char **cause);

@@ -17,12 +17,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "blob.h"
 #include "clock.h"
 #include "compress.h"
+#include "events.h"
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
+#include "phase.h"
+#include "publish_stream.h"
 #include "planner.h"
 #include "sign.h"
 #include "store.h"
@@ -407,9 +412,31 @@ pub_report(struct group *gr, struct mirror *mi, struct facts *fa,
 	}
 }
 
+/* Records version-lost, once per version and set of groups that lose it. */
+static void
+pub_event_lost(struct indexer *ix, struct mirror *mi, struct pub_pkg *pp,
+    const char *label, const char *groups)
+{
+	char	*key;
+
+	if (!events_wanted(ix->ix_cf, EVENT_VERSION_LOST))
+		return;
+	xasprintf(&key, "version-lost %lld %s", pp->pp_id, groups);
+	if (events_once(ix->ix_store, key) == 1)
+		events_emit(ix->ix_cf, EVENT_VERSION_LOST, mi->mi_name, NULL,
+		    json_pack("{s:s,s:s,s:s,s:s}", "version", label,
+		    "location", pp->pp_location, "cause", pp->pp_lost ?
+		    pp->pp_lost : "its file is not stored", "groups", groups),
+		    "patchgate: mirror %s: lost %s: upstream no longer lists "
+		    "it and its file %s; groups that lose it: %s", mi->mi_name,
+		    label, pp->pp_lost ? pp->pp_lost : "is not stored", groups);
+	free(key);
+}
+
 /* Names every version lost, with the groups that lose it. */
 static void
-pub_report_lost(struct mirror *mi, struct facts *fa, struct buf *lost)
+pub_report_lost(struct indexer *ix, struct mirror *mi, struct facts *fa,
+    struct buf *lost)
 {
 	struct pub_pkg	*pp;
 	char		*label;
@@ -429,6 +456,7 @@ pub_report_lost(struct mirror *mi, struct facts *fa, struct buf *lost)
 		    "it and its file %s; groups that lose it: %s", mi->mi_name,
 		    label, pp->pp_location, pp->pp_lost ? pp->pp_lost :
 		    "is not stored", lost[i].b_data);
+		pub_event_lost(ix, mi, pp, label, lost[i].b_data);
 		free(label);
 	}
 }
@@ -523,7 +551,7 @@ int
 publish_file(struct pub_view *pv, const char *relpath, const void *plain,
     size_t plainlen, enum pub_form form, char *hex, size_t *len, char **cause)
 {
-	char	 phex[HASH_HEX_MAX], *dir, *path, *side, *data = NULL, *line;
+	char	 phex[HASH_HEX_MAX], *dir, *path, *side, *data = NULL;
 	size_t	 dlen;
 	int	 rc = -1;
 
@@ -551,17 +579,9 @@ publish_file(struct pub_view *pv, const char *relpath, const void *plain,
 		} else {
 			free(data);
 			data = NULL;
-			if (compress_gzip(plain, plainlen, &data, &dlen,
-			    cause) != 0)
-				goto out;
-			hash_buffer("sha256", data, dlen, hex);
-			*len = dlen;
-			if (file_write_atomic(path, data, dlen, cause) != 0)
-				goto out;
-			xasprintf(&line, "sha256 %s %zu\n", hex, dlen);
-			rc = file_write_atomic(side, line, strlen(line), cause);
-			free(line);
-			if (rc != 0)
+			/* Straight to the file, chunk by chunk, on both cores. */
+			if (publish_stream_gzip_mem(pv, phex, plain, plainlen,
+			    hex, len, cause) != 0)
 				goto out;
 		}
 	}
@@ -625,69 +645,11 @@ pub_cache_prune(struct indexer *ix)
 	}
 }
 
-static int
-idx_line_cmp(const void *x, const void *y)
-{
-	const char	*a = *(char *const *)x, *b = *(char *const *)y;
-
-	/* Lines start with "V\t" or "H\t": order by the path after it. */
-	return strcmp(a + 2, b + 2);
-}
-
 /* Writes packages.idx (see view.h) into the generation at gen. */
 static int
 pub_write_index(struct pub_view *pv, const char *gen, char **cause)
 {
-	struct pub_pkg	*pp;
-	char		**lines, *url, *path, *p;
-	size_t		 i, n = 0;
-	struct buf	 b;
-	int		 rc;
-
-	lines = xcalloc(pv->pv_npkgs + 1, sizeof *lines);
-	for (i = 0; i < pv->pv_npkgs; i++) {
-		pp = &pv->pv_pkgs[i];
-		if (pp->pp_listed) {
-			url = mirror_url(pv->pv_mirror, pp->pp_location_base,
-			    pp->pp_location);
-			xasprintf(&lines[n++], "V\t%s\t%lld\t%s\t%s\t%s",
-			    pp->pp_location, pp->pp_size, pp->pp_checksum_type,
-			    pp->pp_pkgid, url);
-			free(url);
-		} else if (pp->pp_upstream ||
-		    pp->pp_verdict->pv_reason == PLAN_LOST) {
-			xasprintf(&lines[n], "H\t%s\t%s", pp->pp_location,
-			    pp->pp_verdict->pv_why);
-			/* A reason is one line of text. */
-			for (p = lines[n] + 2 + strlen(pp->pp_location) + 1;
-			    *p != '\0'; p++) {
-				if (*p == '\t' || *p == '\n' || *p == '\r')
-					*p = ' ';
-			}
-			n++;
-		}
-	}
-	qsort(lines, n, sizeof *lines, idx_line_cmp);
-	buf_init(&b);
-	for (i = 0; i < n; i++) {
-		/* One line per path: a listed version wins over a hidden one. */
-		if (i > 0 && idx_line_cmp(&lines[i], &lines[i - 1]) == 0 &&
-		    lines[i][0] == 'H')
-			continue;
-		if (i + 1 < n && idx_line_cmp(&lines[i], &lines[i + 1]) == 0 &&
-		    lines[i][0] == 'H')
-			continue;
-		buf_addf(&b, "%s\n", lines[i]);
-	}
-	for (i = 0; i < n; i++)
-		free(lines[i]);
-	free(lines);
-	buf_add(&pv->pv_digest, b.b_data ? b.b_data : "", b.b_len);
-	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
-	rc = file_write_atomic(path, b.b_data ? b.b_data : "", b.b_len, cause);
-	free(path);
-	buf_free(&b);
-	return rc;
+	return publish_index_write(pv, gen, cause);
 }
 
 /* Reads a small text file of a generation; caller-freed, NULL if absent. */
@@ -846,6 +808,51 @@ pub_next_change(struct indexer *ix, struct group *gr, struct mirror *mi,
 	rc = file_write_atomic(path, line, strlen(line), cause);
 	free(path);
 	free(dir);
+	return rc;
+}
+
+/*
+ * Writes STORE/views/<group>/<mirror>/counts: how many versions the plan
+ * lists, holds back, loses, and so on, and the holds in force for the
+ * group, for /metrics to read without the database.
+ */
+static int
+pub_counts(struct indexer *ix, struct group *gr, struct mirror *mi,
+    const struct facts *fa, const struct plan *pl, char **cause)
+{
+	const struct plan_verdict	*v;
+	const struct plan_hold		*h;
+	size_t				 n[PLAN_LOST + 1], i, visible = 0;
+	size_t				 at_risk = 0, holds = 0;
+	struct buf			 b;
+	char				*dir, *path;
+	int				 rc;
+
+	memset(n, 0, sizeof n);
+	for (i = 0; i < pl->pl_n; i++) {
+		v = &pl->pl_verdicts[i];
+		if (v->pv_reason <= PLAN_LOST)
+			n[v->pv_reason]++;
+		visible += v->pv_visible != 0;
+		at_risk += v->pv_at_risk != 0;
+	}
+	for (i = 0; i < fa->fa_nholds; i++) {
+		h = &fa->fa_holds[i];
+		if ((h->ph_group == NULL || strcmp(h->ph_group, gr->gr_name) ==
+		    0) && (h->ph_until == 0 || h->ph_until > ix->ix_now))
+			holds++;
+	}
+	buf_init(&b);
+	buf_addf(&b, "versions %zu\nlisted %zu\nvisible %zu\nat-risk %zu\n"
+	    "holds %zu\n", pl->pl_n, pl->pl_listed, visible, at_risk, holds);
+	for (i = 0; i <= PLAN_LOST; i++)
+		buf_addf(&b, "%s %zu\n", plan_reason_name(i), n[i]);
+	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
+	xasprintf(&path, "%s/%s", dir, VIEW_COUNTS_NAME);
+	rc = file_write_atomic(path, b.b_data, b.b_len, cause);
+	free(path);
+	free(dir);
+	buf_free(&b);
 	return rc;
 }
 
@@ -1107,6 +1114,25 @@ out:
 	return rc;
 }
 
+/* Records view-changed: the group's view of mi is generation gen now. */
+static void
+pub_event_changed(struct indexer *ix, struct group *gr, struct mirror *mi,
+    struct facts *fa, const char *gen, const char *prev)
+{
+	const char	*p;
+	size_t		 i, listed = 0;
+
+	for (i = 0; i < fa->fa_npkgs; i++)
+		listed += fa->fa_pkgs[i].pp_listed != 0;
+	if (prev != NULL && (p = strrchr(prev, '/')) != NULL)
+		prev = p + 1;
+	events_emit(ix->ix_cf, EVENT_VIEW_CHANGED, mi->mi_name, gr->gr_name,
+	    json_pack("{s:s,s:s?,s:I}", "generation", gen, "previous", prev,
+	    "listed", (json_int_t)listed), "patchgate: group %s, mirror %s: "
+	    "the view changed to %s (%zu version%s listed)", gr->gr_name,
+	    mi->mi_name, gen, listed, listed == 1 ? "" : "s");
+}
+
 static int
 pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
     long long mirror_id, struct facts *fa, int *changed, char **cause)
@@ -1115,7 +1141,7 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 	char		 hex[HASH_HEX_MAX], name[32];
 	unsigned long	*gens;
 	size_t		 ngens;
-	int		 rc = -1;
+	int		 rc = -1, same = 0;
 
 	dir = view_dir(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
 	if (mkdir_p(dir, 0755) == -1) {
@@ -1138,8 +1164,8 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 
 	cur = view_current(ix->ix_cf->cf_store, gr->gr_name, mi->mi_name);
 	if (cur != NULL && (old = pub_read_small(cur, "digest")) != NULL) {
-		if (strncmp(old, hex, strlen(hex)) == 0 &&
-		    !pub_needs_refresh(ix, mi, cur)) {
+		same = strncmp(old, hex, strlen(hex)) == 0;
+		if (same && !pub_needs_refresh(ix, mi, cur)) {
 			free(old);
 			remove_tree(tmp);
 			*changed = 0;
@@ -1151,6 +1177,8 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 	if ((rc = pub_switch(ix, gr, mi, tmp, cur, cause)) != 0)
 		goto out;
 	*changed = 1;
+	if (!same)	/* not apt's daily refresh of the same content */
+		pub_event_changed(ix, gr, mi, fa, name, cur);
 out:
 	if (rc != 0)
 		remove_tree(tmp);
@@ -1226,6 +1254,14 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	same = xcalloc(ngroups + 1, sizeof *same);
 	g = 0;
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
+		if (group_has_mirror(gr, mi)) {
+			/* What a killed publish left half written. */
+			char	*vdir = view_dir(ix->ix_cf->cf_store,
+			    gr->gr_name, mi->mi_name);
+
+			file_tmp_clean(vdir);
+			free(vdir);
+		}
 		if (group_has_mirror(gr, mi) && known) {
 			pub_group_inputs(gr, mhex, ghex);
 			same[g] = pub_unchanged(ix, gr, mi, ghex);
@@ -1258,12 +1294,16 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		free(same);
 		return 0;
 	}
+	phase_enter(PHASE_PLAN);
 	if (facts_load(ix, mi, id, &fa, cause) != 0) {
 		free(same);
 		return -1;
 	}
+	/* Publishing shows no reason for a listed version. */
+	fa.fa_terse = 1;
 	/* Versions some group still sees: store them while they can be had. */
 	incomplete = pub_prefetch(ix, mi, &fa);
+	publish_stream_trim();
 
 	lost = xcalloc(fa.fa_npkgs + 1, sizeof *lost);
 	for (i = 0; i < fa.fa_npkgs; i++)
@@ -1275,12 +1315,16 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		if (known)
 			pub_group_inputs(gr, mhex, ghex);
 		at = publish_plan_time(ix, gr, mi);
+		phase_enter(PHASE_PLAN);
 		pl = facts_plan_clocks(ix, gr, mi, &fa, at, ix->ix_now);
 		pub_report(gr, mi, &fa, pl, lost);
 		ch = 0;
+		phase_enter(PHASE_WRITE);
 		rc = pub_write(ix, gr, mi, id, &fa, &ch, &why);
 		if (rc == 0)
 			rc = pub_next_change(ix, gr, mi, pl, at, &why);
+		if (rc == 0)
+			rc = pub_counts(ix, gr, mi, &fa, pl, &why);
 		if (rc == 0)
 			pub_inputs_record(ix, gr, mi, known && !incomplete &&
 			    pl->pl_lost == 0 ? ghex : NULL);
@@ -1293,7 +1337,7 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		*changed |= ch;
 	}
 	free(same);
-	pub_report_lost(mi, &fa, lost);
+	pub_report_lost(ix, mi, &fa, lost);
 	for (i = 0; i < fa.fa_npkgs; i++)
 		buf_free(&lost[i]);
 	free(lost);

@@ -20,6 +20,8 @@
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
+#include "phase.h"
+#include "publish_stream.h"
 #include "sign.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -62,23 +64,17 @@ pa_list_name(const char *suite, const char *component, const char *arch)
 }
 
 /*
- * Writes dists/SUITE/PATH in a form, links its by-hash name, and lists it
- * in the Release being built.
+ * Gives dists/SUITE/PATH, written with sha256 hex and size len, its
+ * by-hash name and lists it in the Release being built.
  */
 static int
-pa_write_hashed(struct pub_view *pv, const char *suite, const char *path,
-    const void *data, size_t len, enum pub_form form, struct buf *sums,
-    char **cause)
+pa_list_hashed(struct pub_view *pv, const char *suite, const char *path,
+    const char *hex, size_t len, struct buf *sums, char **cause)
 {
-	char	 hex[HASH_HEX_MAX], *rel, *byhash, *dir, *slash;
-	size_t	 outlen;
+	char	*rel, *byhash, *dir, *slash;
 	int	 rc;
 
 	xasprintf(&rel, "dists/%s/%s", suite, path);
-	if (publish_file(pv, rel, data, len, form, hex, &outlen, cause) != 0) {
-		free(rel);
-		return -1;
-	}
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) != NULL)
 		*slash = '\0';
@@ -92,70 +88,239 @@ pa_write_hashed(struct pub_view *pv, const char *suite, const char *path,
 	free(rel);
 	if (rc != 0)
 		return -1;
-	buf_addf(sums, " %s %16zu %s\n", hex, outlen, path);
+	buf_addf(sums, " %s %16zu %s\n", hex, len, path);
 	buf_addf(&pv->pv_digest, "%s %s %s\n", suite, path, hex);
 	return 0;
 }
 
-/* One Packages index, in plain and gzip form. */
+/*
+ * Writes dists/SUITE/PATH in a form, links its by-hash name, and lists it
+ * in the Release being built.
+ */
+static int
+pa_write_hashed(struct pub_view *pv, const char *suite, const char *path,
+    const void *data, size_t len, enum pub_form form, struct buf *sums,
+    char **cause)
+{
+	char	 hex[HASH_HEX_MAX], *rel;
+	size_t	 outlen;
+	int	 rc;
+
+	xasprintf(&rel, "dists/%s/%s", suite, path);
+	rc = publish_file(pv, rel, data, len, form, hex, &outlen, cause);
+	free(rel);
+	if (rc != 0)
+		return -1;
+	return pa_list_hashed(pv, suite, path, hex, outlen, sums, cause);
+}
+
+/*
+ * Packages indexes written by this process, by what they were made of:
+ * groups that list the same versions of an index get the same bytes, so
+ * the second and third are linked from the cache instead of being read
+ * from the store again.  The key covers the index's name, the checksum
+ * of the upstream index its stanzas were last parsed from, and the ids
+ * of the versions listed, in order.
+ */
+struct pa_memo {
+	char	pm_key[HASH_HEX_MAX];
+	char	pm_phex[HASH_HEX_MAX];
+	char	pm_ghex[HASH_HEX_MAX];
+	size_t	pm_plen;
+	size_t	pm_glen;
+};
+#define PA_MEMO_MAX	16
+static struct pa_memo	pa_memo[PA_MEMO_MAX];
+static size_t		pa_nmemo;
+
+/* The memo key of a list's listed versions into hex; -1 on a store error. */
+static int
+pa_memo_key(struct pub_view *pv, const char *list, struct pub_entry *entries,
+    size_t n, char *hex, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct hash	*h;
+	const char	*csum;
+	long long	 id;
+	size_t		 i;
+
+	stmt = store_stmt(st, "SELECT checksum FROM mirror_files WHERE "
+	    "mirror = ?1 AND kind = 'list' AND name = ?2");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id) !=
+	    SQLITE_OK || sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC) !=
+	    SQLITE_OK) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		csum = (const char *)sqlite3_column_text(stmt, 0);
+		break;
+	case SQLITE_DONE:
+		csum = NULL;
+		break;
+	default:
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	h = hash_new("sha256");
+	hash_update(h, list, strlen(list) + 1);
+	hash_update(h, csum ? csum : "", csum ? strlen(csum) + 1 : 1);
+	sqlite3_reset(stmt);
+	for (i = 0; i < n; i++) {
+		if (!entries[i].pe_listed)
+			continue;
+		id = entries[i].pe_pkg->pp_id;
+		hash_update(h, &id, sizeof id);
+	}
+	hash_final(h, hex);	/* frees the hash */
+	return 0;
+}
+
+static const struct pa_memo *
+pa_memo_find(struct pub_view *pv, const char *key)
+{
+	char	*path;
+	size_t	 i;
+	int	 there;
+
+	for (i = 0; i < pa_nmemo; i++) {
+		if (strcmp(pa_memo[i].pm_key, key) != 0)
+			continue;
+		/* Pruned since: written anew. */
+		xasprintf(&path, "%s/cache/plain/%s",
+		    pv->pv_ix->ix_cf->cf_store, pa_memo[i].pm_phex);
+		there = access(path, F_OK) == 0;
+		free(path);
+		xasprintf(&path, "%s/cache/gz/%s", pv->pv_ix->ix_cf->cf_store,
+		    pa_memo[i].pm_phex);
+		there = there && access(path, F_OK) == 0;
+		free(path);
+		return there ? &pa_memo[i] : NULL;
+	}
+	return NULL;
+}
+
+static void
+pa_memo_add(const char *key, const char *phex, size_t plen, const char *ghex,
+    size_t glen)
+{
+	struct pa_memo	*pm;
+	size_t		 i;
+
+	/* A key whose files were pruned is written anew in its place. */
+	for (i = 0; i < pa_nmemo; i++) {
+		if (strcmp(pa_memo[i].pm_key, key) == 0) {
+			pa_memo[i] = pa_memo[--pa_nmemo];
+			break;
+		}
+	}
+	if (pa_nmemo == PA_MEMO_MAX) {
+		memmove(&pa_memo[0], &pa_memo[1],
+		    (PA_MEMO_MAX - 1) * sizeof pa_memo[0]);
+		pa_nmemo--;
+	}
+	pm = &pa_memo[pa_nmemo++];
+	snprintf(pm->pm_key, sizeof pm->pm_key, "%s", key);
+	snprintf(pm->pm_phex, sizeof pm->pm_phex, "%s", phex);
+	snprintf(pm->pm_ghex, sizeof pm->pm_ghex, "%s", ghex);
+	pm->pm_plen = plen;
+	pm->pm_glen = glen;
+}
+
+/*
+ * One Packages index, in plain and gzip form, written as a stream: each
+ * stanza goes from the store to the file, never into a whole document.
+ */
 static int
 pa_packages(struct pub_view *pv, const char *suite, const char *component,
     const char *arch, struct buf *sums, char **cause)
 {
 	struct store		*st = pv->pv_ix->ix_store;
 	struct pub_entry	*entries;
+	struct pub_stream	*ps = NULL;
 	sqlite3_stmt		*stmt;
-	struct buf		 doc;
-	char			*list, *kind, *path;
+	char			*list, *kind, *path = NULL, *gzpath = NULL;
+	char			*rel, *gzrel, phex[HASH_HEX_MAX], ghex[HASH_HEX_MAX];
+	char			 key[HASH_HEX_MAX];
+	const struct pa_memo	*pm;
 	const char		*raw;
-	size_t			 n, i, rawlen;
+	size_t			 n, i, rawlen, plen, glen;
 	int			 rc = -1;
 
 	list = pa_list_name(suite, component, arch);
 	xasprintf(&kind, "deb:%s", list);
 	entries = pa_entries(pv, list, &n);
-	buf_init(&doc);
-	buf_add(&doc, "", 0);
+	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
+	xasprintf(&gzpath, "%s/binary-%s/Packages.gz", component, arch);
+	xasprintf(&rel, "dists/%s/%s", suite, path);
+	if (pa_memo_key(pv, list, entries, n, key, cause) != 0)
+		goto out;
+	if ((pm = pa_memo_find(pv, key)) != NULL) {
+		/* Another group's index, the same bytes. */
+		xasprintf(&gzrel, "dists/%s/%s", suite, gzpath);
+		rc = publish_stream_link(pv, pm->pm_phex, rel, gzrel,
+		    pm->pm_phex, cause);
+		free(gzrel);
+		if (rc != 0)
+			goto out;
+		rc = -1;
+		if (pa_list_hashed(pv, suite, path, pm->pm_phex, pm->pm_plen,
+		    sums, cause) != 0 || pa_list_hashed(pv, suite, gzpath,
+		    pm->pm_ghex, pm->pm_glen, sums, cause) != 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	if ((ps = publish_stream_new(pv, rel, cause)) == NULL)
+		goto out;
 	for (i = 0; i < n; i++) {
 		if (!entries[i].pe_listed)
 			continue;
 		stmt = store_stmt(st, "SELECT raw FROM package_xml WHERE "
 		    "package = ?1 AND kind = ?2");
-		if (stmt == NULL) {
-			store_error(st, "package_xml", cause);
-			goto out;
-		}
-		sqlite3_bind_int64(stmt, 1, entries[i].pe_pkg->pp_id);
-		sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_ROW) {
+		if (stmt == NULL ||
+		    sqlite3_bind_int64(stmt, 1, entries[i].pe_pkg->pp_id) !=
+		    SQLITE_OK || sqlite3_bind_text(stmt, 2, kind, -1,
+		    SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_step(stmt) != SQLITE_ROW) {
 			store_error(st, "package_xml", cause);
 			goto out;
 		}
 		raw = sqlite3_column_blob(stmt, 0);
 		rawlen = sqlite3_column_bytes(stmt, 0);
 		/* Each stanza ends with a blank line, as Debian writes them. */
-		buf_add(&doc, raw, rawlen);
-		if (rawlen == 0 || raw[rawlen - 1] != '\n')
-			buf_add(&doc, "\n", 1);
-		buf_add(&doc, "\n", 1);
+		if (publish_stream_add(ps, raw, rawlen, cause) != 0 ||
+		    ((rawlen == 0 || raw[rawlen - 1] != '\n') &&
+		    publish_stream_add(ps, "\n", 1, cause) != 0) ||
+		    publish_stream_add(ps, "\n", 1, cause) != 0)
+			goto out;
+		sqlite3_reset(stmt);
 	}
 
 	/*
 	 * Plain and gzip: apt ignores an index whose Release lists no plain
 	 * Packages, and gzip is fast enough for a 60,000-package index.
 	 */
-	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
-	rc = pa_write_hashed(pv, suite, path, doc.b_data, doc.b_len, PUB_PLAIN,
-	    sums, cause);
-	free(path);
+	xasprintf(&gzrel, "dists/%s/%s", suite, gzpath);
+	rc = publish_stream_close(ps, rel, phex, &plen, gzrel, ghex, &glen,
+	    cause);
+	ps = NULL;
+	free(gzrel);
 	if (rc != 0)
 		goto out;
-	xasprintf(&path, "%s/binary-%s/Packages.gz", component, arch);
-	rc = pa_write_hashed(pv, suite, path, doc.b_data, doc.b_len, PUB_GZIP,
-	    sums, cause);
-	free(path);
+	rc = -1;
+	pa_memo_add(key, phex, plen, ghex, glen);
+	if (pa_list_hashed(pv, suite, path, phex, plen, sums, cause) != 0 ||
+	    pa_list_hashed(pv, suite, gzpath, ghex, glen, sums, cause) != 0)
+		goto out;
+	rc = 0;
 out:
-	buf_free(&doc);
+	publish_stream_abort(ps);
+	free(rel);
+	free(gzpath);
+	free(path);
 	free(entries);
 	free(kind);
 	free(list);
@@ -258,17 +423,21 @@ static int
 pa_write_release(struct pub_view *pv, const char *suite, const char *rel,
     size_t len, char **cause)
 {
-	char	*path, *sig = NULL;
-	size_t	 siglen;
-	int	 rc;
+	char		*path, *sig = NULL;
+	size_t		 siglen;
+	enum phase	 ph;
+	int		 rc;
 
 	xasprintf(&path, "dists/%s/Release", suite);
 	rc = publish_write_file(pv, path, rel, len, cause);
 	free(path);
 	if (rc != 0)
 		return -1;
-	if (signer_detach_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
-	    cause) != 0)
+	ph = phase_enter(PHASE_SIGN);
+	rc = signer_detach_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
+	    cause);
+	phase_leave(ph);
+	if (rc != 0)
 		return -1;
 	xasprintf(&path, "dists/%s/Release.gpg", suite);
 	rc = publish_write_file(pv, path, sig, siglen, cause);
@@ -277,8 +446,11 @@ pa_write_release(struct pub_view *pv, const char *suite, const char *rel,
 	sig = NULL;
 	if (rc != 0)
 		return -1;
-	if (signer_clear_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
-	    cause) != 0)
+	ph = phase_enter(PHASE_SIGN);
+	rc = signer_clear_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
+	    cause);
+	phase_leave(ph);
+	if (rc != 0)
 		return -1;
 	xasprintf(&path, "dists/%s/InRelease", suite);
 	rc = publish_write_file(pv, path, sig, siglen, cause);

@@ -2,9 +2,11 @@
  * Writing an rpm-md view: primary, filelists and other made of upstream's
  * own <package> elements (only the visible ones, byte for byte), updateinfo
  * with each advisory cut down to its visible packages, deltainfo (or
- * prestodelta) with the deltas to visible versions only, the other
- * metadata (comps, modules, SUSE's susedata, patterns, products, appdata)
- * passed through unchanged, and a new repomd.xml signed with the proxy's
+ * prestodelta) with the deltas to visible versions only, SUSE's susedata
+ * (and its translations) cut down to the listed versions like filelists,
+ * the other metadata (comps, modules, SUSE's suseinfo, patterns, products,
+ * appdata: none names a version) passed through unchanged, and a new
+ * repomd.xml signed with the proxy's
  * key, its public key beside it for zypper.  Every file is named by its
  * checksum, so generations never clash.
  */
@@ -21,6 +23,7 @@
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
+#include "phase.h"
 #include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
@@ -115,6 +118,63 @@ pr_emit(struct pub_view *pv, struct buf *rm, const char *type,
 	return rc;
 }
 
+static int
+pr_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * A <package> of primary without the xml:base of its <location>: a client
+ * would fetch the file from that other address, past the gate.  The view
+ * serves it under its href instead, and the proxy fetches it from the
+ * xml:base (packages.idx names that URL).  Appends the element to out;
+ * returns 0, or -1 (nothing appended) when it has no such attribute.
+ */
+static int
+pr_strip_base(const char *raw, size_t len, struct buf *out)
+{
+	const char	*end = raw + len, *p, *tag, *gt, *name, *cut;
+	char		 quote;
+
+	for (p = raw; (p = memmem(p, end - p, "<location", 9)) != NULL; p++) {
+		if (p + 9 < end && pr_blank(p[9]))
+			break;
+	}
+	if (p == NULL)
+		return -1;
+	tag = p;
+	for (p = tag + 9; p < end; ) {
+		cut = p;
+		while (p < end && pr_blank(*p))
+			p++;
+		if (p >= end || *p == '/' || *p == '>')
+			return -1;
+		name = p;
+		while (p < end && *p != '=' && !pr_blank(*p))
+			p++;
+		while (p < end && pr_blank(*p))
+			p++;
+		if (p >= end || *p != '=')
+			return -1;
+		for (p++; p < end && pr_blank(*p); p++)
+			;
+		if (p >= end || (*p != '"' && *p != '\''))
+			return -1;
+		quote = *p++;
+		if ((gt = memchr(p, quote, end - p)) == NULL)
+			return -1;
+		p = gt + 1;
+		if (strncmp(name, "xml:base", 8) == 0 &&
+		    (name[8] == '=' || pr_blank(name[8]))) {
+			buf_add(out, raw, cut - raw);
+			buf_add(out, p, end - p);
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* primary, filelists or other: the listed versions' elements, in order. */
 static int
 pr_packages(struct pub_view *pv, struct buf *rm, const char *type,
@@ -144,8 +204,12 @@ pr_packages(struct pub_view *pv, struct buf *rm, const char *type,
 		sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
 		switch (sqlite3_step(stmt)) {
 		case SQLITE_ROW:
-			buf_add(&body, sqlite3_column_blob(stmt, 0),
-			    sqlite3_column_bytes(stmt, 0));
+			if (pv->pv_pkgs[i].pp_location_base == NULL ||
+			    strcmp(type, "primary") != 0 ||
+			    pr_strip_base(sqlite3_column_blob(stmt, 0),
+			    sqlite3_column_bytes(stmt, 0), &body) != 0)
+				buf_add(&body, sqlite3_column_blob(stmt, 0),
+				    sqlite3_column_bytes(stmt, 0));
 			buf_add(&body, "\n", 1);
 			count++;
 			break;
@@ -403,6 +467,53 @@ out:
 	return rc;
 }
 
+/* SUSE's susedata and its translations (sync_rpmmd.c says why). */
+static int
+pr_is_susedata(const char *type)
+{
+	return strcmp(type, "susedata") == 0 ||
+	    strncmp(type, "susedata.", 9) == 0 ||
+	    strncmp(type, "susedata_", 9) == 0;
+}
+
+/* susedata, susedata.LANG: the listed versions' elements, as filelists. */
+static int
+pr_susedata(struct pub_view *pv, struct buf *rm, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	char		**types = NULL;
+	const char	*name;
+	size_t		 n = 0, i;
+	int		 step, rc = 0;
+
+	stmt = store_stmt(st, "SELECT name FROM mirror_files WHERE mirror = ?1 "
+	    "AND kind = 'root' ORDER BY name");
+	if (stmt == NULL) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(stmt, 0);
+		if (name == NULL || !pr_is_susedata(name))
+			continue;
+		types = xreallocarray(types, n + 1, sizeof *types);
+		types[n++] = xstrdup(name);
+	}
+	if (step != SQLITE_DONE) {
+		store_error(st, "mirror_files", cause);
+		rc = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (rc == 0)
+			rc = pr_packages(pv, rm, types[i], cause);
+		free(types[i]);
+	}
+	free(types);
+	return rc;
+}
+
 /* Files views do not filter (comps, modules, ...): the same bytes. */
 static int
 pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
@@ -424,6 +535,9 @@ pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
 	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		type = (const char *)sqlite3_column_text(stmt, 0);
+		/* A store synced before susedata was filtered: leave it out. */
+		if (type == NULL || pr_is_susedata(type))
+			continue;
 		loc = (const char *)sqlite3_column_text(stmt, 1);
 		ctype = (const char *)sqlite3_column_text(stmt, 2);
 		csum = (const char *)sqlite3_column_text(stmt, 3);
@@ -491,6 +605,7 @@ publish_rpmmd(struct pub_view *pv, char **cause)
 	    pr_updateinfo(pv, &rm, cause) != 0 ||
 	    pr_deltas(pv, &rm, "deltainfo", cause) != 0 ||
 	    pr_deltas(pv, &rm, "prestodelta", cause) != 0 ||
+	    pr_susedata(pv, &rm, cause) != 0 ||
 	    pr_passthrough(pv, &rm, cause) != 0)
 		goto out;
 	buf_adds(&rm, "</repomd>\n");
@@ -498,9 +613,11 @@ publish_rpmmd(struct pub_view *pv, char **cause)
 	if (publish_write_file(pv, "repodata/repomd.xml", rm.b_data, rm.b_len,
 	    cause) != 0)
 		goto out;
+	phase_enter(PHASE_SIGN);
 	if (signer_detach_sign(pv->pv_ix->ix_signer, rm.b_data, rm.b_len, &sig,
 	    &siglen, cause) != 0)
 		goto out;
+	phase_enter(PHASE_WRITE);
 	if (publish_write_file(pv, "repodata/repomd.xml.asc", sig, siglen,
 	    cause) != 0)
 		goto out;

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -15,11 +17,14 @@
 #include <unistd.h>
 
 #include "blob.h"
+#include "clock.h"
 #include "compress.h"
 #include "hash.h"
 #include "fetch.h"
 #include "indexer.h"
+#include "lock.h"
 #include "log.h"
+#include "phase.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -45,10 +50,12 @@ sync_fetch_blob(struct indexer *ix, struct mirror *mi, const char *url,
 	struct blob_writer	*bw;
 	char			*tmp, *why = NULL, chunk[65536];
 	ssize_t			 n;
+	enum phase		 ph;
 	int			 fd = -1, rc = -1;
 
 	if (blob_exists(ix->ix_blobs, algo, hex))
 		return 0;
+	ph = phase_enter(PHASE_FETCH);
 	xasprintf(&tmp, "%s/tmp/fetch.%ld.%s", ix->ix_cf->cf_store,
 	    (long)getpid(), hex);
 	if (fetch_to_file(url, tmp, size > 0 ? size : 0, NULL, &why) != 0) {
@@ -86,7 +93,16 @@ out:
 	unlink(tmp);
 	free(tmp);
 	free(why);
+	phase_leave(ph);
 	return rc;
+}
+
+/* Removes a rejected file from the blob store. */
+static void
+sync_reader_reject(const char *path)
+{
+	if (path != NULL && unlink(path) == 0)
+		log_debug("%s: rejected, removed from the blob store", path);
 }
 
 int
@@ -94,7 +110,9 @@ sync_reader_open(struct sync_reader *sr, struct indexer *ix, const char *what,
     const char *algo, const char *hex, const char *open_algo,
     const char *open_hex, long long open_size, char **cause)
 {
-	char	*path, *why = NULL;
+	struct stat	 sb;
+	char		*path, *why = NULL, *limit;
+	long long	 cap;
 
 	memset(sr, 0, sizeof *sr);
 	path = blob_path(ix->ix_blobs, algo, hex);
@@ -105,13 +123,28 @@ sync_reader_open(struct sync_reader *sr, struct indexer *ix, const char *what,
 		free(path);
 		return -1;
 	}
-	free(path);
 	if ((sr->sr_dc = decomp_open_fd(sr->sr_fd, what, &why)) == NULL) {
 		cause_set(cause, "%s", why);
 		free(why);
 		close(sr->sr_fd);
+		sync_reader_reject(path);
+		free(path);
 		return -1;
 	}
+	sr->sr_blob = path;
+	/* Decompression bombs: no more than declared, or than a ratio. */
+	if (fstat(sr->sr_fd, &sb) == -1)
+		sb.st_size = -1;
+	cap = decomp_cap(sb.st_size, open_size);
+	if (open_size >= 0 && cap == open_size)
+		xasprintf(&limit, "its declared size");
+	else if (cap == DECOMP_MAX_SIZE)
+		xasprintf(&limit, "the limit for any file");
+	else
+		xasprintf(&limit, "%d times its %lld compressed bytes, as no "
+		    "size is declared", DECOMP_MAX_RATIO, (long long)sb.st_size);
+	decomp_set_limit(sr->sr_dc, cap, limit);
+	free(limit);
 	sr->sr_what = xstrdup(what);
 	if (open_algo != NULL && open_hex != NULL &&
 	    (sr->sr_hash = hash_new(open_algo)) != NULL) {
@@ -169,6 +202,9 @@ sync_reader_close(struct sync_reader *sr, int ok, char **cause)
 	}
 	decomp_close(sr->sr_dc);
 	close(sr->sr_fd);
+	if (rc != 0)
+		sync_reader_reject(sr->sr_blob);
+	free(sr->sr_blob);
 	free(sr->sr_what);
 	free(sr->sr_open_algo);
 	free(sr->sr_open_hex);
@@ -270,20 +306,58 @@ fail:
 	return -1;
 }
 
+/*
+ * The store lock, unless the command holds it already: taken after the
+ * downloads, released after publishing.  ix_now is read again once it is
+ * held, as a sync that waited must not publish the past.
+ */
+static int
+sync_lock_store(struct indexer *ix, int *fd, char **cause)
+{
+	*fd = -1;
+	if (ix->ix_store_locked)
+		return 0;
+	if ((*fd = lock_take_store(ix->ix_cf->cf_store, cause)) == -1)
+		return -1;
+	ix->ix_now = clock_now();
+	return 0;
+}
+
 int
 sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 {
 	struct fetch_policy	 fp;
+	struct srm_fetched	*sf = NULL;
+	struct sa_fetched	*saf = NULL;
 	long long		 id;
-	char			*why = NULL;
-	int			 rc, changed, first;
+	char			*why = NULL, phases[256];
+	int			 rc, changed, first, mfd, sfd = -1;
 
+	phase_reset();
+	if ((mfd = lock_take_mirror(ix->ix_cf->cf_store, mi->mi_name,
+	    &why)) == -1) {
+		cause_set(cause, "mirror %s: %s", mi->mi_name, why);
+		free(why);
+		return -1;
+	}
+	memset(&fp, 0, sizeof fp);
 	fp.fp_timeout = mi->mi_fetch_timeout;
 	fp.fp_redirects_any = mi->mi_redirects_any;
+	fp.fp_proxy = mi->mi_proxy;
+	fp.fp_ca_file = mi->mi_ca_file;
 	fetch_set_policy(&fp);
 	id = store_mirror_id(ix->ix_store, mi->mi_name,
 	    mirror_type_name(mi->mi_type), &why);
 	if (id == -1)
+		goto fail;
+	/* Downloads first, holding only this mirror's lock. */
+	if (mi->mi_type == MIRROR_RPMMD &&
+	    sync_rpmmd_fetch(ix, mi, id, &sf, &why) != 0)
+		goto fail;
+	if (mi->mi_type == MIRROR_APT &&
+	    sync_apt_fetch(ix, mi, id, &saf, &why) != 0)
+		goto fail;
+	if (sync_lock_store(ix, &sfd, &why) != 0)
 		goto fail;
 	if (store_begin(ix->ix_store, &why) != 0)
 		goto fail;
@@ -293,10 +367,10 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	}
 	switch (mi->mi_type) {
 	case MIRROR_RPMMD:
-		rc = sync_rpmmd(ix, mi, id, first, &why);
+		rc = sync_rpmmd(ix, mi, id, first, sf, &why);
 		break;
 	case MIRROR_APT:
-		rc = sync_apt(ix, mi, id, first, &why);
+		rc = sync_apt(ix, mi, id, first, saf, &why);
 		break;
 	default:
 		cause_set(&why, "type %s cannot be synced by this version",
@@ -315,13 +389,33 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		goto fail;
 	}
 	sync_record(ix, id, NULL);
+	/* /_mirror/: a failure here leaves the views and the sync be. */
+	if (raw_publish(ix, mi, id, &why) != 0) {
+		log_warnx("mirror %s: the unfiltered tree: %s", mi->mi_name,
+		    why);
+		free(why);
+		why = NULL;
+	}
 	if (publish_mirror(ix, mi, &changed, &why) != 0)
 		goto fail;
+	log_info("mirror %s: sync took %s", mi->mi_name,
+	    phase_summary(phases, sizeof phases));
+	sync_rpmmd_fetched_free(sf);
+	sync_apt_fetched_free(saf);
+	lock_release(sfd);
+	lock_release(mfd);
 	return 0;
 fail:
+	/* Debug only: the line that ends a failed sync is its cause. */
+	log_debug("mirror %s: failed sync took %s", mi->mi_name,
+	    phase_summary(phases, sizeof phases));
 	cause_set(cause, "mirror %s: %s", mi->mi_name, why ? why : "failed");
 	if (id != -1)
 		sync_record(ix, id, *cause);
 	free(why);
+	sync_rpmmd_fetched_free(sf);
+	sync_apt_fetched_free(saf);
+	lock_release(sfd);
+	lock_release(mfd);
 	return -1;
 }

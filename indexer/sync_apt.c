@@ -4,8 +4,10 @@
  * Packages index of each component and architecture in the best
  * compression the Release lists, verified against the Release's size and
  * SHA256 before a stanza is parsed.  apt indexes carry no dates: the first
- * time the mirror sees a version is its release time.  Runs inside the
- * transaction sync_mirror() opened.  Local names carry the prefix sa_.
+ * time the mirror sees a version is its release time.  Downloads come
+ * first, holding only the mirror's lock (sync_apt_fetch); the parse into
+ * the store runs inside the transaction sync_mirror() opened under the
+ * store lock (sync_apt).  Local names carry the prefix sa_.
  */
 #include "config.h"
 
@@ -19,11 +21,17 @@
 #include "fetch.h"
 #include "indexer.h"
 #include "log.h"
+#include "phase.h"
 #include "sign.h"
 #include "store.h"
 #include "xmalloc.h"
 
 #define RELEASE_MAX	(64 * 1024 * 1024)
+
+/* Bounds on a Packages index (deb822.h). */
+static const struct deb822_limits sa_limits = {
+	DEB822_PACKAGES_STANZA, DEB822_PACKAGES_FIELD, DEB822_PACKAGES_STANZAS
+};
 
 struct sa_sync {
 	struct indexer	*sa_ix;
@@ -94,6 +102,7 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	    "Architecture", "Filename", "Size", "SHA256" };
 	long long	 id, size;
 	size_t		 i;
+	enum phase	 ph = PHASE_PARSE;
 	int		 rc = -1;
 
 	for (i = 0; i < 6; i++)
@@ -130,6 +139,7 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 		goto out;
 	}
 
+	ph = phase_enter(PHASE_STORE);
 	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
 	    "pkgid = ?2");
 	if (stmt == NULL)
@@ -199,6 +209,7 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 dberr:
 	store_error(st, "packages", &sa->sa_cause);
 out:
+	phase_leave(ph);
 	for (i = 0; i < 6; i++)
 		free(f[i]);
 	return rc;
@@ -220,8 +231,10 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 	char		*work = NULL, *why = NULL, *warning = NULL;
 	size_t		 dlen, siglen;
 	long		 status = 0;
+	enum phase	 ph;
 	int		 rc;
 
+	ph = phase_enter(PHASE_FETCH);
 	xasprintf(&rel, "dists/%s/InRelease", suite);
 	url = mirror_url(mi, NULL, rel);
 	rc = fetch_to_memory(url, RELEASE_MAX, &data, &dlen, &status, &why);
@@ -237,6 +250,7 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 	if (rc == 0) {
 		*what = rel;
 		rel = NULL;
+		phase_enter(PHASE_VERIFY);
 		if (mi->mi_keyring != NULL)
 			rc = verify_clearsigned_flags(mi->mi_keyring, work, data,
 			    dlen, &text, len, sa_verify_flags(mi), &warning, &why);
@@ -277,6 +291,7 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 	xasprintf(&url, "%s/dists/%s/Release.gpg", mi->mi_url, suite);
 	rc = fetch_to_memory(url, 1024 * 1024, &sig, &siglen, NULL, &why);
 	free(url);
+	phase_enter(PHASE_VERIFY);
 	if (rc == 0)
 		rc = verify_detached_flags(mi->mi_keyring, work, text, *len, sig,
 		    siglen, sa_verify_flags(mi), &warning, &why);
@@ -287,6 +302,7 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 		text = NULL;
 	}
 out:
+	phase_leave(ph);
 	if (warning != NULL && text != NULL)
 		log_warnx("mirror %s: dists/%s: %s", mi->mi_name, suite, warning);
 	free(warning);
@@ -495,6 +511,208 @@ sa_find_packages(const struct apt_release *ar, const char *component,
 	return NULL;
 }
 
+/* What the download phase leaves for the recording phase. */
+struct sa_pass {
+	size_t				 sp_component;	/* in mi_components */
+	const struct apt_release_file	*sp_arf;
+	char				*sp_name;	/* "SUITE/COMP/i18n/..." */
+};
+
+struct sa_suite {
+	const char		*ss_name;	/* in mi_suites */
+	char			*ss_text;	/* the Release, verified */
+	size_t			 ss_len;
+	char			*ss_what;	/* "dists/SUITE/InRelease" */
+	struct apt_release	*ss_ar;
+	struct sa_pass		*ss_pass;	/* translations downloaded */
+	size_t			 ss_npass;
+};
+
+struct sa_fetched {
+	struct sa_suite		*saf_suites;
+	size_t			 saf_nsuites;
+};
+
+void
+sync_apt_fetched_free(struct sa_fetched *saf)
+{
+	struct sa_suite	*ss;
+	size_t		 s, p;
+
+	if (saf == NULL)
+		return;
+	for (s = 0; s < saf->saf_nsuites; s++) {
+		ss = &saf->saf_suites[s];
+		for (p = 0; p < ss->ss_npass; p++)
+			free(ss->ss_pass[p].sp_name);
+		free(ss->ss_pass);
+		apt_release_free(ss->ss_ar);
+		free(ss->ss_what);
+		free(ss->ss_text);
+	}
+	free(saf->saf_suites);
+	free(saf);
+}
+
+/* Checked when downloaded, and again once the store lock is held. */
+static int
+sa_check_valid(struct sa_sync *sa, const struct sa_suite *ss, char **cause)
+{
+	const struct apt_release	*ar = ss->ss_ar;
+	char				 t1[40], t2[40];
+
+	if (ar->ar_valid_until != 0 && ar->ar_valid_until < sa->sa_ix->ix_now) {
+		cause_set(cause, "%s: expired: Valid-Until %s is before now (%s); "
+		    "upstream is stale or the clock is wrong", ss->ss_what,
+		    apt_date_format(ar->ar_valid_until, t1, sizeof t1),
+		    apt_date_format(sa->sa_ix->ix_now, t2, sizeof t2));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+sa_fetch_list(struct sa_sync *sa, const struct apt_release *ar,
+    const char *suite, const char *component, const char *arch, char **cause)
+{
+	const struct apt_release_file	*arf, *plain = NULL;
+	char				*dir = NULL;
+	int				 missing, rc;
+
+	arf = sa_find_packages(ar, component, arch, &plain, &dir);
+	if (arf == NULL) {
+		cause_set(cause, "dists/%s/Release lists no Packages index for "
+		    "component %s, architecture %s", suite, component, arch);
+		return -1;
+	}
+	rc = sa_fetch(sa, ar, suite, arf, &missing, cause);
+	free(dir);
+	return rc;
+}
+
+/* Translations: passed through, listed in the view's Release. */
+static int
+sa_fetch_translations(struct sa_sync *sa, struct sa_suite *ss, size_t comp,
+    char **cause)
+{
+	const struct apt_release	*ar = ss->ss_ar;
+	const struct apt_release_file	*arf;
+	const char			*component, *base;
+	struct sa_pass			*sp;
+	char				*prefix[2], *why = NULL;
+	size_t				 i, p, plen;
+	int				 missing, rc = 0;
+
+	component = sa->sa_mi->mi_components[comp];
+	base = strrchr(component, '/') ? strrchr(component, '/') + 1 : component;
+	xasprintf(&prefix[0], "%s/i18n/Translation-", component);
+	xasprintf(&prefix[1], "%s/i18n/Translation-", base);
+	for (i = 0; i < ar->ar_nfiles && rc == 0; i++) {
+		arf = &ar->ar_files[i];
+		for (p = 0; p < 2; p++) {
+			plen = strlen(prefix[p]);
+			if (strncmp(arf->arf_path, prefix[p], plen) == 0)
+				break;
+		}
+		if (p == 2)
+			continue;
+		if (sa_fetch(sa, ar, ss->ss_name, arf, &missing, &why) != 0) {
+			/* Releases list uncompressed names that do not exist. */
+			if (missing) {
+				log_debug("mirror %s: %s", sa->sa_mi->mi_name, why);
+				free(why);
+				why = NULL;
+				continue;
+			}
+			cause_set(cause, "%s", why);
+			free(why);
+			rc = -1;
+			break;
+		}
+		ss->ss_pass = xreallocarray(ss->ss_pass, ss->ss_npass + 1,
+		    sizeof *ss->ss_pass);
+		sp = &ss->ss_pass[ss->ss_npass++];
+		sp->sp_component = comp;
+		sp->sp_arf = arf;
+		xasprintf(&sp->sp_name, "%s/%s/i18n/Translation-%s", ss->ss_name,
+		    component, arf->arf_path + plen);
+	}
+	free(prefix[0]);
+	free(prefix[1]);
+	return rc;
+}
+
+static int
+sa_fetch_suite(struct sa_sync *sa, struct sa_suite *ss, char **cause)
+{
+	struct mirror	*mi = sa->sa_mi;
+	char		*why = NULL;
+	size_t		 c, a;
+	int		 rc = -1;
+
+	if ((ss->ss_text = sa_release_text(sa, ss->ss_name, &ss->ss_len,
+	    &ss->ss_what, cause)) == NULL)
+		goto out;
+	if ((ss->ss_ar = apt_release_parse(ss->ss_text, ss->ss_len,
+	    ss->ss_what, &why)) == NULL) {
+		cause_set(cause, "%s", why);
+		goto out;
+	}
+	if (sa_check_valid(sa, ss, cause) != 0)
+		goto out;
+	for (c = 0; mi->mi_components[c] != NULL; c++) {
+		for (a = 0; mi->mi_architectures[a] != NULL; a++) {
+			if (sa_fetch_list(sa, ss->ss_ar, ss->ss_name,
+			    mi->mi_components[c], mi->mi_architectures[a],
+			    cause) != 0)
+				goto out;
+		}
+		if (sa_fetch_translations(sa, ss, c, cause) != 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(why);
+	return rc;
+}
+
+/*
+ * The download phase, outside the store's transaction and lock (only the
+ * mirror's own lock is held): each suite's Release, verified, and every
+ * index and translation it names for the configuration into the blob
+ * store, verified against the Release.  Nothing is read from or written
+ * to the store.
+ */
+int
+sync_apt_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
+    struct sa_fetched **out, char **cause)
+{
+	struct sa_sync		 sa;
+	struct sa_fetched	*saf;
+	size_t			 n, s;
+
+	*out = NULL;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_ix = ix;
+	sa.sa_mi = mi;
+	sa.sa_mirror_id = mirror_id;
+	saf = xcalloc(1, sizeof *saf);
+	for (n = 0; mi->mi_suites[n] != NULL; n++)
+		;
+	saf->saf_suites = xcalloc(n, sizeof *saf->saf_suites);
+	saf->saf_nsuites = n;
+	for (s = 0; s < n; s++) {
+		saf->saf_suites[s].ss_name = mi->mi_suites[s];
+		if (sa_fetch_suite(&sa, &saf->saf_suites[s], cause) != 0) {
+			sync_apt_fetched_free(saf);
+			return -1;
+		}
+	}
+	*out = saf;
+	return 0;
+}
+
+/* Parses an index that sync_apt_fetch() stored, unless unchanged. */
 static int
 sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
     const char *suite, const char *component, const char *arch, char **cause)
@@ -502,7 +720,8 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	const struct apt_release_file	*arf, *plain = NULL;
 	struct sync_reader		 sr;
 	char				*dir = NULL, *what, *list, *why = NULL;
-	int				 missing, rc = -1;
+	enum phase			 ph;
+	int				 parsed, rc = -1;
 
 	arf = sa_find_packages(ar, component, arch, &plain, &dir);
 	if (arf == NULL) {
@@ -512,8 +731,6 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	}
 	xasprintf(&what, "dists/%s/%s", suite, arf->arf_path);
 	xasprintf(&list, "%s/%s/binary-%s", suite, component, arch);
-	if (sa_fetch(sa, ar, suite, arf, &missing, cause) != 0)
-		goto out;
 	/* The same index as last time: what it lists is in the store. */
 	switch (sync_file_unchanged(sa->sa_ix, sa->sa_mirror_id, "list", list,
 	    arf->arf_sha256)) {
@@ -534,8 +751,11 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	sa->sa_list = list;
 	xasprintf(&sa->sa_kind, "deb:%s", list);
 	sa->sa_count = 0;
-	if (deb822_parse(sync_reader_read, &sr, what, sa_stanza_cb, sa,
-	    &why) != 0) {
+	ph = phase_enter(PHASE_PARSE);
+	parsed = deb822_parse_limited(sync_reader_read, &sr, what,
+	    &sa_limits, sa_stanza_cb, sa, &why);
+	phase_leave(ph);
+	if (parsed != 0) {
 		if (sa->sa_cause != NULL) {
 			cause_set(cause, "%s: %s", what, sa->sa_cause);
 			free(sa->sa_cause);
@@ -564,99 +784,42 @@ out:
 	return rc;
 }
 
-/* Translations: passed through, listed in the view's Release. */
 static int
-sa_sync_translations(struct sa_sync *sa, const struct apt_release *ar,
-    const char *suite, const char *component, char **cause)
+sa_sync_suite(struct sa_sync *sa, const struct sa_suite *ss, char **cause)
 {
-	const struct apt_release_file	*arf;
-	const char			*base;
-	char				*prefix[2], *name, *why = NULL;
-	size_t				 i, p, plen;
-	int				 missing, rc = 0;
+	struct mirror		*mi = sa->sa_mi;
+	const struct sa_pass	*sp;
+	size_t			 c, a, p;
 
-	base = strrchr(component, '/') ? strrchr(component, '/') + 1 : component;
-	xasprintf(&prefix[0], "%s/i18n/Translation-", component);
-	xasprintf(&prefix[1], "%s/i18n/Translation-", base);
-	for (i = 0; i < ar->ar_nfiles && rc == 0; i++) {
-		arf = &ar->ar_files[i];
-		for (p = 0; p < 2; p++) {
-			plen = strlen(prefix[p]);
-			if (strncmp(arf->arf_path, prefix[p], plen) == 0)
-				break;
+	/* ix_now was read again when the store lock was taken. */
+	if (sa_check_valid(sa, ss, cause) != 0)
+		return -1;
+	for (c = 0; mi->mi_components[c] != NULL; c++) {
+		for (a = 0; mi->mi_architectures[a] != NULL; a++) {
+			if (sa_sync_list(sa, ss->ss_ar, ss->ss_name,
+			    mi->mi_components[c], mi->mi_architectures[a],
+			    cause) != 0)
+				return -1;
 		}
-		if (p == 2)
-			continue;
-		if (sa_fetch(sa, ar, suite, arf, &missing, &why) != 0) {
-			/* Releases list uncompressed names that do not exist. */
-			if (missing) {
-				log_debug("mirror %s: %s", sa->sa_mi->mi_name, why);
-				free(why);
-				why = NULL;
-				continue;
-			}
-			cause_set(cause, "%s", why);
-			free(why);
-			rc = -1;
-			break;
+		for (p = 0; p < ss->ss_npass; p++) {
+			sp = &ss->ss_pass[p];
+			if (sp->sp_component == c && sa_record_file(sa, "pass",
+			    sp->sp_name, sp->sp_arf->arf_path,
+			    strlen(sp->sp_arf->arf_path), sp->sp_arf, cause) != 0)
+				return -1;
 		}
-		xasprintf(&name, "%s/%s/i18n/Translation-%s", suite, component,
-		    arf->arf_path + plen);
-		rc = sa_record_file(sa, "pass", name, arf->arf_path,
-		    strlen(arf->arf_path), arf, cause);
-		free(name);
 	}
-	free(prefix[0]);
-	free(prefix[1]);
-	return rc;
+	return sa_record_file(sa, "release", ss->ss_name, ss->ss_text,
+	    ss->ss_len, NULL, cause);
 }
 
-static int
-sa_sync_suite(struct sa_sync *sa, const char *suite, char **cause)
-{
-	struct apt_release	*ar = NULL;
-	char			*text, *what = NULL, *why = NULL, t1[40], t2[40];
-	size_t			 len, c, a;
-	int			 rc = -1;
-
-	if ((text = sa_release_text(sa, suite, &len, &what, cause)) == NULL)
-		goto out;
-	if ((ar = apt_release_parse(text, len, what, &why)) == NULL) {
-		cause_set(cause, "%s", why);
-		goto out;
-	}
-	if (ar->ar_valid_until != 0 && ar->ar_valid_until < sa->sa_ix->ix_now) {
-		cause_set(cause, "%s: expired: Valid-Until %s is before now (%s); "
-		    "upstream is stale or the clock is wrong", what,
-		    apt_date_format(ar->ar_valid_until, t1, sizeof t1),
-		    apt_date_format(sa->sa_ix->ix_now, t2, sizeof t2));
-		goto out;
-	}
-	for (c = 0; sa->sa_mi->mi_components[c] != NULL; c++) {
-		for (a = 0; sa->sa_mi->mi_architectures[a] != NULL; a++) {
-			if (sa_sync_list(sa, ar, suite,
-			    sa->sa_mi->mi_components[c],
-			    sa->sa_mi->mi_architectures[a], cause) != 0)
-				goto out;
-		}
-		if (sa_sync_translations(sa, ar, suite,
-		    sa->sa_mi->mi_components[c], cause) != 0)
-			goto out;
-	}
-	if (sa_record_file(sa, "release", suite, text, len, NULL, cause) != 0)
-		goto out;
-	rc = 0;
-out:
-	apt_release_free(ar);
-	free(why);
-	free(what);
-	free(text);
-	return rc;
-}
-
+/*
+ * The recording phase, inside the transaction that sync_mirror() opened
+ * under the store lock: parses what sync_apt_fetch() stored.
+ */
 int
 sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
-    int first_sync, char **cause)
+    int first_sync, struct sa_fetched *saf, char **cause)
 {
 	struct sa_sync	 sa;
 	size_t		 s;
@@ -673,14 +836,16 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	    "kind IN ('pass', 'release')", "mirror_files", cause) != 0 ||
 	    sa_drop_unconfigured(&sa, cause) != 0)
 		return -1;
-	for (s = 0; mi->mi_suites[s] != NULL; s++) {
-		if (sa_sync_suite(&sa, mi->mi_suites[s], cause) != 0)
+	for (s = 0; s < saf->saf_nsuites; s++) {
+		if (sa_sync_suite(&sa, &saf->saf_suites[s], cause) != 0)
 			return -1;
 	}
 	/* Unchanged indexes leave every version's upstream as it was. */
-	if (sa.sa_dirty && sa_exec(&sa, "UPDATE packages SET upstream = EXISTS "
-	    "(SELECT 1 FROM package_lists l WHERE l.package = packages.id AND "
-	    "l.upstream = 1) WHERE mirror = ?1", "packages", cause) != 0)
+	/* Only the rows that change are written. */
+	if (sa.sa_dirty && sa_exec(&sa, "UPDATE packages SET upstream = 1 - "
+	    "upstream WHERE mirror = ?1 AND upstream != EXISTS (SELECT 1 FROM "
+	    "package_lists l WHERE l.package = packages.id AND l.upstream = 1)",
+	    "packages", cause) != 0)
 		return -1;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -61,6 +62,26 @@ fail:
 	return -1;
 }
 
+/*
+ * An xml:base the proxy may fetch from: http or https (views drop it and
+ * serve the file through the gate, publish_rpmmd.c), or a relative one.
+ * Any other scheme (file:, ftp:) could make the proxy read what it must
+ * not: the package is refused with a warning.
+ */
+static int
+srm_base_ok(const char *base)
+{
+	size_t	n;
+
+	if (base == NULL)
+		return 1;
+	n = strcspn(base, ":/?#");
+	if (base[n] != ':')
+		return 1;
+	return (n == 4 && strncasecmp(base, "http", 4) == 0) ||
+	    (n == 5 && strncasecmp(base, "https", 5) == 0);
+}
+
 static int
 srm_primary_cb(const struct rpmmd_package *rp, void *arg)
 {
@@ -80,6 +101,14 @@ srm_primary_cb(const struct rpmmd_package *rp, void *arg)
 		    "known checksum type" : rp->rp_version == NULL ? "version" :
 		    rp->rp_name == NULL ? "name" : "location");
 		return -1;
+	}
+	if (!srm_base_ok(rp->rp_location_base)) {
+		log_warnx("mirror %s: line %ld: package %s-%s-%s.%s refused: its "
+		    "<location xml:base=\"%s\"> is neither http nor https",
+		    rs->rs_mi->mi_name, rp->rp_line, rp->rp_name,
+		    rp->rp_version, rp->rp_release ? rp->rp_release : "",
+		    rp->rp_arch ? rp->rp_arch : "", rp->rp_location_base);
+		return 0;
 	}
 	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
 	    "pkgid = ?2");
@@ -551,6 +580,20 @@ srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 	return rc;
 }
 
+/*
+ * SUSE's susedata and its translations (susedata.LANG, also written
+ * susedata_LANG): one <package pkgid= name= arch=><version .../> per
+ * version, with keywords and EULAs.  Filtered like filelists, as it names
+ * versions.  suseinfo names none (repository keywords, expiry): passed.
+ */
+static int
+srm_is_susedata(const char *type)
+{
+	return strcmp(type, "susedata") == 0 ||
+	    strncmp(type, "susedata.", 9) == 0 ||
+	    strncmp(type, "susedata_", 9) == 0;
+}
+
 /* What a view does with each type of repomd data. */
 enum srm_use {
 	SRM_PARSE,		/* parsed and filtered */
@@ -565,13 +608,13 @@ srm_data_use(const char *type)
 
 	if (strcmp(type, "primary") == 0 || strcmp(type, "filelists") == 0 ||
 	    strcmp(type, "other") == 0 || strcmp(type, "updateinfo") == 0 ||
-	    srm_is_delta(type))
+	    srm_is_delta(type) || srm_is_susedata(type))
 		return SRM_PARSE;
 	/* sqlite databases and zchunk files would bypass the filtering. */
 	if ((len > 3 && strcmp(type + len - 3, "_db") == 0) ||
 	    (len > 4 && strcmp(type + len - 4, "_zck") == 0))
 		return SRM_SKIP;
-	/* SUSE's susedata, susedata.LANG, appdata, patterns, products... */
+	/* comps, modules, SUSE's suseinfo, appdata, patterns, products... */
 	return SRM_PASS;
 }
 
@@ -698,95 +741,94 @@ fail:
 	return -1;
 }
 
-int
-sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
-    int first_sync, char **cause)
-{
-	struct srm_sync	 rs;
-	struct rpmmd_repomd	*rm = NULL;
-	struct rpmmd_data	*rd;
-	struct store		*st = ix->ix_store;
-	sqlite3_stmt		*stmt;
-	char			*url, *repomd = NULL, *why = NULL;
-	char			 repomd_hex[HASH_HEX_MAX];
-	size_t			 len;
-	int			 missing, rc = -1;
-	static const char *const order[] = { "primary", "filelists", "other",
-					     "updateinfo", "deltainfo",
-					     "prestodelta", NULL };
-	size_t			 i;
+/* What the download phase leaves for the recording phase. */
+struct srm_fetched {
+	char			*sf_repomd;
+	size_t			 sf_len;
+	char			 sf_hex[HASH_HEX_MAX];
+	struct rpmmd_repomd	*sf_rm;
+	int			 sf_unchanged;	/* the repomd.xml of the last sync */
+};
 
+void
+sync_rpmmd_fetched_free(struct srm_fetched *sf)
+{
+	if (sf == NULL)
+		return;
+	free(sf->sf_repomd);
+	rpmmd_repomd_free(sf->sf_rm);
+	free(sf);
+}
+
+/*
+ * The download phase, outside the store's transaction and lock (only the
+ * mirror's own lock is held): repomd.xml, its signature, and every file
+ * it lists into the blob store, verified against repomd.xml.  A download
+ * failure records nothing.
+ */
+int
+sync_rpmmd_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
+    struct srm_fetched **out, char **cause)
+{
+	struct srm_sync		 rs;
+	struct srm_fetched	*sf;
+	struct rpmmd_data	*rd;
+	char			*url, *why = NULL;
+	int			 missing;
+
+	*out = NULL;
 	memset(&rs, 0, sizeof rs);
 	rs.rs_ix = ix;
 	rs.rs_mi = mi;
 	rs.rs_mirror_id = mirror_id;
-
-	rs.rs_first_sync = first_sync;
+	sf = xcalloc(1, sizeof *sf);
 
 	url = mirror_url(mi, NULL, "repodata/repomd.xml");
-	if (fetch_to_memory(url, REPOMD_MAX, &repomd, &len, NULL, &why) != 0) {
+	if (fetch_to_memory(url, REPOMD_MAX, &sf->sf_repomd, &sf->sf_len, NULL,
+	    &why) != 0) {
 		cause_set(cause, "%s", why);
 		free(url);
-		goto out;
+		goto fail;
 	}
 	free(url);
 	if (mi->mi_keyring != NULL &&
-	    srm_check_signature(&rs, repomd, len, cause) != 0)
-		goto out;
-	if ((rm = rpmmd_repomd_parse(repomd, len, "repodata/repomd.xml",
-	    &why)) == NULL) {
+	    srm_check_signature(&rs, sf->sf_repomd, sf->sf_len, cause) != 0)
+		goto fail;
+	if ((sf->sf_rm = rpmmd_repomd_parse(sf->sf_repomd, sf->sf_len,
+	    "repodata/repomd.xml", &why)) == NULL) {
 		cause_set(cause, "%s", why);
-		goto out;
+		goto fail;
 	}
-	if (rpmmd_repomd_find(rm, "primary") == NULL) {
+	if (rpmmd_repomd_find(sf->sf_rm, "primary") == NULL) {
 		cause_set(cause, "repodata/repomd.xml: lists no primary");
-		goto out;
+		goto fail;
 	}
 
 	/*
 	 * The same repomd.xml as at the last sync names the same files,
-	 * which are parsed into the store already.
+	 * which are parsed into the store already.  Only a sync of this
+	 * mirror changes that, and it waits for our mirror lock.
 	 */
-	hash_buffer("sha256", repomd, len, repomd_hex);
+	hash_buffer("sha256", sf->sf_repomd, sf->sf_len, sf->sf_hex);
+	/* Served as it came at /_mirror/ (raw.c). */
+	if (raw_keep(ix, "repodata/repomd.xml", sf->sf_hex, sf->sf_repomd,
+	    sf->sf_len, cause) != 0)
+		goto fail;
 	switch (sync_file_unchanged(ix, mirror_id, "repomd", "repomd.xml",
-	    repomd_hex)) {
+	    sf->sf_hex)) {
 	case 1:
 		log_debug("mirror %s: repodata/repomd.xml unchanged", mi->mi_name);
-		rc = 0;
-		goto out;
+		sf->sf_unchanged = 1;
+		*out = sf;
+		return 0;
 	case -1:
-		store_error(st, "mirror_files", cause);
-		goto out;
+		store_error(ix->ix_store, "mirror_files", cause);
+		goto fail;
 	}
 
-	stmt = store_stmt(st, "DELETE FROM mirror_files WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
-		goto out;
-	}
-	stmt = store_stmt(st, "UPDATE packages SET upstream = 0 WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "packages", cause);
-		goto out;
-	}
-	stmt = store_stmt(st, "UPDATE advisories SET upstream = 0 WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "advisories", cause);
-		goto out;
-	}
-	/* Deltas only ever lead to what upstream lists now. */
-	stmt = store_stmt(st, "DELETE FROM deltas WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "deltas", cause);
-		goto out;
-	}
 	/* The deltas table holds one document: deltainfo, else prestodelta. */
-	if (rpmmd_repomd_find(rm, "deltainfo") != NULL &&
-	    (rd = rpmmd_repomd_find(rm, "prestodelta")) != NULL) {
+	if (rpmmd_repomd_find(sf->sf_rm, "deltainfo") != NULL &&
+	    (rd = rpmmd_repomd_find(sf->sf_rm, "prestodelta")) != NULL) {
 		log_warnx("mirror %s: repodata/repomd.xml lists both deltainfo "
 		    "and prestodelta; views carry deltainfo only", mi->mi_name);
 		free(rd->rd_type);
@@ -794,12 +836,12 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	}
 
 	/* Fetch everything first: a download failure parses nothing. */
-	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
+	TAILQ_FOREACH(rd, &sf->sf_rm->rm_datas, rd_entry) {
 		if (*rd->rd_type == '\0' ||
 		    srm_data_use(rd->rd_type) == SRM_SKIP)
 			continue;
 		if (srm_check_location(rd, cause) != 0)
-			goto out;
+			goto fail;
 		if (srm_fetch_data(&rs, rd, &missing, &why) == 0)
 			continue;
 		if (missing && !srm_data_required(rd->rd_type)) {
@@ -814,7 +856,66 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 			continue;
 		}
 		cause_set(cause, "%s", why);
-		goto out;
+		goto fail;
+	}
+	*out = sf;
+	return 0;
+fail:
+	free(why);
+	sync_rpmmd_fetched_free(sf);
+	return -1;
+}
+
+/*
+ * The recording phase, inside the transaction that sync_mirror() opened
+ * under the store lock: parses what sync_rpmmd_fetch() stored.
+ */
+int
+sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
+    int first_sync, struct srm_fetched *sf, char **cause)
+{
+	struct srm_sync		 rs;
+	struct rpmmd_repomd	*rm = sf->sf_rm;
+	struct rpmmd_data	*rd;
+	struct store		*st = ix->ix_store;
+	sqlite3_stmt		*stmt;
+	static const char *const order[] = { "primary", "filelists", "other",
+					     "updateinfo", "deltainfo",
+					     "prestodelta", NULL };
+	size_t			 i;
+
+	if (sf->sf_unchanged)
+		return 0;
+	memset(&rs, 0, sizeof rs);
+	rs.rs_ix = ix;
+	rs.rs_mi = mi;
+	rs.rs_mirror_id = mirror_id;
+	rs.rs_first_sync = first_sync;
+
+	stmt = store_stmt(st, "DELETE FROM mirror_files WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	stmt = store_stmt(st, "UPDATE packages SET upstream = 0 WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "packages", cause);
+		return -1;
+	}
+	stmt = store_stmt(st, "UPDATE advisories SET upstream = 0 WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "advisories", cause);
+		return -1;
+	}
+	/* Deltas only ever lead to what upstream lists now. */
+	stmt = store_stmt(st, "DELETE FROM deltas WHERE mirror = ?1");
+	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
+	    sqlite3_step(stmt)) != SQLITE_DONE) {
+		store_error(st, "deltas", cause);
+		return -1;
 	}
 
 	/* primary before the documents that refer to its packages. */
@@ -822,7 +923,13 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		if ((rd = rpmmd_repomd_find(rm, order[i])) == NULL)
 			continue;
 		if (srm_parse_data(&rs, rd, cause) != 0)
-			goto out;
+			return -1;
+	}
+	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
+		if (*rd->rd_type == '\0' || !srm_is_susedata(rd->rd_type))
+			continue;
+		if (srm_parse_data(&rs, rd, cause) != 0)
+			return -1;
 	}
 	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
 		if (*rd->rd_type == '\0' ||
@@ -831,16 +938,11 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		if (srm_record_file(&rs, srm_data_use(rd->rd_type) ==
 		    SRM_PASS ? "pass" : "data", rd->rd_type, rd->rd_location,
 		    rd, cause) != 0)
-			goto out;
+			return -1;
 	}
 
 	if (srm_record_file(&rs, "repomd", "repomd.xml", NULL, NULL, cause) != 0 ||
-	    srm_repomd_record(&rs, repomd_hex, cause) != 0)
-		goto out;
-	rc = 0;
-out:
-	free(why);
-	free(repomd);
-	rpmmd_repomd_free(rm);
-	return rc;
+	    srm_repomd_record(&rs, sf->sf_hex, cause) != 0)
+		return -1;
+	return 0;
 }

@@ -31,6 +31,9 @@ struct decomp {
 	int		 d_eof;
 	char		*d_error;	/* sticky: every later read fails too */
 
+	long long	 d_limit;	/* -1: none */
+	char		*d_limit_what;
+
 	int		 d_fd;		/* decomp_open_fd only */
 	int		 d_rawerrno;
 	char		*d_inbuf;
@@ -89,6 +92,7 @@ decomp_new(const char *name)
 	d = xcalloc(1, sizeof *d);
 	d->d_name = xstrdup(name != NULL ? name : "(input)");
 	d->d_fd = -1;
+	d->d_limit = -1;
 	d->d_ar = archive_read_new();
 	if (d->d_ar == NULL)
 		fatalx("archive_read_new: out of memory");
@@ -230,8 +234,36 @@ decomp_read(void *arg, void *buf, size_t len, char **cause)
 		cause_set(cause, "%s", d->d_error);
 		return -1;
 	}
+	if (d->d_limit >= 0 && d->d_offset + n > d->d_limit) {
+		xasprintf(&d->d_error, "%s: decompresses to more than %lld "
+		    "bytes (%s): refused as a decompression bomb", d->d_name,
+		    d->d_limit, d->d_limit_what);
+		cause_set(cause, "%s", d->d_error);
+		return -1;
+	}
 	d->d_offset += n;
 	return n;
+}
+
+long long
+decomp_cap(long long compressed, long long declared)
+{
+	long long	cap;
+
+	if (declared >= 0)
+		return declared < DECOMP_MAX_SIZE ? declared : DECOMP_MAX_SIZE;
+	if (compressed < 0 || compressed > DECOMP_MAX_SIZE / DECOMP_MAX_RATIO)
+		return DECOMP_MAX_SIZE;
+	cap = compressed * DECOMP_MAX_RATIO;
+	return cap > DECOMP_RATIO_FLOOR ? cap : DECOMP_RATIO_FLOOR;
+}
+
+void
+decomp_set_limit(struct decomp *d, long long max, const char *what)
+{
+	free(d->d_limit_what);
+	d->d_limit = max;
+	d->d_limit_what = xstrdup(what != NULL ? what : "the limit");
 }
 
 long long
@@ -249,6 +281,7 @@ decomp_close(struct decomp *d)
 		archive_read_free(d->d_ar);
 	free(d->d_inbuf);
 	free(d->d_error);
+	free(d->d_limit_what);
 	free(d->d_name);
 	free(d);
 }

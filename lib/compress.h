@@ -22,6 +22,24 @@ struct decomp	*decomp_open_fd(int fd, const char *name, char **cause);
 struct decomp	*decomp_open_memory(const void *, size_t, const char *name, char **cause);
 /* Matches pg_read_fn: pass decomp_read and the struct decomp * as arg. */
 ssize_t		 decomp_read(void *decomp, void *buf, size_t len, char **cause);
+/*
+ * Decompression bombs.  An upstream file may decompress to no more than
+ * its metadata declares (repomd's open-size, the uncompressed entry of an
+ * apt Release); where nothing is declared, to no more than DECOMP_MAX_RATIO
+ * times its compressed size (or DECOMP_RATIO_FLOOR, whichever is larger),
+ * and never to more than DECOMP_MAX_SIZE.
+ */
+#define DECOMP_MAX_RATIO	200
+#define DECOMP_RATIO_FLOOR	(16LL * 1024 * 1024)
+#define DECOMP_MAX_SIZE		(4LL * 1024 * 1024 * 1024)
+
+/* The cap for a file of compressed bytes that declares declared (-1: none). */
+long long	 decomp_cap(long long compressed, long long declared);
+/*
+ * Fails every read that would go past max uncompressed bytes, saying
+ * "NAME: decompresses to more than MAX bytes (what)".
+ */
+void		 decomp_set_limit(struct decomp *, long long max, const char *what);
 /* Total uncompressed bytes read so far. */
 long long	 decomp_offset(struct decomp *);
 void		 decomp_close(struct decomp *);

@@ -1,6 +1,6 @@
 /*
  * patchgate.conf: an INI file.  Sections are [server], [mirror NAME],
- * [baseline NAME] and [group NAME]; lines are "key = value"; lines starting
+ * [baseline NAME], [group NAME] and [notify NAME]; lines are "key = value"; lines starting
  * with '#' or ';' are comments.  Every error is reported as "file:line:
  * message" and loading goes on, so that an admin sees all of them at once.
  */
@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "conf.h"
+#include "events.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -29,6 +30,7 @@ enum conf_section {
 	SECTION_MIRROR,
 	SECTION_BASELINE,
 	SECTION_GROUP,
+	SECTION_NOTIFY,
 };
 
 struct conf_parse {
@@ -40,6 +42,7 @@ struct conf_parse {
 	struct mirror		*cp_mirror;
 	struct baseline		*cp_baseline;
 	struct group		*cp_group;
+	struct notify		*cp_notify;
 	int			 cp_mirror_type_seen;
 	int			 cp_store_seen;
 };
@@ -345,6 +348,34 @@ conf_server_limit(struct conf_parse *cp, const char *key, const char *value)
 	return 0;
 }
 
+/* tls-listen, tls-cert and tls-key; -1 when key is none of them. */
+static int
+conf_server_tls(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct config	*cf = cp->cp_cf;
+	char		**v;
+
+	if (strcmp(key, "tls-listen") == 0) {
+		if (strchr(value, ':') == NULL) {
+			conf_error(cp, cp->cp_line, "tls-listen: \"%s\" is not "
+			    "HOST:PORT", value);
+			return 0;
+		}
+		v = &cf->cf_tls_listen;
+	} else if (strcmp(key, "tls-cert") == 0 || strcmp(key, "tls-key") == 0) {
+		if (*value != '/') {
+			conf_error(cp, cp->cp_line, "%s: \"%s\" is not an "
+			    "absolute path", key, value);
+			return 0;
+		}
+		v = key[4] == 'c' ? &cf->cf_tls_cert : &cf->cf_tls_key;
+	} else
+		return -1;
+	free(*v);
+	*v = xstrdup(value);
+	return 0;
+}
+
 static void
 conf_server(struct conf_parse *cp, const char *key, const char *value)
 {
@@ -403,6 +434,20 @@ conf_server(struct conf_parse *cp, const char *key, const char *value)
 				    "is not an address or ADDRESS/BITS",
 				    cf->cf_admin_allow[i]);
 		}
+	} else if (strcmp(key, "public-url") == 0) {
+		if ((strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0) ||
+		    strpbrk(value, " \"'\\?#") != NULL) {
+			conf_error(cp, cp->cp_line, "public-url: \"%s\" is not an "
+			    "http:// or https:// URL", value);
+			return;
+		}
+		free(cf->cf_public_url);
+		cf->cf_public_url = xstrdup(value);
+		/* _setup appends "/GROUP/MIRROR". */
+		while (strlen(cf->cf_public_url) > 8 &&
+		    cf->cf_public_url[strlen(cf->cf_public_url) - 1] == '/')
+			cf->cf_public_url[strlen(cf->cf_public_url) - 1] = '\0';
 	} else if (strcmp(key, "user") == 0) {
 		if (*value == '\0' || strchr(value, ' ') != NULL) {
 			conf_error(cp, cp->cp_line, "user: \"%s\" is not a "
@@ -411,7 +456,8 @@ conf_server(struct conf_parse *cp, const char *key, const char *value)
 		}
 		free(cf->cf_user);
 		cf->cf_user = xstrdup(value);
-	} else if (conf_server_limit(cp, key, value) != 0)
+	} else if (conf_server_limit(cp, key, value) != 0 &&
+	    conf_server_tls(cp, key, value) != 0)
 		conf_error(cp, cp->cp_line, "[server]: unknown key \"%s\"", key);
 }
 
@@ -536,6 +582,26 @@ conf_mirror(struct conf_parse *cp, const char *key, const char *value)
 		else
 			conf_error(cp, cp->cp_line, "redirects: unknown value "
 			    "\"%s\" (same-host or any)", value);
+	} else if (strcmp(key, "proxy") == 0) {
+		if (strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0 &&
+		    strncmp(value, "socks5://", 9) != 0 &&
+		    strncmp(value, "socks5h://", 10) != 0) {
+			conf_error(cp, cp->cp_line, "proxy: \"%s\" is not an "
+			    "http://, https://, socks5:// or socks5h:// URL",
+			    value);
+			return;
+		}
+		free(mi->mi_proxy);
+		mi->mi_proxy = xstrdup(value);
+	} else if (strcmp(key, "ca-file") == 0) {
+		if (access(value, R_OK) != 0) {
+			conf_error(cp, cp->cp_line, "ca-file: %s: %s", value,
+			    strerror(errno));
+			return;
+		}
+		free(mi->mi_ca_file);
+		mi->mi_ca_file = xstrdup(value);
 	} else
 		conf_error(cp, cp->cp_line, "[mirror %s]: unknown key \"%s\"",
 		    mi->mi_name, key);
@@ -613,9 +679,84 @@ conf_group(struct conf_parse *cp, const char *key, const char *value)
 			    "\"%s\" (a number with s, m, h, d or w, above 0)",
 			    value);
 		}
+	} else if (strcmp(key, "allow") == 0) {
+		words_free(gr->gr_allow);
+		gr->gr_allow = words_split(value, NULL);
+		if (gr->gr_allow[0] == NULL)
+			conf_error(cp, cp->cp_line, "allow: no address");
+		for (size_t i = 0; gr->gr_allow[i] != NULL; i++) {
+			if (conf_cidr_invalid(gr->gr_allow[i]))
+				conf_error(cp, cp->cp_line, "allow: \"%s\" is not "
+				    "an address or ADDRESS/BITS", gr->gr_allow[i]);
+		}
+	} else if (strcmp(key, "auth-file") == 0 ||
+	    strcmp(key, "report-token") == 0) {
+		if (*value != '/') {
+			conf_error(cp, cp->cp_line, "%s: \"%s\" is not an "
+			    "absolute path", key, value);
+			return;
+		}
+		if (strcmp(key, "auth-file") == 0) {
+			free(gr->gr_auth_file);
+			gr->gr_auth_file = xstrdup(value);
+		} else {
+			free(gr->gr_report_token);
+			gr->gr_report_token = xstrdup(value);
+		}
 	} else
 		conf_error(cp, cp->cp_line, "[group %s]: unknown key \"%s\"",
 		    gr->gr_name, key);
+}
+
+/* [notify NAME]: url, events, format, timeout. */
+static void
+conf_notify(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct notify	*nt = cp->cp_notify;
+	char		**words;
+	size_t		 i;
+	int		 k;
+
+	if (strcmp(key, "url") == 0) {
+		if ((strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0) || value[7] == '\0' ||
+		    strpbrk(value, " \t") != NULL) {
+			conf_error(cp, cp->cp_line, "url: \"%s\" is not an "
+			    "http:// or https:// URL", value);
+			return;
+		}
+		free(nt->nt_url);
+		nt->nt_url = xstrdup(value);
+	} else if (strcmp(key, "events") == 0) {
+		words = words_split(value, NULL);
+		nt->nt_events = 0;
+		for (i = 0; words[i] != NULL; i++) {
+			if ((k = event_parse(words[i])) == -1)
+				conf_error(cp, cp->cp_line, "events: unknown event "
+				    "\"%s\" (%s)", words[i], event_names());
+			else
+				nt->nt_events |= 1U << k;
+		}
+		if (words[0] == NULL)
+			conf_error(cp, cp->cp_line, "events: empty list");
+		words_free(words);
+	} else if (strcmp(key, "format") == 0) {
+		if (strcmp(value, "json") == 0)
+			nt->nt_format = NOTIFY_JSON;
+		else if (strcmp(value, "slack") == 0)
+			nt->nt_format = NOTIFY_SLACK;
+		else
+			conf_error(cp, cp->cp_line, "format: unknown format "
+			    "\"%s\" (json or slack)", value);
+	} else if (strcmp(key, "timeout") == 0) {
+		if (duration_parse(value, &nt->nt_timeout) != 0 ||
+		    nt->nt_timeout <= 0)
+			conf_error(cp, cp->cp_line, "timeout: bad duration "
+			    "\"%s\" (a number with s, m, h, d or w, above 0)",
+			    value);
+	} else
+		conf_error(cp, cp->cp_line, "[notify %s]: unknown key \"%s\"",
+		    nt->nt_name, key);
 }
 
 /* Checks what a finished [mirror] section must have. */
@@ -661,6 +802,7 @@ conf_section_start(struct conf_parse *cp, char *header)
 	cp->cp_section = SECTION_NONE;
 	cp->cp_baseline = NULL;
 	cp->cp_group = NULL;
+	cp->cp_notify = NULL;
 
 	if ((end = strchr(header, ']')) == NULL || end[1] != '\0') {
 		conf_error(cp, cp->cp_line, "bad section header");
@@ -687,9 +829,9 @@ conf_section_start(struct conf_parse *cp, char *header)
 		return;
 	}
 	if (strcmp(kind, "mirror") != 0 && strcmp(kind, "baseline") != 0 &&
-	    strcmp(kind, "group") != 0) {
+	    strcmp(kind, "group") != 0 && strcmp(kind, "notify") != 0) {
 		conf_error(cp, cp->cp_line, "unknown section [%s] (server, "
-		    "mirror, baseline or group)", kind);
+		    "mirror, baseline, group or notify)", kind);
 		return;
 	}
 	if (*name == '\0') {
@@ -728,6 +870,23 @@ conf_section_start(struct conf_parse *cp, char *header)
 		TAILQ_INIT(&cp->cp_baseline->bl_rules);
 		TAILQ_INSERT_TAIL(&cf->cf_baselines, cp->cp_baseline, bl_entry);
 		cp->cp_section = SECTION_BASELINE;
+	} else if (strcmp(kind, "notify") == 0) {
+		TAILQ_FOREACH(cp->cp_notify, &cf->cf_notifies, nt_entry) {
+			if (strcmp(cp->cp_notify->nt_name, name) == 0)
+				break;
+		}
+		if (cp->cp_notify != NULL) {
+			conf_error(cp, cp->cp_line, "[notify %s] is defined "
+			    "twice", name);
+			cp->cp_notify = NULL;
+			return;
+		}
+		cp->cp_notify = xcalloc(1, sizeof *cp->cp_notify);
+		cp->cp_notify->nt_name = xstrdup(name);
+		cp->cp_notify->nt_line = cp->cp_line;
+		cp->cp_notify->nt_timeout = 10;
+		TAILQ_INSERT_TAIL(&cf->cf_notifies, cp->cp_notify, nt_entry);
+		cp->cp_section = SECTION_NOTIFY;
 	} else {
 		if (config_find_group(cf, name) != NULL) {
 			conf_error(cp, cp->cp_line, "[group %s] is defined "
@@ -795,6 +954,9 @@ conf_line(struct conf_parse *cp, char *line)
 	case SECTION_GROUP:
 		conf_group(cp, key, value);
 		break;
+	case SECTION_NOTIFY:
+		conf_notify(cp, key, value);
+		break;
 	}
 }
 
@@ -804,10 +966,30 @@ conf_resolve(struct conf_parse *cp)
 {
 	struct config	*cf = cp->cp_cf;
 	struct group	*gr;
+	struct notify	*nt;
 	size_t		 i, j;
 
 	if (!cp->cp_store_seen)
 		conf_error(cp, cp->cp_line, "[server]: no store");
+	TAILQ_FOREACH(nt, &cf->cf_notifies, nt_entry) {
+		if (nt->nt_url == NULL)
+			conf_error(cp, nt->nt_line, "[notify %s]: no url",
+			    nt->nt_name);
+		if (nt->nt_events == 0)
+			conf_error(cp, nt->nt_line, "[notify %s]: no events",
+			    nt->nt_name);
+	}
+	if (cf->cf_tls_listen != NULL &&
+	    (cf->cf_tls_cert == NULL || cf->cf_tls_key == NULL))
+		conf_error(cp, cp->cp_line, "[server]: tls-listen needs tls-cert "
+		    "and tls-key");
+	if (cf->cf_tls_listen == NULL &&
+	    (cf->cf_tls_cert != NULL || cf->cf_tls_key != NULL))
+		conf_error(cp, cp->cp_line, "[server]: tls-cert and tls-key "
+		    "need tls-listen");
+	/* Without either listener, plain HTTP on the default port. */
+	if (cf->cf_listen == NULL && cf->cf_tls_listen == NULL)
+		cf->cf_listen = xstrdup("0.0.0.0:8080");
 	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
 		if (gr->gr_baseline_name == NULL)
 			conf_error(cp, gr->gr_line, "[group %s]: no baseline",
@@ -855,7 +1037,6 @@ config_load(const char *path)
 	}
 	cf = xcalloc(1, sizeof *cf);
 	cf->cf_path = xstrdup(path);
-	cf->cf_listen = xstrdup("0.0.0.0:8080");
 	cf->cf_grace = 3600;
 	cf->cf_log_keep = 30 * 86400;
 	cf->cf_preview_keep = 86400;
@@ -869,6 +1050,7 @@ config_load(const char *path)
 	TAILQ_INIT(&cf->cf_mirrors);
 	TAILQ_INIT(&cf->cf_baselines);
 	TAILQ_INIT(&cf->cf_groups);
+	TAILQ_INIT(&cf->cf_notifies);
 
 	memset(&cp, 0, sizeof cp);
 	cp.cp_cf = cf;
@@ -913,13 +1095,22 @@ config_free(struct config *cf)
 	struct baseline	*bl;
 	struct rule	*ru;
 	struct group	*gr;
+	struct notify	*nt;
 
 	if (cf == NULL)
 		return;
+	while ((nt = TAILQ_FIRST(&cf->cf_notifies)) != NULL) {
+		TAILQ_REMOVE(&cf->cf_notifies, nt, nt_entry);
+		free(nt->nt_name);
+		free(nt->nt_url);
+		free(nt);
+	}
 	while ((mi = TAILQ_FIRST(&cf->cf_mirrors)) != NULL) {
 		TAILQ_REMOVE(&cf->cf_mirrors, mi, mi_entry);
 		free(mi->mi_name);
 		free(mi->mi_url);
+		free(mi->mi_proxy);
+		free(mi->mi_ca_file);
 		free(mi->mi_keyring);
 		free(mi->mi_classification);
 		free(mi->mi_severity);
@@ -952,14 +1143,21 @@ config_free(struct config *cf)
 		for (size_t i = 0; i < gr->gr_nwindows; i++)
 			free(gr->gr_windows[i].wi_text);
 		free(gr->gr_windows);
+		words_free(gr->gr_allow);
+		free(gr->gr_auth_file);
+		free(gr->gr_report_token);
 		free(gr);
 	}
 	free(cf->cf_path);
 	free(cf->cf_listen);
+	free(cf->cf_tls_listen);
+	free(cf->cf_tls_cert);
+	free(cf->cf_tls_key);
 	free(cf->cf_store);
 	free(cf->cf_user);
 	free(cf->cf_api_tokens);
 	words_free(cf->cf_admin_allow);
+	free(cf->cf_public_url);
 	free(cf);
 }
 

@@ -1,6 +1,6 @@
 /*
  * patchgate.conf: an INI file with [server], [mirror NAME], [baseline NAME]
- * and [group NAME] sections.  config_load reports every error as
+ * [group NAME] and [notify NAME] sections.  config_load reports every error as
  * "file:line: message", all of them, before failing.
  */
 #ifndef PG_CONF_H
@@ -39,6 +39,8 @@ struct mirror {
 	long long		 mi_sync_every;		/* seconds between patchgated's syncs; 0: off */
 	long long		 mi_fetch_timeout;	/* seconds for one whole download */
 	int			 mi_redirects_any;	/* 0: only to the same host */
+	char			*mi_proxy;		/* outbound HTTP proxy; NULL: none */
+	char			*mi_ca_file;		/* CAs for https; NULL: the system's */
 	int			 mi_line;
 	TAILQ_ENTRY(mirror)	 mi_entry;
 };
@@ -84,18 +86,42 @@ struct group {
 	struct window		*gr_windows;	/* maintenance windows; none: always open */
 	size_t			 gr_nwindows;
 	long long		 gr_report_stale;	/* seconds; -1: the server's */
+	char			**gr_allow;	/* CIDRs that may read the view; NULL: any */
+	char			*gr_auth_file;	/* user:HASH lines (HTTP basic); NULL: none */
+	char			*gr_report_token; /* file of the secret reports may carry */
 	int			 gr_line;
 	TAILQ_ENTRY(group)	 gr_entry;
 };
 TAILQ_HEAD(groups, group);
 
+/* [notify NAME]: where patchgated POSTs the events (events.h) it asks for. */
+enum notify_format {
+	NOTIFY_JSON,		/* text and the structured fields */
+	NOTIFY_SLACK,		/* text only: Slack, Mattermost incoming webhooks */
+};
+
+struct notify {
+	char			*nt_name;
+	char			*nt_url;		/* http:// or https:// */
+	unsigned int		 nt_events;		/* 1 << enum event_kind */
+	enum notify_format	 nt_format;
+	long long		 nt_timeout;		/* seconds for one attempt */
+	int			 nt_line;
+	TAILQ_ENTRY(notify)	 nt_entry;
+};
+TAILQ_HEAD(notifies, notify);
+
 struct config {
 	char			*cf_path;
-	char			*cf_listen;		/* "host:port", "[::1]:port" */
+	char			*cf_listen;		/* "host:port", "[::1]:port"; NULL: none */
+	char			*cf_tls_listen;		/* likewise, for HTTPS; NULL: none */
+	char			*cf_tls_cert;		/* PEM: certificate, then its chain */
+	char			*cf_tls_key;		/* PEM: its private key, not world-readable */
 	char			*cf_store;
 	char			*cf_user;		/* patchgated runs as it; NULL: no change */
 	char			*cf_api_tokens;		/* NAME ROLE SECRET lines; NULL: no API */
 	char			**cf_admin_allow;	/* CIDRs /metrics and /_status are open to */
+	char			*cf_public_url;		/* what _setup names; NULL: the Host */
 	long long		 cf_grace;		/* seconds old generations stay served */
 	long long		 cf_log_keep;		/* seconds run logs (STORE/log) are kept */
 	long long		 cf_preview_keep;	/* seconds a published preview stays */
@@ -110,6 +136,7 @@ struct config {
 	struct mirrors		 cf_mirrors;
 	struct baselines	 cf_baselines;
 	struct groups		 cf_groups;
+	struct notifies		 cf_notifies;
 };
 
 /* Returns NULL after printing every error (file:line: message) to stderr. */

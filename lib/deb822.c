@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,7 +48,74 @@ struct deb822_parser {
 	int		 dp_instanza;
 	long		 dp_line;	/* line number at dp_pos */
 	long		 dp_stanzaline;	/* line of the stanza's first field */
+
+	const struct deb822_limits *dp_limits;
+	long long	 dp_field;	/* document offset of the field's line */
+	long		 dp_fieldline;
+	unsigned long	 dp_nstanzas;
 };
+
+static int	deb822_error(struct deb822_parser *, long, const char *,
+		    char **);
+
+static const struct deb822_limits deb822_default_limits = {
+	DEB822_MAX, 0, 0	/* lines: DEB822_MAX */
+};
+
+/* "16 MiB", "512 KiB", "100 bytes": a limit as people write it. */
+static const char *
+deb822_size(size_t n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+		snprintf(buf, len, "%zu MiB", n / (1024 * 1024));
+	else if (n >= 1024 && n % 1024 == 0)
+		snprintf(buf, len, "%zu KiB", n / 1024);
+	else
+		snprintf(buf, len, "%zu bytes", n);
+	return buf;
+}
+
+static int
+deb822_stanza_error(struct deb822_parser *dp, char **cause)
+{
+	char	size[32], *msg;
+	int	rv;
+
+	xasprintf(&msg, dp->dp_limits->dl_field == 0 ?
+	    "stanza larger than %s" : "stanza larger than the limit of %s",
+	    deb822_size(dp->dp_limits->dl_stanza, size, sizeof size));
+	rv = deb822_error(dp, dp->dp_stanzaline, msg, cause);
+	free(msg);
+	return rv;
+}
+
+/*
+ * The field that starts at dp_field ends before document offset end:
+ * within its bound?
+ */
+static int
+deb822_field_check(struct deb822_parser *dp, long long end, char **cause)
+{
+	const char	*p, *colon;
+	char		 size[32], *msg;
+	size_t		 avail;
+	int		 rv, namelen;
+
+	if (dp->dp_field < 0 || dp->dp_limits->dl_field == 0 ||
+	    end - dp->dp_field <=
+	    (long long)dp->dp_limits->dl_field)
+		return 0;
+	p = dp->dp_buf + (dp->dp_field - dp->dp_base);
+	avail = dp->dp_len - (dp->dp_field - dp->dp_base);
+	colon = memchr(p, ':', avail < 64 ? avail : 64);
+	namelen = colon != NULL ? (int)(colon - p) : 0;
+	xasprintf(&msg, "field %.*s%slarger than the limit of %s", namelen, p,
+	    namelen ? " " : "", deb822_size(dp->dp_limits->dl_field, size,
+	    sizeof size));
+	rv = deb822_error(dp, dp->dp_fieldline, msg, cause);
+	free(msg);
+	return rv;
+}
 
 static int
 deb822_error(struct deb822_parser *dp, long line, const char *msg,
@@ -95,9 +163,17 @@ deb822_emit(struct deb822_parser *dp, size_t end, char **cause)
 	struct deb822_stanza	ds;
 
 	dp->dp_instanza = 0;
-	if (end - dp->dp_start > DEB822_MAX)
-		return deb822_error(dp, dp->dp_stanzaline,
-		    "stanza larger than 16 MiB", cause);
+	if (end - dp->dp_start > dp->dp_limits->dl_stanza)
+		return deb822_stanza_error(dp, cause);
+	if (deb822_field_check(dp, dp->dp_base + end, cause) != 0)
+		return -1;
+	dp->dp_field = -1;
+	if (dp->dp_limits->dl_stanzas != 0 &&
+	    ++dp->dp_nstanzas > dp->dp_limits->dl_stanzas) {
+		cause_set(cause, "%s: more than %lu stanzas, the limit for one "
+		    "index", dp->dp_what, dp->dp_limits->dl_stanzas);
+		return -1;
+	}
 	ds.ds_raw = dp->dp_buf + dp->dp_start;
 	ds.ds_rawlen = end - dp->dp_start;
 	ds.ds_line = dp->dp_stanzaline;
@@ -138,7 +214,7 @@ deb822_line(struct deb822_parser *dp, size_t eol, char **cause)
 		if (!dp->dp_instanza)
 			return deb822_error(dp, dp->dp_line, "continuation "
 			    "line at the start of a stanza", cause);
-		return 0;
+		return deb822_field_check(dp, dp->dp_base + eol, cause);
 	}
 	if (*p == '#')
 		return deb822_error(dp, dp->dp_line,
@@ -154,6 +230,13 @@ deb822_line(struct deb822_parser *dp, size_t eol, char **cause)
 			return deb822_error(dp, dp->dp_line, "field name "
 			    "contains a space or a control character", cause);
 	}
+	/* A new field: the one before it is complete. */
+	if (deb822_field_check(dp, dp->dp_base + dp->dp_pos, cause) != 0)
+		return -1;
+	dp->dp_field = dp->dp_base + dp->dp_pos;
+	dp->dp_fieldline = dp->dp_line;
+	if (deb822_field_check(dp, dp->dp_base + eol, cause) != 0)
+		return -1;
 	if (!dp->dp_instanza) {
 		dp->dp_instanza = 1;
 		dp->dp_start = dp->dp_pos;
@@ -166,12 +249,22 @@ int
 deb822_parse(pg_read_fn rfn, void *rarg, const char *what, deb822_cb cb,
     void *cbarg, char **cause)
 {
+	return deb822_parse_limited(rfn, rarg, what, &deb822_default_limits,
+	    cb, cbarg, cause);
+}
+
+int
+deb822_parse_limited(pg_read_fn rfn, void *rarg, const char *what,
+    const struct deb822_limits *dl, deb822_cb cb, void *cbarg, char **cause)
+{
 	struct deb822_parser	 dp;
-	char			*nl;
+	char			*nl, size[32], *msg;
 	size_t			 eol;
 	int			 rv = -1;
 
 	memset(&dp, 0, sizeof dp);
+	dp.dp_limits = dl;
+	dp.dp_field = -1;
 	dp.dp_read = rfn;
 	dp.dp_rarg = rarg;
 	dp.dp_what = what != NULL ? what : "deb822";
@@ -187,14 +280,18 @@ deb822_parse(pg_read_fn rfn, void *rarg, const char *what, deb822_cb cb,
 		if (nl == NULL && !dp.dp_eof) {
 			dp.dp_scan = dp.dp_len;
 			if (dp.dp_instanza &&
-			    dp.dp_pos - dp.dp_start > DEB822_MAX) {
-				deb822_error(&dp, dp.dp_stanzaline,
-				    "stanza larger than 16 MiB", cause);
+			    dp.dp_pos - dp.dp_start > dl->dl_stanza) {
+				deb822_stanza_error(&dp, cause);
 				goto out;
 			}
-			if (dp.dp_len - dp.dp_pos > DEB822_MAX) {
-				deb822_error(&dp, dp.dp_line,
-				    "line longer than 16 MiB", cause);
+			if (dp.dp_len - dp.dp_pos > (dl->dl_field ?
+			    dl->dl_field : DEB822_MAX)) {
+				xasprintf(&msg, dl->dl_field == 0 ?
+				    "line longer than %s" : "line longer than "
+				    "the limit of %s", deb822_size(dl->dl_field ?
+				    dl->dl_field : DEB822_MAX, size, sizeof size));
+				deb822_error(&dp, dp.dp_line, msg, cause);
+				free(msg);
 				goto out;
 			}
 			if (deb822_fill(&dp, cause) != 0)

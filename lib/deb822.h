@@ -46,6 +46,28 @@ typedef int (*deb822_cb)(const struct deb822_stanza *, void *arg);
 int	 deb822_parse(pg_read_fn, void *rarg, const char *what, deb822_cb,
 	     void *cbarg, char **cause);
 
+/*
+ * Bounds on untrusted input: the bytes of one stanza, of one field (its
+ * continuation lines included, and so of one line; 0: lines of 16 MiB),
+ * and the number of stanzas in one document (0: no bound).  deb822_parse() allows 16 MiB
+ * stanzas and lines and any number of stanzas; a Packages index is read
+ * with the tighter DEB822_PACKAGES_* bounds.  Past a bound the parse
+ * stops: "Packages.xz: line 12: field Description larger than the limit
+ * of 512 KiB", "Packages.xz: more than 1000000 stanzas, the limit for
+ * one index".
+ */
+struct deb822_limits {
+	size_t		 dl_stanza;
+	size_t		 dl_field;
+	unsigned long	 dl_stanzas;
+};
+#define DEB822_PACKAGES_STANZA	(1024 * 1024)
+#define DEB822_PACKAGES_FIELD	(512 * 1024)
+#define DEB822_PACKAGES_STANZAS	1000000UL
+int	 deb822_parse_limited(pg_read_fn, void *rarg, const char *what,
+	     const struct deb822_limits *, deb822_cb, void *cbarg,
+	     char **cause);
+
 /* One file of a Release's SHA256 list. */
 struct apt_release_file {
 	char		*arf_path;	/* "main/binary-amd64/Packages.xz" */

@@ -25,9 +25,6 @@
 #include "xmalloc.h"
 
 #define FETCH_TRIES		3	/* the first try and two retries */
-#define FETCH_MAX_REDIRS	5
-#define FETCH_CONNECT_TIMEOUT	15	/* seconds */
-#define FETCH_LOW_SPEED_TIME	60	/* below 1 byte/s for this long: abort */
 
 /* Where a transfer's body goes: a file or a memory buffer. */
 struct fetch_sink {
@@ -163,7 +160,7 @@ fetch_global_init(void)
 }
 
 /* The current mirror's; see fetch.h. */
-static struct fetch_policy fetch_policy = { FETCH_DEFAULT_TIMEOUT, 0 };
+static struct fetch_policy fetch_policy = { FETCH_DEFAULT_TIMEOUT, 0, NULL, NULL };
 
 void
 fetch_set_policy(const struct fetch_policy *fp)
@@ -254,6 +251,47 @@ fetch_try(CURL *c, const char *url, struct fetch_sink *fs, long *status,
 	return rc;
 }
 
+/*
+ * The options every transfer of patchgate shares, the indexer's here and
+ * patchgated's (proxy/upstream.c): the protocols (a redirect never reaches
+ * a local file), how many redirects, the connect timeout, the abort of a
+ * stalled transfer, the user agent, the bytes as upstream stores them
+ * (their checksum is what the metadata names), and the mirror's proxy and
+ * CA file.  The caller adds where the
+ * body goes and whether curl follows redirects itself.  -1 when curl
+ * refuses one of them.
+ */
+int
+fetch_curl_setup(CURL *c, const struct fetch_policy *fp)
+{
+	/* TLS is verified (curl's default) against the mirror's CAs if set. */
+	if (fp != NULL && fp->fp_proxy != NULL &&
+	    curl_easy_setopt(c, CURLOPT_PROXY, fp->fp_proxy) != CURLE_OK)
+		return -1;
+	if (fp != NULL && fp->fp_ca_file != NULL &&
+	    curl_easy_setopt(c, CURLOPT_CAINFO, fp->fp_ca_file) != CURLE_OK)
+		return -1;
+	if (curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+	    (long)FETCH_CONNECT_TIMEOUT) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+	    (long)FETCH_LOW_SPEED_TIME) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_HTTP_CONTENT_DECODING, 0L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT,
+	    PACKAGE_NAME "/" PACKAGE_VERSION) != CURLE_OK)
+		return -1;
+	return 0;
+}
+
 static int
 fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 {
@@ -271,23 +309,13 @@ fetch_run(const char *url, struct fetch_sink *fs, long *statusp, char **cause)
 		cause_set(cause, "%s: cannot start a transfer", url);
 		return -1;
 	}
-	/* A redirect must never reach a local file. */
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS | CURLPROTO_FILE));
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
-	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
+	if (fetch_curl_setup(c, &fetch_policy) != 0) {
+		curl_easy_cleanup(c);
+		cause_set(cause, "%s: cannot set up the transfer", url);
+		return -1;
+	}
+	/* Redirects are followed here, each checked and logged: fetch_try. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)FETCH_CONNECT_TIMEOUT);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)FETCH_LOW_SPEED_TIME);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, fs);

@@ -2,13 +2,28 @@
  * Blocking upstream fetching for the indexer process (libcurl's easy
  * interface): http://, https:// and file:// URLs, redirects (same host
  * unless the mirror allows any), a connect timeout and a total deadline,
- * a few retries on transient errors.  patchgated does not use
- * this: it fetches on its event loop (proxy/upstream.c).
+ * a few retries on transient errors.  patchgated fetches on its event
+ * loop (proxy/upstream.c), with the same curl setup: fetch_curl_setup.
  */
 #ifndef PG_FETCH_H
 #define PG_FETCH_H
 
 #include <stddef.h>
+
+#include <curl/curl.h>
+
+#define FETCH_MAX_REDIRS	5
+#define FETCH_CONNECT_TIMEOUT	15	/* seconds */
+#define FETCH_LOW_SPEED_TIME	60	/* below the low speed this long: abort */
+
+struct fetch_policy;
+
+/*
+ * The options every transfer shares, the indexer's and patchgated's, with
+ * the proxy and CA file of the mirror's policy fp (NULL: none); -1 when
+ * curl refuses one.
+ */
+int	 fetch_curl_setup(CURL *, const struct fetch_policy *fp);
 
 struct hash;
 
@@ -25,6 +40,8 @@ int	 fetch_global_init(void);
 struct fetch_policy {
 	long long	 fp_timeout;		/* seconds; 0: the default */
 	int		 fp_redirects_any;	/* 0: only to the same host */
+	const char	*fp_proxy;		/* outbound proxy; NULL: none */
+	const char	*fp_ca_file;		/* NULL: the system's CAs */
 };
 void	 fetch_set_policy(const struct fetch_policy *);
 

@@ -155,6 +155,11 @@ pn_decide(struct pn_ctx *pc)
 			break;
 		}
 		v->pv_why = d.vd_reason;
+		/* Terse: a visible version's sentence is made if needed. */
+		if (in->pi_terse && v->pv_visible) {
+			free(v->pv_why);
+			v->pv_why = NULL;
+		}
 		/* A hold blocks whatever the baseline says, but rejection. */
 		if (d.vd_kind != VIS_REJECTED && (h = pn_hold(in, &vp)) != NULL) {
 			if (h->ph_until != 0)
@@ -174,6 +179,25 @@ pn_decide(struct pn_ctx *pc)
 		}
 		pc->pc_eligible[i] = v->pv_visible;
 	}
+}
+
+/* The verdict's sentence, made now when a terse plan left it out. */
+static const char *
+pn_why(struct pn_ctx *pc, size_t i)
+{
+	const struct plan_input	*in = pc->pc_in;
+	struct plan_verdict	*v = &pc->pc_plan->pl_verdicts[i];
+	struct vis_package	 vp;
+	struct vis_decision	 d;
+
+	if (v->pv_why == NULL) {
+		vp = in->pi_pkgs[i].pk_vis;
+		vp.vp_format = in->pi_format;
+		vp.vp_base = plan_is_base(&vp);
+		visibility_decide(in->pi_baseline, &vp, in->pi_now, &d);
+		v->pv_why = d.vd_reason;
+	}
+	return v->pv_why;
 }
 
 static const struct plan_pkg	*pn_sort_pkgs;
@@ -335,17 +359,17 @@ pn_retention_reasons(struct pn_ctx *pc)
 			continue;
 		if (v->pv_listed) {
 			xasprintf(&why, "%s; upstream no longer lists it, so it "
-			    "is served from the store", v->pv_why);
+			    "is served from the store", pn_why(pc, i));
 			pn_set_why(v, PLAN_RETAINED, why);
 			v->pv_changes = pc->pc_superseded[i];
 		} else if (v->pv_at_risk) {
 			xasprintf(&why, "lost: %s; upstream no longer lists it "
-			    "and its file %s", v->pv_why, pk->pk_lost != NULL ?
+			    "and its file %s", pn_why(pc, i), pk->pk_lost != NULL ?
 			    pk->pk_lost : "is not stored");
 			pn_set_why(v, PLAN_LOST, why);
 		} else {
 			xasprintf(&why, "%s; upstream no longer lists it and a "
-			    "newer version is listed", v->pv_why);
+			    "newer version is listed", pn_why(pc, i));
 			pn_set_why(v, PLAN_SUPERSEDED, why);
 		}
 	}
@@ -413,7 +437,7 @@ pn_dependencies(struct pn_ctx *pc)
 			    "which group %s cannot see; the baseline alone "
 			    "would list it (%s)", why[i] ? why[i] :
 			    "needs a version", in->pi_group ? in->pi_group : "",
-			    v->pv_why);
+			    pn_why(pc, i));
 			pn_set_why(v, PLAN_NEEDS_HIDDEN, text);
 			v->pv_changes = pn_unblocks(pc, state, i);
 			v->pv_visible = 0;
@@ -429,7 +453,7 @@ pn_dependencies(struct pn_ctx *pc)
 		} else if (state[i] == PLAN_DEPS_LET_IN && !pc->pc_eligible[i]) {
 			xasprintf(&text, "listed as a dependency although %s: "
 			    "%s (rejected-action = allow-as-dependency)",
-			    v->pv_why, why[i] ? why[i] : "a listed version "
+			    pn_why(pc, i), why[i] ? why[i] : "a listed version "
 			    "needs it");
 			pn_set_why(v, PLAN_AS_DEPENDENCY, text);
 			v->pv_visible = 1;
@@ -495,6 +519,9 @@ plan_make(const struct plan_input *in)
 
 	for (i = 0; i < in->pi_npkgs; i++) {
 		v = &pl->pl_verdicts[i];
+		/* Terse: a version the view does not list says why. */
+		if (!v->pv_listed && v->pv_why == NULL)
+			pn_why(&pc, i);
 		if (v->pv_listed)
 			pl->pl_listed++;
 		if (v->pv_reason == PLAN_LOST)

@@ -87,6 +87,12 @@ struct plan_input {
 	 * and their ends apply at once.
 	 */
 	time_t			 pi_hold_now;
+	/*
+	 * Sentences only where a view shows them: a listed version's
+	 * pv_why is NULL (publishing needs no reason for it; why, diff and
+	 * status plan without this).
+	 */
+	int			 pi_terse;
 };
 
 struct plan {

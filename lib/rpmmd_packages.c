@@ -1,6 +1,7 @@
 /*
- * The package documents of rpm-md: primary, filelists and other, told
- * apart by their root element, and SUSE's deltainfo (Fedora's prestodelta
+ * The package documents of rpm-md: primary, filelists and other (and
+ * SUSE's susedata, shaped as they are), told apart by their root element,
+ * and SUSE's deltainfo (Fedora's prestodelta
  * has the same shape).  Each package is handed to the caller with the few
  * fields the indexer keys on and its exact bytes; the rest of it (files,
  * changelogs, dependencies) is carried through, never read.
@@ -21,6 +22,7 @@ enum rpmmd_doc {
 	RPMMD_DOC_PRIMARY,
 	RPMMD_DOC_FILELISTS,
 	RPMMD_DOC_OTHER,
+	RPMMD_DOC_SUSEDATA,
 	RPMMD_DOC_DELTAINFO
 };
 
@@ -86,9 +88,11 @@ rpmmd_packages_root(struct rpmmd_pkgparse *pp, const char *name)
 		pp->pp_doc = RPMMD_DOC_FILELISTS;
 	else if (strcmp(name, "otherdata") == 0)
 		pp->pp_doc = RPMMD_DOC_OTHER;
+	else if (strcmp(name, "susedata") == 0)
+		pp->pp_doc = RPMMD_DOC_SUSEDATA;
 	else
 		rpmmd_xml_fail(x, "root element is <%s>, not <metadata>, "
-		    "<filelists> or <otherdata>", name);
+		    "<filelists>, <otherdata> or <susedata>", name);
 }
 
 /* <version epoch= ver= rel=>, as primary, filelists and other write it. */
@@ -222,6 +226,11 @@ rpmmd_packages_done(struct rpmmd_pkgparse *pp)
 			missing = "<checksum type=>";
 		else if (p.rp_location == NULL || *p.rp_location == '\0')
 			missing = "<location href=>";
+		break;
+	case RPMMD_DOC_SUSEDATA:
+		/* Keyed by pkgid alone: the rest is not needed to filter. */
+		if (p.rp_pkgid == NULL || *p.rp_pkgid == '\0')
+			missing = "pkgid=";
 		break;
 	case RPMMD_DOC_FILELISTS:
 	case RPMMD_DOC_OTHER:

@@ -301,6 +301,11 @@ rpmmd_xml_sax_start(void *ctx, const xmlChar *name, const xmlChar *prefix,
 	if (depth == 0)
 		rpmmd_xml_root(x, lt, pos);
 	else if (depth == 1) {
+		if (++x->x_entries > RPMMD_XML_MAXENTRIES) {
+			rpmmd_xml_fail(x, "more than %d <%s> elements",
+			    RPMMD_XML_MAXENTRIES, (const char *)name);
+			return;
+		}
 		x->x_capturing = 1;
 		x->x_capoff = lt;
 		x->x_capline = line;
@@ -363,8 +368,15 @@ rpmmd_xml_sax_text(void *ctx, const xmlChar *s, int len)
 {
 	struct rpmmd_xml	*x = ctx;
 
-	if (x->x_collect)
-		buf_add(&x->x_text, s, len);
+	if (!x->x_collect || rpmmd_xml_failed(x))
+		return;
+	if (x->x_text.b_len + len > RPMMD_XML_MAXTEXT) {
+		rpmmd_xml_fail(x, "text of <%s> larger than %d MiB",
+		    x->x_path[x->x_open > 0 ? x->x_open - 1 : 0],
+		    RPMMD_XML_MAXTEXT / (1024 * 1024));
+		return;
+	}
+	buf_add(&x->x_text, s, len);
 }
 
 static void
@@ -511,7 +523,7 @@ rpmmd_xml_limits(struct rpmmd_xml *x)
 {
 	if (x->x_capturing && x->x_fed - x->x_capoff > RPMMD_XML_MAXELEMENT) {
 		rpmmd_xml_fail_line(x, x->x_capline,
-		    "<%s> element larger than %d MiB", x->x_path[1],
+		    "a <%s> element larger than %d MiB", x->x_path[1],
 		    RPMMD_XML_MAXELEMENT / (1024 * 1024));
 		return -1;
 	}

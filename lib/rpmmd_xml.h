@@ -13,8 +13,23 @@
 #include "compress.h"
 #include "util.h"
 
+/*
+ * Limits on untrusted input, each failing the parse with a message that
+ * names it.  The largest real elements are far below them: a filelists
+ * <package> of 50,000 files is about 4 MiB; Fedora's primary holds some
+ * 75,000 packages.
+ */
 #define RPMMD_XML_MAXDEPTH	32			/* the root is depth 0 */
-#define RPMMD_XML_MAXELEMENT	(64 * 1024 * 1024)	/* one child of the root */
+/* Fuzz builds may lower these with -D, to reach them with small inputs. */
+#ifndef RPMMD_XML_MAXELEMENT
+#define RPMMD_XML_MAXELEMENT	(16 * 1024 * 1024)	/* one child of the root */
+#endif
+#ifndef RPMMD_XML_MAXTEXT
+#define RPMMD_XML_MAXTEXT	(4 * 1024 * 1024)	/* one text the parser reads */
+#endif
+#ifndef RPMMD_XML_MAXENTRIES
+#define RPMMD_XML_MAXENTRIES	2000000			/* children of the root */
+#endif
 #define RPMMD_XML_NONE		((size_t)-1)		/* no string in the arena */
 
 struct rpmmd_xml;
@@ -54,6 +69,7 @@ struct rpmmd_xml {
 	int			 x_open;	/* open elements */
 	long			 x_lines[RPMMD_XML_MAXDEPTH + 1];
 	int			 x_eof;
+	long			 x_entries;	/* children of the root so far */
 	int			 x_capturing;	/* inside a child of the root */
 	long long		 x_capoff;
 	long			 x_capline;

@@ -159,8 +159,12 @@ store_open(const char *store_dir, char **cause)
 	    "PRAGMA journal_mode=WAL;"
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
-	    /* A sync is one transaction: keep its pages in memory. */
-	    "PRAGMA cache_size=-32768;"
+	    /*
+	     * A sync is one transaction.  4 MiB of pages hold the indexes
+	     * a bulk load touches; more only adds to the indexer's memory
+	     * (a larger transaction spills to the WAL, as it must anyway).
+	     */
+	    "PRAGMA cache_size=-4096;"
 	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &err);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->st_db, store_schema, NULL, NULL, &err);

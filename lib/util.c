@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,34 @@ fail:
 	close(fd);
 	buf_free(&b);
 	return -1;
+}
+
+void
+file_tmp_clean(const char *dir)
+{
+	struct dirent	*de;
+	DIR		*d;
+	const char	*t;
+	char		*end, *path;
+	long		 pid;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((t = strstr(de->d_name, ".tmp")) == NULL || t[4] == '\0')
+			continue;
+		errno = 0;
+		pid = strtol(t + 4, &end, 10);
+		if (*end != '\0' || pid <= 0 || errno != 0)
+			continue;
+		/* A writer still running keeps its file. */
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		(void)unlink(path);
+		free(path);
+	}
+	closedir(d);
 }
 
 int

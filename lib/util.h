@@ -27,8 +27,10 @@ int	 mkdir_p(const char *path, mode_t mode);
 int	 remove_tree(const char *path);
 /* Reads a whole file; caller frees *data.  Fails above maxlen bytes. */
 int	 file_read(const char *path, size_t maxlen, char **data, size_t *len, char **cause);
-/* Writes data to path.tmp, fsyncs and renames over path. */
+/* Writes data to path.tmpPID, fsyncs and renames over path. */
 int	 file_write_atomic(const char *path, const void *data, size_t len, char **cause);
+/* Removes the path.tmpPID files of dir whose writer is dead (killed). */
+void	 file_tmp_clean(const char *dir);
 /* Points the symbolic link path at target, atomically (rename over it). */
 int	 symlink_replace(const char *target, const char *path, char **cause);
 /* fsyncs a directory so that a rename in it survives a crash. */

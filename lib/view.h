@@ -71,6 +71,10 @@
 #define VIEW_MODIFIED_NAME	"modified"
 #define VIEW_PLANNED_NAME	"planned"
 #define VIEW_NEXT_CHANGE_NAME	"next-change"
+/* STORE/snapshots/NAME/.group: the group a snapshot was made of. */
+#define VIEW_SNAPSHOT_GROUP_NAME	".group"
+/* "NAME COUNT" lines: the view's versions by state, for /metrics */
+#define VIEW_COUNTS_NAME	"counts"
 
 /* STORE/views/<group>/<mirror>; caller-freed. */
 char	*view_dir(const char *store, const char *group, const char *mirror);

@@ -1,5 +1,6 @@
 /*
- * The admin API under /_api/v1/, and the access control of /metrics.
+ * The admin API under /_api/v1/, and the access control of /metrics and
+ * of the status page, /_status.
  *
  * The API answers with what the admin CLI answers: each call runs
  * "patchgate -c CONF COMMAND --json" as a child (child.c), never blocking
@@ -11,8 +12,9 @@
  * Callers authenticate with "Authorization: Bearer SECRET", a token of
  * [server] api-tokens (tokens.c-like lines "NAME ROLE SECRET", ROLE read or
  * admin).  GET needs any token, POST and DELETE an admin one; every change,
- * allowed or not, is appended to STORE/log/audit.log.  /metrics is open to
- * [server] admin-allow (default loopback) or any token.
+ * allowed or not, is appended to STORE/log/audit.log.  /metrics and
+ * /_status are open to [server] admin-allow (default loopback) or any
+ * token; /_status is "patchgate status --html" run as a child, like a GET.
  */
 #include "config.h"
 
@@ -84,6 +86,7 @@ struct api_job {
 	int			 aj_killed;
 	int			 aj_gone;	/* the client went away */
 	int			 aj_json;	/* stdout is JSON */
+	int			 aj_raw;	/* stdout goes to aj_done as it is */
 	struct bufferevent	*aj_out;
 	struct bufferevent	*aj_err;
 	int			 aj_out_eof;
@@ -317,6 +320,17 @@ api_client_allowed(struct config *cf, struct evhttp_request *req)
 		return 1;
 	}
 	return 0;
+}
+
+int
+api_admin_ok(struct proxy *px, struct evhttp_request *req)
+{
+	int	sent;
+
+	if (api_client_allowed(px->px_conf, req))
+		return 1;
+	return px->px_api != NULL && api_token_of(px->px_api, req, &sent) !=
+	    NULL;
 }
 
 /* --- answers ------------------------------------------------------------------ */
@@ -578,7 +592,10 @@ api_job_end(struct api_job *aj)
 		return;
 	}
 	err = api_job_stderr(aj);
-	out = bufferevent_get_input(aj->aj_out);
+	/* No output channel (it could not be made): no answer to relay. */
+	out = aj->aj_out != NULL ? bufferevent_get_input(aj->aj_out) : NULL;
+	if (out == NULL && code == 0)
+		code = -1;
 	if (code == 0 && aj->aj_json) {
 		j = json_loadb((const char *)evbuffer_pullup(out, -1),
 		    evbuffer_get_length(out), 0, &jerr);
@@ -587,7 +604,7 @@ api_job_end(struct api_job *aj)
 			    "%s", evhttp_request_get_uri(req), jerr.text);
 			code = -2;
 		}
-	} else if (code == 0) {
+	} else if (code == 0 && !aj->aj_raw) {
 		/* Text: its lines, as an array. */
 		j = json_array();
 		while ((line = evbuffer_readln(out, NULL,
@@ -731,6 +748,13 @@ api_job_failed(struct api_job *aj, int exitcode, const char *err)
 	if (exitcode == 0)
 		return 0;
 	status = api_exit_status(aj->aj_req, exitcode);
+	if (exitcode < 0)
+		status = 500;
+	/* Audit first: answering may free the request. */
+	if (aj->aj_change)
+		api_audit(aj->aj_api, aj->aj_token, server_client(aj->aj_req),
+		    server_method(aj->aj_req), evhttp_request_get_uri(aj->aj_req),
+		    aj->aj_audit_body, status);
 	if (exitcode == -2)
 		api_error(aj->aj_req, 500, "the command's output is no JSON "
 		    "(see the daemon's log)");
@@ -740,10 +764,6 @@ api_job_failed(struct api_job *aj, int exitcode, const char *err)
 	else
 		api_error(aj->aj_req, status, "%s", *err != '\0' ? err :
 		    "the command failed");
-	if (aj->aj_change)
-		api_audit(aj->aj_api, aj->aj_token, server_client(aj->aj_req),
-		    server_method(aj->aj_req), evhttp_request_get_uri(aj->aj_req),
-		    aj->aj_audit_body, status);
 	return 1;
 }
 
@@ -1076,6 +1096,49 @@ out:
 	json_decref(b);
 }
 
+/*
+ * POST previews {"group": G, "at": RFC 3339, "mirror": optional}: publishes
+ * the view G will have at that time under /_preview/G/AT/MIRROR/, as
+ * "patchgate preview --publish" does.
+ */
+static void
+api_post_previews(struct api_call *ac)
+{
+	static const char *const allowed[] = { "group", "at", "mirror", NULL };
+	struct api_job	*aj;
+	json_t		*b;
+	const char	*group, *at, *mirror;
+	char		*args[8], *oat = NULL;
+	int		 bad = 0, n = 0;
+
+	if ((b = api_body(ac, allowed)) == NULL)
+		return;
+	group = api_field(b, "group", &bad);
+	at = api_field(b, "at", &bad);
+	mirror = api_field(b, "mirror", &bad);
+	if (!api_operand_ok(ac, "group", group) ||
+	    !api_operand_ok(ac, "at (an RFC 3339 time)", at) ||
+	    (mirror != NULL && !api_operand_ok(ac, "mirror", mirror)))
+		goto out;
+	if (asprintf(&oat, "--at=%s", at) == -1) {
+		api_error(ac->ac_req, 500, "out of memory");
+		goto out;
+	}
+	args[n++] = "preview";
+	args[n++] = "--publish";
+	args[n++] = "--json";
+	args[n++] = (char *)group;
+	args[n++] = oat;
+	if (mirror != NULL)
+		args[n++] = (char *)mirror;
+	args[n] = NULL;
+	if ((aj = api_run(ac, args, 1, api_done_relay)) != NULL)
+		api_job_audit(aj, ac);
+out:
+	free(oat);
+	json_decref(b);
+}
+
 static void
 api_post_sync(struct api_call *ac)
 {
@@ -1090,19 +1153,19 @@ api_post_sync(struct api_call *ac)
 		return;
 	mirror = api_field(b, "mirror", &bad);
 	if (mirror != NULL && config_find_mirror(cf, mirror) == NULL) {
-		api_error(ac->ac_req, 400, "no such mirror: %s", mirror);
 		api_audit(ac->ac_api, ac->ac_token->at_name,
 		    server_client(ac->ac_req), ac->ac_method,
 		    evhttp_request_get_uri(ac->ac_req), ac->ac_body, 400);
+		api_error(ac->ac_req, 400, "no such mirror: %s", mirror);
 		json_decref(b);
 		return;
 	}
 	if (sched_sync_now(ac->ac_api->ap_px->px_sched, mirror, &id,
 	    &cause) != 0) {
-		api_error(ac->ac_req, 409, "%s", cause);
 		api_audit(ac->ac_api, ac->ac_token->at_name,
 		    server_client(ac->ac_req), ac->ac_method,
 		    evhttp_request_get_uri(ac->ac_req), ac->ac_body, 409);
+		api_error(ac->ac_req, 409, "%s", cause);
 		free(cause);
 		json_decref(b);
 		return;
@@ -1151,8 +1214,8 @@ static void
 api_get(struct api_call *ac)
 {
 	struct api_job	*aj;
-	const char	*res = ac->ac_res, *g, *m, *p, *a, *b, *at, *last;
-	char		*args[10], *oat = NULL, *olast = NULL;
+	const char	*res = ac->ac_res, *g, *m, *p, *a, *b, *at, *last, *h;
+	char		*args[10], *oat = NULL, *olast = NULL, *ohost = NULL;
 	api_done_fn	 done = api_done_relay;
 	const char	*member = NULL;
 	int		 n = 0;
@@ -1217,6 +1280,22 @@ api_get(struct api_call *ac)
 		args[n++] = "snapshot";
 		args[n++] = "list";
 		args[n++] = "--json";
+	} else if (strcmp(res, "compliance") == 0) {
+		g = api_query(ac, "group");
+		h = api_query(ac, "host");
+		if ((g != NULL && !api_operand_ok(ac, "group", g)) ||
+		    (h != NULL && !api_operand_ok(ac, "host", h)))
+			return;
+		if (h != NULL && asprintf(&ohost, "--host=%s", h) == -1) {
+			api_error(ac->ac_req, 500, "out of memory");
+			return;
+		}
+		args[n++] = "compliance";
+		args[n++] = "--json";
+		if (ohost != NULL)
+			args[n++] = ohost;
+		if (g != NULL)
+			args[n++] = (char *)g;
 	} else if (strcmp(res, "log") == 0) {
 		m = api_query(ac, "mirror");
 		last = api_query(ac, "last");
@@ -1237,7 +1316,7 @@ api_get(struct api_call *ac)
 	} else {
 		api_error(ac->ac_req, 404, "%s: no such resource (status, "
 		    "mirrors, groups, views, holds, why, diff, preview, "
-		    "snapshots, log)", ac->ac_path);
+		    "snapshots, log, compliance)", ac->ac_path);
 		return;
 	}
 	args[n] = NULL;
@@ -1245,6 +1324,7 @@ api_get(struct api_call *ac)
 		aj->aj_arg1 = xstrdup(member);
 	free(oat);
 	free(olast);
+	free(ohost);
 }
 
 static void
@@ -1255,12 +1335,13 @@ api_dispatch(struct api_call *ac)
 
 	change = ac->ac_cmd != EVHTTP_REQ_GET && ac->ac_cmd != EVHTTP_REQ_HEAD;
 	if (change && !ac->ac_token->at_admin) {
-		api_error(ac->ac_req, 403, "token %s has the role read; %s "
-		    "needs an admin token", ac->ac_token->at_name,
-		    ac->ac_method);
+		/* Audit first: answering may free the request. */
 		api_audit(ac->ac_api, ac->ac_token->at_name,
 		    server_client(ac->ac_req), ac->ac_method,
 		    evhttp_request_get_uri(ac->ac_req), ac->ac_body, 403);
+		api_error(ac->ac_req, 403, "token %s has the role read; %s "
+		    "needs an admin token", ac->ac_token->at_name,
+		    ac->ac_method);
 		return;
 	}
 	switch (ac->ac_cmd) {
@@ -1273,6 +1354,8 @@ api_dispatch(struct api_call *ac)
 			api_post_holds(ac);
 		else if (strcmp(res, "snapshots") == 0)
 			api_post_snapshots(ac);
+		else if (strcmp(res, "previews") == 0)
+			api_post_previews(ac);
 		else if (strcmp(res, "sync") == 0)
 			api_post_sync(ac);
 		else
@@ -1296,6 +1379,24 @@ api_dispatch(struct api_call *ac)
 	    0 ? "DELETE" : "GET, HEAD");
 	api_error(ac->ac_req, 405, "%s %s: method not allowed", ac->ac_method,
 	    ac->ac_path);
+}
+
+/* /_status: the page of "patchgate status --html" (status_page.c). */
+static void
+api_done_page(struct api_job *aj, int exitcode, json_t *out, const char *err)
+{
+	status_page_reply(aj->aj_req, exitcode, aj->aj_out != NULL ?
+	    bufferevent_get_input(aj->aj_out) : NULL, err);
+}
+
+static void
+api_status_page(struct api_call *ac)
+{
+	char		*args[] = { "status", "--html", NULL };
+	struct api_job	*aj;
+
+	if ((aj = api_run(ac, args, 0, api_done_page)) != NULL)
+		aj->aj_raw = 1;
 }
 
 /* /metrics: Prometheus' text format. */
@@ -1328,13 +1429,14 @@ api_request(struct proxy *px, struct evhttp_request *req)
 	const char		*path, *query;
 	struct evbuffer		*in;
 	size_t			 len;
-	int			 sent, metrics;
+	int			 sent, metrics, page;
 
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (ap == NULL || path == NULL)
 		return -1;
 	metrics = strcmp(path, "/metrics") == 0;
-	if (!metrics && strcmp(path, API_PREFIX) != 0 &&
+	page = strcmp(path, "/_status") == 0;
+	if (!metrics && !page && strcmp(path, API_PREFIX) != 0 &&
 	    strncmp(path, API_PREFIX "/", sizeof API_PREFIX) != 0)
 		return -1;
 
@@ -1346,7 +1448,8 @@ api_request(struct proxy *px, struct evhttp_request *req)
 	TAILQ_INIT(&ac.ac_query);
 	ac.ac_token = api_token_of(ap, req, &sent);
 
-	if (metrics) {
+	/* /metrics and /_status: open to admin-allow, or any token. */
+	if (metrics || page) {
 		if (ac.ac_cmd != EVHTTP_REQ_GET && ac.ac_cmd != EVHTTP_REQ_HEAD) {
 			evhttp_add_header(evhttp_request_get_output_headers(req),
 			    "Allow", "GET, HEAD");
@@ -1356,11 +1459,15 @@ api_request(struct proxy *px, struct evhttp_request *req)
 			api_error(req, 401, "the bearer token is not valid");
 		else if (ac.ac_token == NULL &&
 		    !api_client_allowed(px->px_conf, req))
-			api_error(req, 401, "/metrics: %s is not in [server] "
+			api_error(req, 401, "%s: %s is not in [server] "
 			    "admin-allow; send a token (Authorization: Bearer)",
-			    server_client(req));
-		else
+			    path, server_client(req));
+		else if (metrics)
 			api_metrics(ap, req);
+		else {
+			ac.ac_path = (char *)path;
+			api_status_page(&ac);
+		}
 		return 0;
 	}
 

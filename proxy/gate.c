@@ -4,9 +4,10 @@
  * exists; and each generation's seal (modified and tree.sums), the
  * validators of the files of its tree/, read once the same way.
  * Generations never change once published, so an index parsed once stays
- * right; the file's identity is still checked on every use, so that a
- * store rebuilt under the same path is noticed, and a timer drops the
- * indexes of generations the indexer has deleted.
+ * right; the file's identity is checked again at the first use after
+ * the serving cache (cache.c) saw the generation's directory change, so
+ * that a store rebuilt under the same path is noticed, and a timer drops
+ * the indexes of generations the indexer has deleted.
  */
 #include "config.h"
 
@@ -26,9 +27,11 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include "hash.h"
 #include "log.h"
+#include "parse.h"
 #include "proxy.h"
 #include "util.h"
 #include "view.h"
@@ -37,6 +40,7 @@
 #define GATE_MAX_WARNINGS	10	/* malformed lines logged per file */
 #define GATE_PRUNE_INTERVAL	60	/* seconds */
 #define GATE_IDLE		3600	/* seconds unused before it is dropped */
+#define GATE_FAILED_KEEP	2	/* seconds a failed load answers for */
 
 struct gate {
 	char			*ga_gen;	/* the generation: the cache key */
@@ -51,6 +55,7 @@ struct gate {
 	size_t			*ga_buckets;	/* entry index + 1; 0: empty */
 	size_t			 ga_nbuckets;	/* a power of two */
 	time_t			 ga_used;
+	int			 ga_checked;	/* against the disk, since a change */
 	int			 ga_refs;
 	TAILQ_ENTRY(gate)	 ga_link;
 };
@@ -76,14 +81,43 @@ struct seal {
 	struct seal_entry	*sl_entries;	/* sorted by path */
 	size_t			 sl_nentries;
 	time_t			 sl_used;
+	int			 sl_checked;
 	int			 sl_refs;
 	TAILQ_ENTRY(seal)	 sl_link;
 };
 
+/* A request waiting for a generation's index to load. */
+struct gate_waiter {
+	void			(*gw_cb)(struct evhttp_request *, void *);
+	struct evhttp_request	*gw_req;
+	void			*gw_arg;
+	TAILQ_ENTRY(gate_waiter) gw_link;
+};
+
+/*
+ * The load of a generation's index and seal on the pool.  One that failed
+ * is kept GATE_FAILED_KEEP seconds, so that its cause answers the
+ * requests meanwhile instead of a load each.
+ */
+struct gate_load {
+	struct gate_cache		*gl_gc;
+	char				*gl_gen;
+	struct gate			*gl_gate;
+	struct seal			*gl_seal;
+	char				*gl_cause;
+	char				*gl_seal_cause;
+	int				 gl_running;
+	time_t				 gl_failed;
+	TAILQ_HEAD(, gate_waiter)	 gl_waiters;
+	TAILQ_ENTRY(gate_load)		 gl_link;
+};
+
 struct gate_cache {
 	struct event		*gc_timer;
+	struct pool		*gc_pool;	/* NULL: loads on the loop */
 	TAILQ_HEAD(, gate)	 gc_gates;
 	TAILQ_HEAD(, seal)	 gc_seals;
+	TAILQ_HEAD(, gate_load)	 gc_loads;
 };
 
 static uint64_t
@@ -96,129 +130,6 @@ gate_hash(const char *s)
 		h *= 1099511628211ULL;
 	}
 	return h;
-}
-
-static size_t
-gate_hex_len(const char *algo)
-{
-	static const struct {
-		const char	*algo;
-		size_t		 len;
-	} lens[] = {
-		{ "md5", 32 }, { "sha1", 40 }, { "sha224", 56 },
-		{ "sha256", 64 }, { "sha384", 96 }, { "sha512", 128 },
-	};
-	size_t	i;
-
-	for (i = 0; i < sizeof lens / sizeof lens[0]; i++) {
-		if (strcmp(lens[i].algo, algo) == 0)
-			return lens[i].len;
-	}
-	return 0;
-}
-
-/* A relative path with no empty, "." or ".." component, as route.c makes. */
-static int
-gate_path_valid(const char *path)
-{
-	const char	*p, *seg;
-	size_t		 len;
-
-	if (*path == '\0' || *path == '/')
-		return 0;
-	for (p = path; *p != '\0'; p++) {
-		if (*p == '\\' || (unsigned char)*p < 0x20 || *p == 0x7f)
-			return 0;
-	}
-	for (seg = path; seg != NULL; seg = p != NULL ? p + 1 : NULL) {
-		p = strchr(seg, '/');
-		len = p != NULL ? (size_t)(p - seg) : strlen(seg);
-		if (len == 0 || (len == 1 && seg[0] == '.') ||
-		    (len == 2 && seg[0] == '.' && seg[1] == '.'))
-			return 0;
-	}
-	return 1;
-}
-
-/* Cuts the next TAB-separated field off *s; NULL when there is none. */
-static char *
-gate_field(char **s)
-{
-	char	*field = *s, *tab;
-
-	if (field == NULL)
-		return NULL;
-	if ((tab = strchr(field, '\t')) != NULL) {
-		*tab = '\0';
-		*s = tab + 1;
-	} else
-		*s = NULL;
-	return field;
-}
-
-/*
- * Parses one line in place:
- *   V <path> <size> <algo> <hex> <url>
- *   H <path> <reason>
- * Returns NULL or why the line is malformed.
- */
-static const char *
-gate_parse_line(char *line, struct gate_entry *e)
-{
-	char		*kind, *size, *algo, *hex, *end, *p;
-	long long	 n;
-	size_t		 len;
-
-	memset(e, 0, sizeof *e);
-	kind = gate_field(&line);
-	if (strcmp(kind, "H") == 0) {
-		e->ge_path = gate_field(&line);
-		/* The reason is the rest of the line, whatever it holds. */
-		if (e->ge_path == NULL || line == NULL || *line == '\0')
-			return "H line without a reason";
-		if (!gate_path_valid(e->ge_path))
-			return "bad path";
-		e->ge_reason = line;
-		return NULL;
-	}
-	if (strcmp(kind, "V") != 0)
-		return "neither a V nor an H line";
-	e->ge_visible = 1;
-	e->ge_path = gate_field(&line);
-	size = gate_field(&line);
-	algo = gate_field(&line);
-	hex = gate_field(&line);
-	e->ge_url = gate_field(&line);
-	if (e->ge_url == NULL)
-		return "V line with fewer than 6 fields";
-	if (line != NULL)
-		return "V line with more than 6 fields";
-	if (!gate_path_valid(e->ge_path))
-		return "bad path";
-
-	errno = 0;
-	n = strtoll(size, &end, 10);
-	if (!isdigit((unsigned char)*size) || *end != '\0' || errno != 0)
-		return "bad size";
-	e->ge_size = n;
-
-	if ((e->ge_algo = hash_canonical(algo)) == NULL)
-		return "unknown checksum algorithm";
-	len = gate_hex_len(e->ge_algo);
-	if (strlen(hex) != len)
-		return "checksum of the wrong length";
-	for (p = hex; *p != '\0'; p++) {
-		if (!isxdigit((unsigned char)*p))
-			return "checksum is not hex";
-		*p = tolower((unsigned char)*p);
-	}
-	e->ge_hex = hex;
-
-	if (strncmp(e->ge_url, "http://", 7) != 0 &&
-	    strncmp(e->ge_url, "https://", 8) != 0 &&
-	    strncmp(e->ge_url, "file://", 7) != 0)
-		return "url is not http://, https:// or file://";
-	return NULL;
 }
 
 /* Reads the whole index into a NUL-terminated buffer. */
@@ -372,7 +283,7 @@ gate_parse(struct gate *ga, char **cause)
 		if (*line == '\0')
 			continue;
 		e = &ga->ga_entries[ga->ga_nentries];
-		why = gate_parse_line(line, e);
+		why = parse_idx_line(line, e);
 		h = why == NULL ? gate_hash(e->ge_path) : 0;
 		if (why == NULL && gate_find(ga, e->ge_path, h) != NULL)
 			why = "duplicate path (the first line counts)";
@@ -467,19 +378,27 @@ gate_unref(struct gate *ga)
 		gate_free(ga);
 }
 
+static struct gate_load	*gate_load_find(struct gate_cache *, const char *);
+
 struct gate *
 gate_get(struct gate_cache *gc, const char *gen, char **cause)
 {
-	struct gate	*ga;
+	struct gate_load	*gl;
+	struct gate		*ga;
 
 	TAILQ_FOREACH(ga, &gc->gc_gates, ga_link) {
 		if (strcmp(ga->ga_gen, gen) == 0)
 			break;
 	}
-	if (ga != NULL && !gate_fresh(ga)) {
+	if (ga != NULL && !ga->ga_checked && !gate_fresh(ga)) {
 		log_debug("%s: changed on disk; parsing it again", ga->ga_index);
 		gate_drop(gc, ga);
 		ga = NULL;
+	}
+	if (ga == NULL && (gl = gate_load_find(gc, gen)) != NULL &&
+	    gl->gl_failed != 0) {
+		cause_set(cause, "%s", gl->gl_cause);
+		return NULL;
 	}
 	if (ga == NULL) {
 		if ((ga = gate_load(gen, cause)) == NULL)
@@ -487,6 +406,7 @@ gate_get(struct gate_cache *gc, const char *gen, char **cause)
 		ga->ga_refs = 1;	/* the cache's */
 		TAILQ_INSERT_HEAD(&gc->gc_gates, ga, ga_link);
 	}
+	ga->ga_checked = 1;
 	ga->ga_used = time(NULL);
 	ga->ga_refs++;
 	return ga;
@@ -581,7 +501,7 @@ seal_parse(struct seal *sl, const char *sums, char **cause)
 		n = size != NULL ? strtoll(size, &end, 10) : -1;
 		if (hex == NULL || !isdigit((unsigned char)*size) ||
 		    *end != '\0' || errno != 0 || strlen(hex) != 64 ||
-		    !gate_path_valid(line)) {
+		    !parse_idx_path(line)) {
 			if (bad++ < GATE_MAX_WARNINGS)
 				log_warnx("%s:%zu: malformed; line ignored", sums,
 				    lineno);
@@ -697,7 +617,7 @@ seal_get(struct gate_cache *gc, const char *gen, char **cause)
 		if (strcmp(sl->sl_gen, gen) == 0)
 			break;
 	}
-	if (sl != NULL && !seal_fresh(sl)) {
+	if (sl != NULL && !sl->sl_checked && !seal_fresh(sl)) {
 		log_debug("%s: seal changed on disk; reading it again", gen);
 		seal_drop(gc, sl);
 		sl = NULL;
@@ -708,6 +628,7 @@ seal_get(struct gate_cache *gc, const char *gen, char **cause)
 		sl->sl_refs = 1;	/* the cache's */
 		TAILQ_INSERT_HEAD(&gc->gc_seals, sl, sl_link);
 	}
+	sl->sl_checked = 1;
 	sl->sl_used = time(NULL);
 	sl->sl_refs++;
 	return sl;
@@ -731,6 +652,171 @@ seal_lookup(const struct seal *sl, const char *path, long long *size)
 		return NULL;
 	*size = e->se_size;
 	return e->se_hex;
+}
+
+static void
+gate_load_free(struct gate_load *gl)
+{
+	if (gl->gl_gate != NULL)
+		gate_free(gl->gl_gate);
+	if (gl->gl_seal != NULL)
+		seal_free(gl->gl_seal);
+	free(gl->gl_gen);
+	free(gl->gl_cause);
+	free(gl->gl_seal_cause);
+	free(gl);
+}
+
+/* The load of gen, running or failed a moment ago; NULL: none. */
+static struct gate_load *
+gate_load_find(struct gate_cache *gc, const char *gen)
+{
+	struct gate_load	*gl, *next;
+	time_t			 now = time(NULL);
+
+	for (gl = TAILQ_FIRST(&gc->gc_loads); gl != NULL; gl = next) {
+		next = TAILQ_NEXT(gl, gl_link);
+		if (!gl->gl_running && now - gl->gl_failed > GATE_FAILED_KEEP) {
+			TAILQ_REMOVE(&gc->gc_loads, gl, gl_link);
+			gate_load_free(gl);
+			continue;
+		}
+		if (strcmp(gl->gl_gen, gen) == 0)
+			return gl;
+	}
+	return NULL;
+}
+
+/* On a thread: reads and parses gen's packages.idx and seal. */
+static void
+gate_load_work(void *arg)
+{
+	struct gate_load	*gl = arg;
+
+	gl->gl_gate = gate_load(gl->gl_gen, &gl->gl_cause);
+	gl->gl_seal = seal_load(gl->gl_gen, &gl->gl_seal_cause);
+}
+
+/* Back on the loop: what was loaded joins the cache; waiters go on. */
+static void
+gate_load_done(void *arg)
+{
+	struct gate_load	*gl = arg;
+	struct gate_cache	*gc = gl->gl_gc;
+	struct gate_waiter	*gw;
+	struct gate		*ga;
+	struct seal		*sl;
+
+	gl->gl_running = 0;
+	TAILQ_FOREACH(ga, &gc->gc_gates, ga_link) {
+		if (strcmp(ga->ga_gen, gl->gl_gen) == 0)
+			break;
+	}
+	if (ga == NULL && gl->gl_gate != NULL) {
+		ga = gl->gl_gate;
+		gl->gl_gate = NULL;
+		ga->ga_refs = 1;	/* the cache's */
+		ga->ga_checked = 1;
+		ga->ga_used = time(NULL);
+		TAILQ_INSERT_HEAD(&gc->gc_gates, ga, ga_link);
+	}
+	TAILQ_FOREACH(sl, &gc->gc_seals, sl_link) {
+		if (strcmp(sl->sl_gen, gl->gl_gen) == 0)
+			break;
+	}
+	if (sl == NULL && gl->gl_seal != NULL) {
+		sl = gl->gl_seal;
+		gl->gl_seal = NULL;
+		sl->sl_refs = 1;
+		sl->sl_checked = 1;
+		sl->sl_used = time(NULL);
+		TAILQ_INSERT_HEAD(&gc->gc_seals, sl, sl_link);
+	}
+	if (gl->gl_seal_cause != NULL)
+		log_warnx("%s", gl->gl_seal_cause);
+	TAILQ_REMOVE(&gc->gc_loads, gl, gl_link);
+	if (gl->gl_cause != NULL) {
+		/* Answers for gen a moment: see gate_get. */
+		gl->gl_failed = time(NULL);
+		TAILQ_INSERT_TAIL(&gc->gc_loads, gl, gl_link);
+	}
+	while ((gw = TAILQ_FIRST(&gl->gl_waiters)) != NULL) {
+		TAILQ_REMOVE(&gl->gl_waiters, gw, gw_link);
+		gw->gw_cb(gw->gw_req, gw->gw_arg);
+		free(gw);
+	}
+	if (gl->gl_cause == NULL)
+		gate_load_free(gl);
+}
+
+int
+gate_wait(struct gate_cache *gc, const char *gen,
+    void (*cb)(struct evhttp_request *, void *), struct evhttp_request *req,
+    void *arg)
+{
+	struct gate_load	*gl;
+	struct gate_waiter	*gw;
+	struct gate		*ga;
+
+	TAILQ_FOREACH(ga, &gc->gc_gates, ga_link) {
+		if (strcmp(ga->ga_gen, gen) == 0)
+			break;
+	}
+	if (ga != NULL && !ga->ga_checked) {
+		if (gate_fresh(ga))
+			ga->ga_checked = 1;
+		else {
+			log_debug("%s: changed on disk; parsing it again",
+			    ga->ga_index);
+			gate_drop(gc, ga);
+			ga = NULL;
+		}
+	}
+	if (ga != NULL || gc->gc_pool == NULL)
+		return 0;
+	if ((gl = gate_load_find(gc, gen)) != NULL && !gl->gl_running)
+		return 0;	/* failed a moment ago: gate_get says why */
+	if ((gw = calloc(1, sizeof *gw)) == NULL)
+		return 0;
+	gw->gw_cb = cb;
+	gw->gw_req = req;
+	gw->gw_arg = arg;
+	if (gl == NULL) {
+		if ((gl = calloc(1, sizeof *gl)) == NULL ||
+		    (gl->gl_gen = strdup(gen)) == NULL) {
+			free(gl);
+			free(gw);
+			return 0;
+		}
+		gl->gl_gc = gc;
+		gl->gl_running = 1;
+		TAILQ_INIT(&gl->gl_waiters);
+		if (pool_run(gc->gc_pool, gate_load_work, gate_load_done,
+		    gl) == -1) {
+			gate_load_free(gl);
+			free(gw);
+			return 0;
+		}
+		TAILQ_INSERT_TAIL(&gc->gc_loads, gl, gl_link);
+	}
+	TAILQ_INSERT_TAIL(&gl->gl_waiters, gw, gw_link);
+	return 1;
+}
+
+void
+gate_recheck(struct gate_cache *gc, const char *gen)
+{
+	struct gate	*ga;
+	struct seal	*sl;
+
+	TAILQ_FOREACH(ga, &gc->gc_gates, ga_link) {
+		if (gen == NULL || strcmp(ga->ga_gen, gen) == 0)
+			ga->ga_checked = 0;
+	}
+	TAILQ_FOREACH(sl, &gc->gc_seals, sl_link) {
+		if (gen == NULL || strcmp(sl->sl_gen, gen) == 0)
+			sl->sl_checked = 0;
+	}
 }
 
 /*
@@ -766,7 +852,7 @@ gate_prune(evutil_socket_t fd, short events, void *arg)
 }
 
 struct gate_cache *
-gate_cache_new(struct event_base *base)
+gate_cache_new(struct event_base *base, struct pool *pool)
 {
 	struct gate_cache	*gc;
 	struct timeval		 tv = { GATE_PRUNE_INTERVAL, 0 };
@@ -775,6 +861,8 @@ gate_cache_new(struct event_base *base)
 		return NULL;
 	TAILQ_INIT(&gc->gc_gates);
 	TAILQ_INIT(&gc->gc_seals);
+	TAILQ_INIT(&gc->gc_loads);
+	gc->gc_pool = pool;
 	if ((gc->gc_timer = event_new(base, -1, EV_PERSIST, gate_prune,
 	    gc)) == NULL || event_add(gc->gc_timer, &tv) == -1) {
 		gate_cache_free(gc);
@@ -786,8 +874,9 @@ gate_cache_new(struct event_base *base)
 void
 gate_cache_free(struct gate_cache *gc)
 {
-	struct gate	*ga;
-	struct seal	*sl;
+	struct gate		*ga;
+	struct seal		*sl;
+	struct gate_load	*gl;
 
 	if (gc == NULL)
 		return;
@@ -795,6 +884,11 @@ gate_cache_free(struct gate_cache *gc)
 		gate_drop(gc, ga);
 	while ((sl = TAILQ_FIRST(&gc->gc_seals)) != NULL)
 		seal_drop(gc, sl);
+	/* The pool is gone first (patchgated.c): only failed loads are left. */
+	while ((gl = TAILQ_FIRST(&gc->gc_loads)) != NULL) {
+		TAILQ_REMOVE(&gc->gc_loads, gl, gl_link);
+		gate_load_free(gl);
+	}
 	if (gc->gc_timer != NULL)
 		event_free(gc->gc_timer);
 	free(gc);

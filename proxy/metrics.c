@@ -30,6 +30,7 @@
 #include "runlog.h"
 #include "util.h"
 #include "view.h"
+#include "xmalloc.h"
 
 #define METRICS_NAME_MAX	64
 #define METRICS_SERIES_MAX	4096	/* beyond: counted without labels */
@@ -45,12 +46,40 @@ struct metrics_series {
 	struct metrics_series	*ms_next;
 };
 
+/* Upper bounds (seconds) of the upstream latency histogram's buckets. */
+static const double metrics_buckets[] = {
+	0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120,
+};
+#define METRICS_NBUCKETS	(sizeof metrics_buckets / sizeof metrics_buckets[0])
+
 static struct {
 	struct proxy		*m_px;
 	time_t			 m_start;
 	struct metrics_series	*m_series;
 	size_t			 m_nseries;
+	unsigned long long	 m_cache[2];		/* misses, hits */
+	unsigned long long	 m_fetches[2];		/* failed, well */
+	unsigned long long	 m_latency[METRICS_NBUCKETS + 1]; /* +Inf last */
+	double			 m_latency_sum;
 } metrics;
+
+void
+metrics_cache(int hit)
+{
+	metrics.m_cache[hit != 0]++;
+}
+
+void
+metrics_upstream(int ok, double seconds)
+{
+	size_t	 i;
+
+	metrics.m_fetches[ok != 0]++;
+	for (i = 0; i < METRICS_NBUCKETS && seconds > metrics_buckets[i]; i++)
+		;
+	metrics.m_latency[i]++;
+	metrics.m_latency_sum += seconds;
+}
 
 void
 metrics_init(struct proxy *px)
@@ -501,13 +530,234 @@ metrics_process(struct evbuffer *b, struct config *cf)
 	return 0;
 }
 
+/* Cache hits and misses, upstream fetches and their latency. */
+static int
+metrics_cache_upstream(struct evbuffer *b)
+{
+	unsigned long long	 n = 0;
+	size_t			 i;
+
+	if (metrics_head(b, "patchgate_cache_requests_total", "counter",
+	    "Requests for package files, by whether the blob store had the "
+	    "file (hit) or it was fetched from upstream (miss).") == -1 ||
+	    evbuffer_add_printf(b, "patchgate_cache_requests_total{result="
+	    "\"hit\"} %llu\npatchgate_cache_requests_total{result=\"miss\"} "
+	    "%llu\n", metrics.m_cache[1], metrics.m_cache[0]) == -1)
+		return -1;
+	if (metrics_head(b, "patchgate_upstream_fetches_total", "counter",
+	    "Downloads of package files from upstream that ended.") == -1 ||
+	    evbuffer_add_printf(b, "patchgate_upstream_fetches_total %llu\n",
+	    metrics.m_fetches[0] + metrics.m_fetches[1]) == -1 ||
+	    metrics_head(b, "patchgate_upstream_fetch_errors_total", "counter",
+	    "Downloads from upstream that failed (connection, status, size or "
+	    "a client-side abort of the transfer).") == -1 ||
+	    evbuffer_add_printf(b, "patchgate_upstream_fetch_errors_total "
+	    "%llu\n", metrics.m_fetches[0]) == -1)
+		return -1;
+	if (metrics_head(b, "patchgate_upstream_fetch_duration_seconds",
+	    "histogram", "How long downloads from upstream took.") == -1)
+		return -1;
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		n += metrics.m_latency[i];
+		if (evbuffer_add_printf(b, "patchgate_upstream_fetch_duration_"
+		    "seconds_bucket{le=\"%g\"} %llu\n", metrics_buckets[i],
+		    n) == -1)
+			return -1;
+	}
+	n += metrics.m_latency[METRICS_NBUCKETS];
+	if (evbuffer_add_printf(b, "patchgate_upstream_fetch_duration_seconds_"
+	    "bucket{le=\"+Inf\"} %llu\npatchgate_upstream_fetch_duration_"
+	    "seconds_sum %.17g\npatchgate_upstream_fetch_duration_seconds_count"
+	    " %llu\n", n, metrics.m_latency_sum, n) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Per view, the versions by state, from the counts file publish writes
+ * beside each view (view.h): visible, held back (waiting for a rule's
+ * delay, held by an admin, or needing a hidden version), lost, at risk;
+ * and per group the holds in force.
+ */
+static const struct {
+	const char	*vc_metric;
+	const char	*vc_help;
+	const char	*vc_keys[4];	/* summed */
+} metrics_view_counts[] = {
+	{ "patchgate_view_visible_versions", "Versions the group's baseline "
+	    "and holds let in.", { "visible" } },
+	{ "patchgate_view_held_back_versions", "Versions upstream offers that "
+	    "the view holds back: waiting for a rule's delay, held by an "
+	    "admin, or needing a version the group cannot see.",
+	    { "waiting", "held", "needs-hidden" } },
+	{ "patchgate_view_lost_versions", "Versions the group sees whose file "
+	    "upstream dropped before it was stored.", { "lost" } },
+	{ "patchgate_view_at_risk_versions", "Versions the group sees that are "
+	    "not stored while upstream may drop them.", { "at-risk" } },
+	{ "patchgate_view_rejected_versions", "Versions the baseline rejects.",
+	    { "rejected" } },
+};
+#define METRICS_NVIEW_COUNTS \
+	(sizeof metrics_view_counts / sizeof metrics_view_counts[0])
+
+/* The value of key in a counts file's "NAME COUNT" lines; 0: absent. */
+static double
+metrics_count_of(const char *data, const char *key)
+{
+	const char	*p = data;
+	size_t		 len = strlen(key);
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, len) == 0 && p[len] == ' ')
+			return strtod(p + len + 1, NULL);
+		if ((p = strchr(p, '\n')) != NULL)
+			p++;
+	}
+	return 0;
+}
+
+static int
+metrics_view_states(struct evbuffer *b, struct config *cf)
+{
+	struct group	*gr;
+	char		*dir, *path, **data;
+	size_t		 i, k, v, nviews = 0, len;
+	double		 n;
+	int		 rc = -1;
+
+	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry)
+		nviews += gr->gr_nmirrors;
+	data = xcalloc(nviews + 1, sizeof *data);
+	v = 0;
+	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
+		for (i = 0; i < gr->gr_nmirrors; i++, v++) {
+			dir = view_dir(cf->cf_store, gr->gr_name,
+			    gr->gr_mirror_names[i]);
+			xasprintf(&path, "%s/%s", dir, VIEW_COUNTS_NAME);
+			free(dir);
+			if (file_read(path, 4096, &data[v], &len, NULL) != 0)
+				data[v] = NULL;
+			free(path);
+		}
+	}
+	for (k = 0; k < METRICS_NVIEW_COUNTS; k++) {
+		if (metrics_head(b, metrics_view_counts[k].vc_metric, "gauge",
+		    metrics_view_counts[k].vc_help) == -1)
+			goto out;
+		v = 0;
+		TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
+			for (i = 0; i < gr->gr_nmirrors; i++, v++) {
+				const char *const *keys =
+				    metrics_view_counts[k].vc_keys;
+				size_t	 j;
+
+				if (data[v] == NULL)
+					continue;
+				for (n = 0, j = 0; j < 4 && keys[j] != NULL; j++)
+					n += metrics_count_of(data[v], keys[j]);
+				if (metrics_sample(b, metrics_view_counts[k].
+				    vc_metric, gr->gr_name,
+				    gr->gr_mirror_names[i], NULL, n) == -1)
+					goto out;
+			}
+		}
+	}
+	/* Holds in force: the same for each of a group's views; the first. */
+	if (metrics_head(b, "patchgate_holds", "gauge", "Holds in force for "
+	    "the group (its own and every group's), as of its last publish.")
+	    == -1)
+		goto out;
+	v = 0;
+	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
+		const char	*first = NULL;
+
+		for (i = 0; i < gr->gr_nmirrors && first == NULL; i++)
+			first = data[v + i];
+		v += gr->gr_nmirrors;
+		if (first != NULL && metrics_sample(b, "patchgate_holds",
+		    gr->gr_name, NULL, NULL, metrics_count_of(first, "holds")) ==
+		    -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	for (v = 0; v < nviews; v++)
+		free(data[v]);
+	free(data);
+	return rc;
+}
+
+/*
+ * Per group, machines by compliance state, from STORE/compliance.counts,
+ * which every sync and publish writes ("GROUP NAME COUNT" lines).
+ */
+static int
+metrics_compliance(struct evbuffer *b, struct config *cf)
+{
+	static const struct {
+		const char	*mc_metric;
+		const char	*mc_label;	/* NULL: no label */
+		const char	*mc_key;
+	} rows[] = {
+		{ "patchgate_compliance_machines", "compliant", "compliant" },
+		{ "patchgate_compliance_machines", "non_compliant",
+		    "non_compliant" },
+		{ "patchgate_compliance_machines", "stale", "stale" },
+		{ "patchgate_compliance_missing_security_machines", NULL,
+		    "missing_security" },
+		{ "patchgate_compliance_waiting_security_machines", NULL,
+		    "waiting_security" },
+	};
+	struct group	*gr;
+	char		*path, *data = NULL, key[METRICS_NAME_MAX * 2 + 32];
+	char		 extra[64];
+	size_t		 len, k;
+	int		 rc = -1;
+
+	xasprintf(&path, "%s/compliance.counts", cf->cf_store);
+	if (file_read(path, 1024 * 1024, &data, &len, NULL) != 0)
+		data = NULL;
+	free(path);
+	if (metrics_head(b, rows[0].mc_metric, "gauge", "Machines that "
+	    "reported to the group, by compliance state (stale: the last "
+	    "report is older than report-stale), as of the last sync or "
+	    "publish.") == -1 ||
+	    metrics_head(b, rows[3].mc_metric, "gauge", "Machines missing a "
+	    "security fix the group's view already offers.") == -1 ||
+	    metrics_head(b, rows[4].mc_metric, "gauge", "Machines waiting on "
+	    "a security fix the baseline still holds back.") == -1)
+		goto out;
+	if (data == NULL)
+		return 0;
+	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry) {
+		for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+			snprintf(key, sizeof key, "%s %s", gr->gr_name,
+			    rows[k].mc_key);
+			if (rows[k].mc_label != NULL)
+				snprintf(extra, sizeof extra, "state=\"%s\"",
+				    rows[k].mc_label);
+			if (metrics_sample(b, rows[k].mc_metric, gr->gr_name,
+			    NULL, rows[k].mc_label != NULL ? extra : NULL,
+			    metrics_count_of(data, key)) == -1)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(data);
+	return rc;
+}
+
 int
 metrics_render(struct proxy *px, struct evbuffer *b)
 {
 	struct config	*cf = px->px_conf;
 
 	if (metrics_requests(b) == -1 || metrics_syncs(b, cf) == -1 ||
-	    metrics_views(b, cf) == -1 || metrics_process(b, cf) == -1)
+	    metrics_views(b, cf) == -1 || metrics_view_states(b, cf) == -1 ||
+	    metrics_cache_upstream(b) == -1 || metrics_compliance(b, cf) == -1 ||
+	    metrics_process(b, cf) == -1 ||
+	    notify_metrics(px->px_notify, b) == -1)
 		return -1;
 	return 0;
 }

@@ -9,9 +9,9 @@
  *
  * Reports are small (INVENTORY_MAX_BYTES at most, typically 100 KB): they
  * are parsed and written on the loop, with one fsync each.  Who may report
- * is who may read the group's view: nobody is refused yet; per-group
- * access control (allow, a report token) comes with the hardening of the
- * daemon's surface.
+ * is who may read the group's view (allow, auth-file), or a machine that
+ * sends the group's report-token as "Authorization: Bearer" (access.c);
+ * the hooks carry the token when the machine fetched them with it.
  */
 #include "config.h"
 
@@ -268,9 +268,12 @@ report_post(struct proxy *px, struct evhttp_request *req, char **segs,
 	int			 headlen;
 
 	if ((gr = config_find_group(px->px_conf, segs[0])) == NULL) {
-		server_error(req, 404, "no such group: %s", segs[0]);
+		access_no_view(req);
 		return;
 	}
+	/* The group's allow and auth-file, or its report token. */
+	if (access_group(px, req, gr, ACCESS_REPORT) != 0)
+		return;
 	if (nsegs != 3) {
 		server_error(req, 404, "/%s/_report/: reports are posted to "
 		    "/%s/_report/HOSTNAME", gr->gr_name, gr->gr_name);
@@ -411,12 +414,12 @@ report_request(struct proxy *px, struct evhttp_request *req, char **segs,
 	"{ echo '# kernel:' $(uname -r); rpm -qa --qf '%%{NAME} %%{EPOCHNUM} " \
 	"%%{VERSION} %%{RELEASE} %%{ARCH}\\n'; }"
 #define REPORT_SH_CURL \
-	" | curl -fsS --max-time 30 -H 'Content-Type: text/plain' " \
+	" | curl -fsS --max-time 30 -H 'Content-Type: text/plain'%s " \
 	"--data-binary @- %s/%s/_report/%s >/dev/null"
 
 static int
 report_hook_apt(struct evbuffer *b, const char *base, const char *g,
-    const char *m)
+    const char *m, const char *auth)
 {
 	return evbuffer_add_printf(b,
 	    "// patchgate: after every dpkg run, report this machine's packages\n"
@@ -427,13 +430,13 @@ report_hook_apt(struct evbuffer *b, const char *base, const char *g,
 	    "set.\n"
 	    "DPkg::Post-Invoke { \"" REPORT_SH_DPKG REPORT_SH_CURL
 	    " || true\"; };\n",
-	    g, g, base, g, m, base, g,
+	    g, g, base, g, m, auth, base, g,
 	    "${PATCHGATE_HOST:-$(uname -n)}") == -1 ? -1 : 0;
 }
 
 static int
 report_hook_dnf(struct evbuffer *b, const char *base, const char *g,
-    const char *m)
+    const char *m, const char *auth)
 {
 	/* No "$" but in $(...): the plugin substitutes $name and ${name}. */
 	return evbuffer_add_printf(b,
@@ -443,12 +446,12 @@ report_hook_dnf(struct evbuffer *b, const char *base, const char *g,
 	    "# Install: curl -fsS -o /etc/dnf/plugins/post-transaction-actions.d/"
 	    "patchgate-report.action '%s/%s/%s/_setup?hook=dnf'\n"
 	    "*:any:" REPORT_SH_RPM REPORT_SH_CURL " || true\n",
-	    g, g, base, g, m, base, g, "$(uname -n)") == -1 ? -1 : 0;
+	    g, g, base, g, m, auth, base, g, "$(uname -n)") == -1 ? -1 : 0;
 }
 
 static int
 report_hook_timer(struct evbuffer *b, const char *base, const char *g,
-    const char *m)
+    const char *m, const char *auth)
 {
 	return evbuffer_add_printf(b,
 	    "#!/bin/sh\n"
@@ -491,19 +494,20 @@ report_hook_timer(struct evbuffer *b, const char *base, const char *g,
 	    "systemctl daemon-reload\n"
 	    "systemctl enable --now patchgate-report.timer\n"
 	    "/usr/local/sbin/patchgate-report\n",
-	    g, base, g, m, g, base, g, "${PATCHGATE_HOST:-$(uname -n)}",
+	    g, base, g, m, g, auth, base, g, "${PATCHGATE_HOST:-$(uname -n)}",
 	    g) == -1 ? -1 : 0;
 }
 
 int
 report_hook(struct evhttp_request *req, const struct group *gr,
-    const struct mirror *mi, const char *base)
+    const struct mirror *mi, const char *base, const char *token)
 {
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct evkeyvalq	 q;
 	struct evbuffer		*b;
 	struct resource		 rs;
 	const char		*query, *hook;
+	char			 auth[300];
 	int			 rc;
 
 	query = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
@@ -519,12 +523,18 @@ report_hook(struct evhttp_request *req, const struct group *gr,
 		server_error(req, 500, "out of memory");
 		goto out;
 	}
+	/* access.c took only a token of letters, digits and -._~+/=. */
+	if (token != NULL)
+		snprintf(auth, sizeof auth, " -H 'Authorization: Bearer %s'",
+		    token);
+	else
+		auth[0] = '\0';
 	if (strcmp(hook, "apt") == 0) {
-		rc = report_hook_apt(b, base, gr->gr_name, mi->mi_name);
+		rc = report_hook_apt(b, base, gr->gr_name, mi->mi_name, auth);
 	} else if (strcmp(hook, "dnf") == 0) {
-		rc = report_hook_dnf(b, base, gr->gr_name, mi->mi_name);
+		rc = report_hook_dnf(b, base, gr->gr_name, mi->mi_name, auth);
 	} else if (strcmp(hook, "timer") == 0) {
-		rc = report_hook_timer(b, base, gr->gr_name, mi->mi_name);
+		rc = report_hook_timer(b, base, gr->gr_name, mi->mi_name, auth);
 	} else {
 		server_error(req, 404, "no hook %.40s: _setup?hook= takes apt "
 		    "(a DPkg::Post-Invoke snippet), dnf (a post-transaction-"
@@ -539,7 +549,8 @@ report_hook(struct evhttp_request *req, const struct group *gr,
 	rs.rs_mtime = 0;
 	rs.rs_size = evbuffer_get_length(b);
 	rs.rs_type = "text/plain; charset=utf-8";
-	rs.rs_cache = CACHE_SHORT;
+	/* A hook with a secret in it is for this machine only. */
+	rs.rs_cache = token != NULL ? "private, no-store" : CACHE_SHORT;
 	server_send_buffer(req, &rs, b);
 out:
 	if (b != NULL)

@@ -29,115 +29,23 @@
 #include <event2/http.h>
 
 #include "blob.h"
+#include "cache.h"
 #include "clock.h"
 #include "conf.h"
 #include "hash.h"
 #include "log.h"
+#include "parse.h"
 #include "proxy.h"
 #include "view.h"
 
-#define ROUTE_MAX_PATH	4096
 /* The largest STORE/key.asc _setup embeds: a key and its signatures. */
 #define ROUTE_MAX_KEY	(256 * 1024)
-
-/* A decoded request path. */
-struct route_path {
-	char	*rp_buf;	/* decoded, segments NUL-terminated */
-	char	*rp_norm;	/* "a/b/c": segments joined, no empty ones */
-	char	**rp_segs;	/* into rp_buf */
-	size_t	*rp_offs;	/* where each segment starts in rp_norm */
-	size_t	 rp_nsegs;
-};
 
 /* What clients re-read at every update; the rest is named by content. */
 static const char *const route_short_names[] = {
 	"repomd.xml", "repomd.xml.asc", "repomd.xml.key",
 	"InRelease", "Release", "Release.gpg", NULL
 };
-
-static void
-route_path_free(struct route_path *rp)
-{
-	free(rp->rp_buf);
-	free(rp->rp_norm);
-	free(rp->rp_segs);
-	free(rp->rp_offs);
-}
-
-static int
-route_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Decodes raw (the path of the request, without the query) into rp.
- * Returns -1 for a path that is refused, with errno ENOMEM when it was
- * memory that failed.
- */
-static int
-route_decode(const char *raw, struct route_path *rp)
-{
-	const char	*p;
-	char		*out, *seg, *next;
-	size_t		 len, n;
-	int		 hi, lo, c;
-
-	memset(rp, 0, sizeof *rp);
-	errno = EINVAL;
-	if (*raw != '/' || (len = strlen(raw)) > ROUTE_MAX_PATH)
-		return -1;
-	if ((rp->rp_buf = malloc(len + 1)) == NULL ||
-	    (rp->rp_norm = malloc(len + 1)) == NULL ||
-	    (rp->rp_segs = calloc(len, sizeof *rp->rp_segs)) == NULL ||
-	    (rp->rp_offs = calloc(len, sizeof *rp->rp_offs)) == NULL) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	out = rp->rp_buf;
-	for (p = raw; *p != '\0'; p++) {
-		c = (unsigned char)*p;
-		if (c == '%') {
-			if ((hi = route_hex(p[1])) == -1 ||
-			    (lo = route_hex(p[2])) == -1)
-				goto fail;
-			c = hi * 16 + lo;
-			p += 2;
-		}
-		if (c == '\0' || c == '\\' || c < 0x20 || c == 0x7f)
-			goto fail;
-		*out++ = c;
-	}
-	*out = '\0';
-
-	n = 0;
-	*rp->rp_norm = '\0';
-	for (seg = rp->rp_buf; seg != NULL; seg = next) {
-		if ((next = strchr(seg, '/')) != NULL)
-			*next++ = '\0';
-		if (*seg == '\0')
-			continue;	/* "a//b" is "a/b" */
-		if (strcmp(seg, ".") == 0 || strcmp(seg, "..") == 0)
-			goto fail;
-		rp->rp_segs[rp->rp_nsegs] = seg;
-		if (n > 0)
-			rp->rp_norm[n++] = '/';
-		rp->rp_offs[rp->rp_nsegs++] = n;
-		memcpy(rp->rp_norm + n, seg, strlen(seg) + 1);
-		n += strlen(seg);
-	}
-	return 0;
-fail:
-	route_path_free(rp);
-	memset(rp, 0, sizeof *rp);
-	return -1;
-}
 
 /* The path of the request target, without query; caller-freed. */
 static char *
@@ -256,53 +164,6 @@ route_gen_modified(struct proxy *px, const char *gen)
 }
 
 /*
- * Opens gen/tree/rel if it is a regular file whose real path is inside
- * gen/tree.  Returns the descriptor, or -1 with errno (ENOENT for a file
- * that is not there or may not be served).
- */
-static int
-route_open_tree(const char *gen, const char *rel, struct stat *sb)
-{
-	char	*tree = NULL, *path = NULL, treereal[PATH_MAX], real[PATH_MAX];
-	size_t	 len;
-	int	 fd = -1, saved;
-
-	if (asprintf(&tree, "%s/tree", gen) == -1) {
-		errno = ENOMEM;
-		return -1;
-	}
-	if (realpath(tree, treereal) == NULL)
-		goto out;
-	if (asprintf(&path, "%s/%s", treereal, rel) == -1) {
-		path = NULL;
-		errno = ENOMEM;
-		goto out;
-	}
-	if (realpath(path, real) == NULL)
-		goto out;
-	len = strlen(treereal);
-	if (strncmp(real, treereal, len) != 0 || real[len] != '/') {
-		log_warnx("%s: leads out of %s (to %s); refused", path, tree,
-		    real);
-		errno = ENOENT;
-		goto out;
-	}
-	if ((fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		goto out;
-	if (fstat(fd, sb) == -1 || !S_ISREG(sb->st_mode)) {
-		close(fd);
-		fd = -1;
-		errno = ENOENT;
-	}
-out:
-	saved = errno;
-	free(tree);
-	free(path);
-	errno = saved;
-	return fd;
-}
-
-/*
  * Serves gen/tree/rel.  Returns 0 when the request was answered, -1 when
  * the file is not there.
  */
@@ -310,12 +171,11 @@ static int
 route_tree(struct proxy *px, struct evhttp_request *req, const char *gen,
     const char *rel)
 {
-	struct resource	rs;
-	struct stat	sb;
-	char		etag[80];
-	int		fd;
+	struct resource		 rs;
+	struct cache_file	*cf;
 
-	if ((fd = route_open_tree(gen, rel, &sb)) == -1) {
+	/* Open already, or opened and kept: see cache.c. */
+	if ((cf = cache_tree(px->px_cache, gen, rel)) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG ||
 		    errno == ELOOP)
 			return -1;
@@ -323,13 +183,19 @@ route_tree(struct proxy *px, struct evhttp_request *req, const char *gen,
 		server_error(req, 500, "%s: cannot read the file", rel);
 		return 0;
 	}
-	route_tree_validators(px, gen, rel, &sb, etag, sizeof etag,
-	    &rs.rs_mtime);
-	rs.rs_etag = etag;
-	rs.rs_size = sb.st_size;
+	/* Once per file: a generation's files never change in place. */
+	if (!cf->cf_validated) {
+		route_tree_validators(px, gen, rel, &cf->cf_sb, cf->cf_etag,
+		    sizeof cf->cf_etag, &cf->cf_mtime);
+		cf->cf_validated = 1;
+	}
+	rs.rs_etag = cf->cf_etag;
+	rs.rs_mtime = cf->cf_mtime;
+	rs.rs_size = cf->cf_sb.st_size;
 	rs.rs_type = server_content_type(rel);
 	rs.rs_cache = route_cache_control(rel);
-	server_send_file(req, &rs, fd);
+	cache_send(req, &rs, cf);
+	cache_file_unref(cf);
 	return 0;
 }
 
@@ -388,11 +254,11 @@ static void
 route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
     const struct gate_entry *e)
 {
-	struct resource	 rs;
-	struct range	 rg;
-	struct stat	 sb;
-	char		*path, etag[HASH_HEX_MAX + 2];
-	int		 fd, code;
+	struct resource		 rs;
+	struct range		 rg;
+	struct cache_file	*cf;
+	char			 etag[HASH_HEX_MAX + 2];
+	int			 code;
 
 	snprintf(etag, sizeof etag, "\"%s\"", e->ge_hex);
 	rs.rs_etag = etag;
@@ -401,22 +267,16 @@ route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
 	rs.rs_type = server_content_type(e->ge_path);
 	rs.rs_cache = CACHE_IMMUTABLE;
 
-	if ((path = blob_path(px->px_blobs, e->ge_algo, e->ge_hex)) != NULL) {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd != -1 && fstat(fd, &sb) == 0) {
-			free(path);
-			/* A generation without a seal: as before. */
-			if (rs.rs_mtime == 0)
-				rs.rs_mtime = sb.st_mtim.tv_sec;
-			rs.rs_size = sb.st_size;
-			server_send_file(req, &rs, fd);
-			return;
-		}
-		/* Gone since blob_path() saw it: fetch it again. */
-		log_warn("%s", path);
-		if (fd != -1)
-			close(fd);
-		free(path);
+	/* Stored: open already, or opened and kept (cache.c). */
+	if ((cf = cache_blob(px->px_cache, e->ge_algo, e->ge_hex)) != NULL) {
+		/* A generation without a seal: as before. */
+		if (rs.rs_mtime == 0)
+			rs.rs_mtime = cf->cf_sb.st_mtim.tv_sec;
+		rs.rs_size = cf->cf_sb.st_size;
+		metrics_cache(1);
+		cache_send(req, &rs, cf);
+		cache_file_unref(cf);
+		return;
 	}
 
 	if ((code = server_begin(req, &rs, &rg)) == 0)
@@ -426,7 +286,22 @@ route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
 		server_reply(req, code, NULL);
 		return;
 	}
-	upstream_fetch(px->px_upstream, req, e, code, &rg);
+	metrics_cache(0);
+	upstream_fetch(px->px_upstream, px->px_conf, req, e, code, &rg);
+}
+
+/*
+ * The index a request waited for is loaded (gate_wait): the request is
+ * routed again from the start, unless its client went away meanwhile.
+ */
+static void
+route_resume(struct evhttp_request *req, void *arg)
+{
+	if (evhttp_request_get_connection(req) == NULL) {
+		evhttp_request_free(req);
+		return;
+	}
+	route_request(req, arg);
 }
 
 /*
@@ -443,6 +318,9 @@ route_generation(struct proxy *px, struct evhttp_request *req,
 	struct gate		*ga;
 	char			*cause = NULL;
 
+	/* gen's index and seal are read off the loop; req waits for them. */
+	if (gate_wait(px->px_gates, gen, route_resume, req, px) == 1)
+		return 0;
 	if (route_tree(px, req, gen, rel) == 0)
 		return 0;
 	if ((ga = gate_get(px->px_gates, gen, &cause)) == NULL) {
@@ -471,7 +349,8 @@ route_view(struct proxy *px, struct evhttp_request *req,
 {
 	char	*gen, *what = NULL;
 
-	gen = view_current(px->px_conf->cf_store, gr->gr_name, mi->mi_name);
+	gen = cache_current(px->px_cache, px->px_conf->cf_store, gr->gr_name,
+	    mi->mi_name);
 	if (gen == NULL) {
 		server_error(req, 503, "view %s/%s has not been published yet; "
 		    "run patchgate sync", gr->gr_name, mi->mi_name);
@@ -717,9 +596,22 @@ route_setup_key(struct proxy *px, struct evhttp_request *req, char **key)
 	return 0;
 }
 
+/* Whether the query of req asks _setup for a hook ("?hook=apt"). */
+static int
+route_has_hook(struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*q;
+
+	q = uri != NULL ? evhttp_uri_get_query(uri) : NULL;
+	return q != NULL && (strncmp(q, "hook=", 5) == 0 ||
+	    strstr(q, "&hook=") != NULL);
+}
+
 /*
  * /GROUP/MIRROR/_setup: the file that points a machine's package manager
- * at the view, by the URL the client reached the proxy by.
+ * at the view, by [server] public-url or else by the URL the client
+ * reached the proxy by (then the answer varies with Host).
  */
 static void
 route_setup(struct proxy *px, struct evhttp_request *req,
@@ -730,18 +622,28 @@ route_setup(struct proxy *px, struct evhttp_request *req,
 	struct resource		 rs;
 	const char		*suffix;
 	char			 host[SERVER_HOST_MAX];
-	char			 base[SERVER_HOST_MAX + 8];
+	char			 buf[SERVER_HOST_MAX + 8];
 	char			 hex[HASH_HEX_MAX], etag[HASH_HEX_MAX + 2];
 	char			*url = NULL, *key = NULL, *disp = NULL;
+	const char		*base = buf;
 	unsigned char		*data;
 
-	if (server_host(req, host, sizeof host) == -1) {
-		server_error(req, 500, "no address to name in the setup file");
-		return;
+	if (px->px_conf->cf_public_url != NULL)
+		base = px->px_conf->cf_public_url;
+	else {
+		if (server_host(req, host, sizeof host) == -1) {
+			server_error(req, 500, "no address to name in the "
+			    "setup file");
+			return;
+		}
+		snprintf(buf, sizeof buf, "%s://%s",
+		    server_request_is_tls(req) ? "https" : "http", host);
+		/* A cache in front must not give one Host's file to another. */
+		evhttp_add_header(out, "Vary", "Host");
 	}
-	snprintf(base, sizeof base, "http://%s", host);
 	/* ?hook=apt|dnf|timer: what makes the machine report (report.c). */
-	if (report_hook(req, gr, mi, base) == 0)
+	if (report_hook(req, gr, mi, base, access_report_token(px, req,
+	    gr)) == 0)
 		return;
 	if ((b = evbuffer_new()) == NULL ||
 	    asprintf(&url, "%s/%s/%s", base, gr->gr_name, mi->mi_name) == -1) {
@@ -810,9 +712,11 @@ route_preview(struct proxy *px, struct evhttp_request *req,
 		return;
 	}
 	if ((gr = config_find_group(px->px_conf, segs[1])) == NULL) {
-		server_error(req, 404, "no such group: %s", segs[1]);
+		access_no_view(req);
 		return;
 	}
+	if (access_group(px, req, gr, ACCESS_VIEW) != 0)
+		return;
 	if (time_parse_any(segs[2], &t) != 0 ||
 	    strcmp(time_format(t, canon, sizeof canon), segs[2]) != 0) {
 		server_error(req, 404, "%s: not a preview time; previews are "
@@ -821,8 +725,7 @@ route_preview(struct proxy *px, struct evhttp_request *req,
 	}
 	if ((mi = config_find_mirror(px->px_conf, segs[3])) == NULL ||
 	    !group_has_mirror(gr, mi)) {
-		server_error(req, 404, "group %s has no mirror %s", gr->gr_name,
-		    segs[3]);
+		access_no_view(req);
 		return;
 	}
 	if (asprintf(&gen, "%s/previews/%s/%s/%s", px->px_conf->cf_store,
@@ -855,6 +758,38 @@ out:
 }
 
 /*
+ * A snapshot is its group's: the group's allow and auth-file apply.  One
+ * without a group (snapshot create records it in snap/.group) or whose
+ * group is gone is open only to admins ([server] admin-allow or a token).
+ */
+static int
+route_snapshot_access(struct proxy *px, struct evhttp_request *req,
+    const char *snap)
+{
+	struct group	*gr = NULL;
+	char		*path, *name = NULL;
+	size_t		 len;
+
+	if (asprintf(&path, "%s/%s", snap, VIEW_SNAPSHOT_GROUP_NAME) == -1) {
+		server_error(req, 500, "out of memory");
+		return -1;
+	}
+	if (route_read_small(path, 256, &name, &len) == 0) {
+		name[strcspn(name, "\n")] = '\0';
+		gr = config_find_group(px->px_conf, name);
+	} else if (errno != ENOENT)
+		log_warn("%s", path);
+	free(path);
+	free(name);
+	if (gr != NULL)
+		return access_group(px, req, gr, ACCESS_VIEW);
+	if (api_admin_ok(px, req))
+		return 0;
+	access_refuse(req, 403);
+	return -1;
+}
+
+/*
  * /_snapshot/NAME/MIRROR/...: the sealed generation that "patchgate
  * snapshot create" wrote into STORE/snapshots/NAME/MIRROR.  Its package
  * files were stored when it was made, so they come from the blob store.
@@ -873,8 +808,7 @@ route_snapshot(struct proxy *px, struct evhttp_request *req,
 		return;
 	}
 	if (!view_snapshot_name_ok(segs[1], NULL)) {
-		server_error(req, 404, "no such snapshot: %s (not a snapshot "
-		    "name)", segs[1]);
+		access_no_view(req);
 		return;
 	}
 	if (asprintf(&snap, "%s/snapshots/%s", px->px_conf->cf_store,
@@ -883,17 +817,18 @@ route_snapshot(struct proxy *px, struct evhttp_request *req,
 		return;
 	}
 	if (stat(snap, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		server_error(req, 404, "no such snapshot: %s", segs[1]);
+		access_no_view(req);
 		goto out;
 	}
+	if (route_snapshot_access(px, req, snap) != 0)
+		goto out;
 	if (rp->rp_nsegs < 3) {
 		server_error(req, 404, "/_snapshot/%s/: name a mirror: "
 		    "/_snapshot/%s/MIRROR/", segs[1], segs[1]);
 		goto out;
 	}
 	if (!view_snapshot_name_ok(segs[2], NULL)) {	/* a safe component */
-		server_error(req, 404, "snapshot %s has no mirror %s", segs[1],
-		    segs[2]);
+		access_no_view(req);
 		goto out;
 	}
 	if (asprintf(&gen, "%s/%s", snap, segs[2]) == -1) {
@@ -903,8 +838,7 @@ route_snapshot(struct proxy *px, struct evhttp_request *req,
 	}
 	/* Sealed: its packages.idx is there once the snapshot is. */
 	if (stat(gen, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
-		server_error(req, 404, "snapshot %s has no mirror %s", segs[1],
-		    segs[2]);
+		access_no_view(req);
 		goto out;
 	}
 	if (rp->rp_nsegs == 3) {
@@ -927,6 +861,62 @@ out:
 	free(what);
 	free(gen);
 	free(snap);
+}
+
+/*
+ * /_mirror/MIRROR/...: the unfiltered mirror, upstream's metadata as the
+ * last sync verified it and every package upstream lists (raw.c writes
+ * STORE/mirrors/MIRROR/), for [server] admin-allow or an API token.
+ */
+static void
+route_mirror(struct proxy *px, struct evhttp_request *req,
+    struct route_path *rp)
+{
+	struct mirror	*mi;
+	char		*lnk = NULL, *gen = NULL, *what = NULL, target[64];
+	ssize_t		 n;
+
+	if (!api_admin_ok(px, req)) {
+		access_refuse(req, 403);
+		return;
+	}
+	if (rp->rp_nsegs < 2 ||
+	    (mi = config_find_mirror(px->px_conf, rp->rp_segs[1])) == NULL) {
+		access_no_view(req);
+		return;
+	}
+	if (asprintf(&lnk, "%s/mirrors/%s/current", px->px_conf->cf_store,
+	    mi->mi_name) == -1) {
+		server_error(req, 500, "out of memory");
+		return;
+	}
+	if ((n = readlink(lnk, target, sizeof target - 1)) <= 0 ||
+	    (target[n] = '\0', strncmp(target, "gen-", 4) != 0) ||
+	    strchr(target, '/') != NULL) {
+		server_error(req, 503, "mirror %s has not been synced by this "
+		    "version yet; run patchgate sync %s", mi->mi_name,
+		    mi->mi_name);
+		goto out;
+	}
+	if (rp->rp_nsegs == 2) {
+		server_error(req, 404, "/_mirror/%s/: a repository, not a page",
+		    mi->mi_name);
+		goto out;
+	}
+	if (asprintf(&gen, "%s/mirrors/%s/%s", px->px_conf->cf_store,
+	    mi->mi_name, target) == -1 ||
+	    asprintf(&what, "the unfiltered mirror %s", mi->mi_name) == -1) {
+		server_error(req, 500, "out of memory");
+		goto out;
+	}
+	if (route_generation(px, req, gen, what, rp->rp_norm +
+	    rp->rp_offs[2]) != 0)
+		server_error(req, 404, "%s: not in %s", rp->rp_norm +
+		    rp->rp_offs[2], what);
+out:
+	free(what);
+	free(gen);
+	free(lnk);
 }
 
 static void
@@ -957,15 +947,24 @@ route_dispatch(struct proxy *px, struct evhttp_request *req,
 		route_snapshot(px, req, rp);
 		return;
 	}
+	if (strcmp(segs[0], "_mirror") == 0) {
+		route_mirror(px, req, rp);
+		return;
+	}
 	/* Group names never start with '_' (conf.c): those paths are ours. */
 	if (segs[0][0] == '_') {
 		server_error(req, 404, "/%s: unknown path", rp->rp_norm);
 		return;
 	}
 	if ((gr = config_find_group(px->px_conf, segs[0])) == NULL) {
-		server_error(req, 404, "no such group: %s", segs[0]);
+		access_no_view(req);
 		return;
 	}
+	/* _setup?hook=: what a machine reports with takes its token too. */
+	if (access_group(px, req, gr, rp->rp_nsegs == 3 &&
+	    strcmp(segs[2], "_setup") == 0 && route_has_hook(req) ?
+	    ACCESS_REPORT : ACCESS_VIEW) != 0)
+		return;
 	if (rp->rp_nsegs == 1) {
 		server_error(req, 404, "/%s/: name a mirror: /%s/MIRROR/",
 		    gr->gr_name, gr->gr_name);
@@ -973,8 +972,7 @@ route_dispatch(struct proxy *px, struct evhttp_request *req,
 	}
 	if ((mi = config_find_mirror(px->px_conf, segs[1])) == NULL ||
 	    !group_has_mirror(gr, mi)) {
-		server_error(req, 404, "group %s has no mirror %s", gr->gr_name,
-		    segs[1]);
+		access_no_view(req);
 		return;
 	}
 	if (rp->rp_nsegs == 2) {
@@ -999,6 +997,9 @@ route_request(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	char			*raw;
 
+	/* Content-Length smuggling, overlong targets: before anything. */
+	if (access_request_ok(req) != 0)
+		return;
 	/* /_api/v1/ takes POST and DELETE too, and /metrics its own access. */
 	if (api_request(px, req) == 0)
 		return;
@@ -1014,7 +1015,7 @@ route_request(struct evhttp_request *req, void *arg)
 		server_error(req, 500, "out of memory");
 		return;
 	}
-	if (route_decode(raw, &rp) != 0) {
+	if (parse_path(raw, &rp) != 0) {
 		if (errno == ENOMEM)
 			server_error(req, 500, "out of memory");
 		else
@@ -1024,5 +1025,5 @@ route_request(struct evhttp_request *req, void *arg)
 	}
 	free(raw);
 	route_dispatch(px, req, &rp);
-	route_path_free(&rp);
+	parse_path_free(&rp);
 }

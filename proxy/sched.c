@@ -853,7 +853,17 @@ proxy_reload(struct proxy *px)
 		config_free(cf);
 		return;
 	}
-	if (api_reload(px->px_api, cf, &cause) != 0) {
+	/* New certificate and key aside; they take over with cf. */
+	if (tls_prepare(px->px_tls, cf, &cause) != 0) {
+		log_warnx("SIGHUP: configuration %s refused: %s; still "
+		    "serving with the previous one and its certificate",
+		    old->cf_path, cause);
+		free(cause);
+		config_free(cf);
+		return;
+	}
+	if (access_reload(px->px_access, cf, &cause) != 0 ||
+	    api_reload(px->px_api, cf, &cause) != 0) {
 		log_warnx("SIGHUP: configuration %s refused: %s; still "
 		    "serving with the previous one", old->cf_path, cause);
 		free(cause);
@@ -867,9 +877,18 @@ proxy_reload(struct proxy *px)
 		config_free(cf);
 		return;
 	}
-	if (strcmp(cf->cf_listen, old->cf_listen) != 0)
+	if (strcmp(cf->cf_listen != NULL ? cf->cf_listen : "none",
+	    old->cf_listen != NULL ? old->cf_listen : "none") != 0)
 		log_warnx("SIGHUP: listen changed to %s: it takes a restart; "
-		    "still listening on %s", cf->cf_listen, old->cf_listen);
+		    "still listening on %s", cf->cf_listen != NULL ?
+		    cf->cf_listen : "none", old->cf_listen != NULL ?
+		    old->cf_listen : "none");
+	if (cf->cf_tls_listen != NULL && old->cf_tls_listen != NULL &&
+	    strcmp(cf->cf_tls_listen, old->cf_tls_listen) != 0)
+		log_warnx("SIGHUP: tls-listen changed to %s: it takes a "
+		    "restart; still listening on %s", cf->cf_tls_listen,
+		    old->cf_tls_listen);
+	tls_commit(px->px_tls, cf);
 	/*
 	 * Requests read px_conf afresh in each callback, so the switch is
 	 * atomic for them; whatever holds the old one across callbacks took

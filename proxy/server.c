@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "inventory.h"
 #include "log.h"
+#include "parse.h"
 #include "proxy.h"
 #include "util.h"
 
@@ -47,9 +48,9 @@
 #define SERVER_MAX_BODY		(2 * INVENTORY_MAX_BYTES)
 
 struct server {
-	struct evhttp		*sv_http;
-	struct evconnlistener	*sv_listener;
-	struct conns		*sv_conns;
+	struct evhttp		*sv_http;	/* listen; NULL: none */
+	struct evhttp		*sv_https;	/* tls-listen; NULL: none */
+	struct conns		*sv_conns;	/* both share the caps */
 };
 
 static const struct {
@@ -188,55 +189,87 @@ server_accept_error(struct evconnlistener *lev, void *arg)
 	}
 }
 
+/* Listens on where for http, which owns the listener from then on. */
+static int
+server_listen(struct proxy *px, struct evhttp *http, const char *where,
+    const char *what, char **cause)
+{
+	struct evconnlistener	*lev;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 addr[INET6_ADDRSTRLEN + 16];
+
+	if (server_resolve(where, &ss, &len, cause) != 0)
+		return -1;
+	lev = evconnlistener_new_bind(px->px_base, NULL, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+	    -1, (struct sockaddr *)&ss, len);
+	if (lev == NULL) {
+		cause_set(cause, "%s: %s", where,
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return -1;
+	}
+	if (evhttp_bind_listener(http, lev) == NULL) {
+		evconnlistener_free(lev);
+		cause_set(cause, "%s: cannot serve %s", where, what);
+		return -1;
+	}
+	evconnlistener_set_error_cb(lev, server_accept_error);
+	server_format_addr(evconnlistener_get_fd(lev), addr, sizeof addr);
+	log_info("listening on %s (%s)", addr, what);
+	return 0;
+}
+
+/* An evhttp as every listener has it; NULL: out of memory. */
+static struct evhttp *
+server_http_new(struct proxy *px)
+{
+	struct evhttp	*http;
+
+	if ((http = evhttp_new(px->px_base)) == NULL)
+		return NULL;
+	/* Every method reaches route_request, which answers 405 itself. */
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_max_body_size(http, SERVER_MAX_BODY);
+	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
+	return http;
+}
+
+/*
+ * The listen and tls-listen listeners, each with its evhttp (one evhttp
+ * makes every connection's bufferevent alike), under one set of caps.
+ */
 struct server *
 server_new(struct proxy *px, char **cause)
 {
-	struct server			*sv;
-	struct sockaddr_storage		 ss;
-	socklen_t			 len;
-	struct evhttp_bound_socket	*bound;
-	char				 addr[INET6_ADDRSTRLEN + 16];
+	struct config	*cf = px->px_conf;
+	struct server	*sv;
 
-	if (server_resolve(px->px_conf->cf_listen, &ss, &len, cause) != 0)
-		return NULL;
 	if ((sv = calloc(1, sizeof *sv)) == NULL) {
 		cause_set(cause, "out of memory");
 		return NULL;
 	}
-	if ((sv->sv_http = evhttp_new(px->px_base)) == NULL) {
+	if ((cf->cf_listen != NULL &&
+	    (sv->sv_http = server_http_new(px)) == NULL) ||
+	    (px->px_tls != NULL &&
+	    (sv->sv_https = server_http_new(px)) == NULL)) {
 		cause_set(cause, "out of memory");
 		goto fail;
 	}
-	sv->sv_listener = evconnlistener_new_bind(px->px_base, NULL, NULL,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
-	    -1, (struct sockaddr *)&ss, len);
-	if (sv->sv_listener == NULL) {
-		cause_set(cause, "%s: %s", px->px_conf->cf_listen,
-		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		goto fail;
-	}
-	if ((bound = evhttp_bind_listener(sv->sv_http, sv->sv_listener)) == NULL) {
-		evconnlistener_free(sv->sv_listener);
-		sv->sv_listener = NULL;
-		cause_set(cause, "%s: cannot serve HTTP", px->px_conf->cf_listen);
-		goto fail;
-	}
-	evconnlistener_set_error_cb(sv->sv_listener, server_accept_error);
-
-	/* Every method reaches route_request, which answers 405 itself. */
-	evhttp_set_allowed_methods(sv->sv_http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
-	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_max_body_size(sv->sv_http, SERVER_MAX_BODY);
-	evhttp_set_default_content_type(sv->sv_http, "text/plain; charset=utf-8");
 	/* Timeouts, header limits, connection caps; hands requests to route.c. */
 	if ((sv->sv_conns = conns_new(px, sv->sv_http, cause)) == NULL)
 		goto fail;
-
-	server_format_addr(evconnlistener_get_fd(sv->sv_listener), addr,
-	    sizeof addr);
-	log_info("listening on %s", addr);
+	if (sv->sv_https != NULL)
+		conns_add_tls(sv->sv_conns, sv->sv_https);
+	if (sv->sv_http != NULL &&
+	    server_listen(px, sv->sv_http, cf->cf_listen, "HTTP", cause) != 0)
+		goto fail;
+	if (sv->sv_https != NULL && server_listen(px, sv->sv_https,
+	    cf->cf_tls_listen, "HTTPS", cause) != 0)
+		goto fail;
 	return sv;
 fail:
 	server_free(sv);
@@ -251,6 +284,8 @@ server_free(struct server *sv)
 	/* evhttp_free frees the listener bound to it, and every connection. */
 	if (sv->sv_http != NULL)
 		evhttp_free(sv->sv_http);
+	if (sv->sv_https != NULL)
+		evhttp_free(sv->sv_https);
 	conns_free(sv->sv_conns);
 	free(sv);
 }
@@ -315,43 +350,6 @@ server_method(struct evhttp_request *req)
 }
 
 /*
- * Whether h is "host", "host:port" or "[v6]:port" (port optional), in the
- * characters a URL takes as they are: the Host header is copied into the
- * files _setup writes, so nothing else may come through.
- */
-static int
-server_host_valid(const char *h)
-{
-	const char	*p, *port = NULL;
-	size_t		 len = strlen(h);
-
-	if (len == 0 || len >= SERVER_HOST_MAX ||
-	    strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789.-:[]") != len)
-		return 0;
-	if (*h == '[') {
-		/* An IPv6 address has a colon; no zone ("%25eth0"). */
-		p = h + 1 + strspn(h + 1, "0123456789abcdefABCDEF:.");
-		if (*p != ']' || memchr(h + 1, ':', p - h - 1) == NULL)
-			return 0;
-		if (p[1] == ':')
-			port = p + 2;
-		else if (p[1] != '\0')
-			return 0;
-	} else {
-		if (*h == ':' || strpbrk(h, "[]") != NULL)
-			return 0;
-		if ((p = strchr(h, ':')) != NULL)
-			port = p + 1;
-	}
-	if (port == NULL)
-		return 1;
-	len = strlen(port);
-	return len > 0 && len <= 5 && strspn(port, "0123456789") == len &&
-	    atoi(port) <= 65535;
-}
-
-/*
  * Writes to buf the authority ("host:port") a client reached this server
  * by, for URLs it is to use again: the request's Host (that of the target
  * when it is an absolute URI, as RFC 9112 says), when it is valid, or else
@@ -378,13 +376,13 @@ server_host(struct evhttp_request *req, char *buf, size_t size)
 		    "Host");
 		n = snprintf(buf, size, "%s", host != NULL ? host : "");
 	}
-	if (n >= 0 && (size_t)n < size && server_host_valid(buf))
+	if (n >= 0 && (size_t)n < size && parse_host(buf))
 		return 0;
 	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
 		return -1;
 	server_format_addr(bufferevent_getfd(bev), buf, size);
-	return server_host_valid(buf) ? 0 : -1;
+	return parse_host(buf) ? 0 : -1;
 }
 
 /* One line per request: CLIENT "METHOD PATH" STATUS BYTES. */
@@ -392,7 +390,7 @@ void
 server_access(const char *client, const char *method, const char *uri,
     int code, long long bytes)
 {
-	log_info("%s \"%s %s\" %d %lld", client, method, uri, code, bytes);
+	log_access("%s \"%s %s\" %d %lld", client, method, uri, code, bytes);
 	metrics_request(uri, code, bytes);
 }
 
@@ -412,20 +410,57 @@ server_writing(struct evhttp_connection *evcon)
 		    EV_READ);
 }
 
+/*
+ * Writes what a plain connection has queued now, in the turn of the loop
+ * that read the request: libevent would wait for the next turn, when the
+ * socket says it is writable, with an epoll change each way.  When all of
+ * it went, libevent's write callback runs at once: the response is done,
+ * and the connection reads its next request; 1 says so (evcon may be
+ * gone then).  What does not go now (a
+ * large file, a full socket) goes as before.  Not for TLS, whose queue is
+ * plain text for the TLS layer.
+ */
+static int
+server_flush(struct evhttp_connection *evcon)
+{
+	struct bufferevent	*bev;
+	struct evbuffer		*out;
+	int			 n;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return 0;
+	out = bufferevent_get_output(bev);
+	/* A socket bufferevent keeps its output's start frozen but to write. */
+	evbuffer_unfreeze(out, 1);
+	n = evbuffer_write(out, bufferevent_getfd(bev));
+	evbuffer_freeze(out, 1);
+	/* An error shows again when libevent writes, and is handled there. */
+	if (n <= 0 || evbuffer_get_length(out) > 0)
+		return 0;
+	/* May free evcon (Connection: close). */
+	bufferevent_trigger(bev, EV_WRITE, 0);
+	return 1;
+}
+
 /* Sends a response whose headers are set; body may be NULL. */
 void
 server_reply(struct evhttp_request *req, int code, struct evbuffer *body)
 {
 	struct evhttp_connection	*evcon;
 	long long			 bytes;
+	int				 tls;
 
 	bytes = body != NULL ? (long long)evbuffer_get_length(body) : 0;
 	server_access(server_client(req), server_method(req),
 	    evhttp_request_get_uri(req), code, bytes);
 	/* Sending frees a request whose connection is gone: keep evcon. */
 	evcon = evhttp_request_get_connection(req);
+	tls = server_request_is_tls(req);
 	evhttp_send_reply(req, code, NULL, body);
-	server_writing(evcon);
+	/* Sent whole: reading never needed to stop (server_writing). */
+	if (tls || !server_flush(evcon))
+		server_writing(evcon);
 }
 
 /* A short text/plain answer; never cached, as the condition may pass. */
@@ -539,41 +574,15 @@ server_not_modified(struct evkeyvalq *in, const struct resource *rs)
 	return 0;
 }
 
-static int
-server_number(const char **sp, long long *v)
-{
-	const char	*s = *sp;
-	long long	 n = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (n > (LLONG_MAX - 9) / 10)
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
-	*sp = s;
-	*v = n;
-	return 0;
-}
-
-enum server_range {
-	RANGE_NONE,		/* no Range, or one to ignore: the whole file */
-	RANGE_PARTIAL,
-	RANGE_UNSATISFIABLE,
-};
-
 /*
- * One range of bytes ("a-b", "a-", "-n").  Several ranges, a syntax error
- * or a failed If-Range are ignored, as RFC 9110 allows: the client gets
- * the whole file.
+ * One range of bytes (parse_range).  A failed If-Range is ignored, as RFC
+ * 9110 allows: the client gets the whole file.
  */
-static enum server_range
+static enum parse_range
 server_parse_range(struct evkeyvalq *in, const struct resource *rs,
     struct range *rg)
 {
 	const char	*s, *ifr;
-	long long	 a, b, size = rs->rs_size;
 	time_t		 t;
 
 	if ((s = evhttp_find_header(in, "Range")) == NULL)
@@ -586,41 +595,7 @@ server_parse_range(struct evkeyvalq *in, const struct resource *rs,
 		    t != rs->rs_mtime)
 			return RANGE_NONE;
 	}
-	while (*s == ' ')
-		s++;
-	if (strncasecmp(s, "bytes=", 6) != 0 || strchr(s, ',') != NULL)
-		return RANGE_NONE;
-	s += 6;
-	while (*s == ' ')
-		s++;
-	if (*s == '-') {
-		s++;
-		if (server_number(&s, &b) != 0)
-			return RANGE_NONE;
-		while (*s == ' ')
-			s++;
-		if (*s != '\0')
-			return RANGE_NONE;
-		if (b == 0 || size == 0)
-			return RANGE_UNSATISFIABLE;
-		rg->rg_first = b >= size ? 0 : size - b;
-		rg->rg_last = size - 1;
-		return RANGE_PARTIAL;
-	}
-	if (server_number(&s, &a) != 0 || *s++ != '-')
-		return RANGE_NONE;
-	b = -1;
-	if (isdigit((unsigned char)*s) && server_number(&s, &b) != 0)
-		return RANGE_NONE;
-	while (*s == ' ')
-		s++;
-	if (*s != '\0' || (b != -1 && b < a))
-		return RANGE_NONE;
-	if (a >= size)
-		return RANGE_UNSATISFIABLE;
-	rg->rg_first = a;
-	rg->rg_last = (b == -1 || b >= size) ? size - 1 : b;
-	return RANGE_PARTIAL;
+	return parse_range(s, rs->rs_size, &rg->rg_first, &rg->rg_last);
 }
 
 /*
@@ -696,6 +671,11 @@ server_send_file(struct evhttp_request *req, const struct resource *rs, int fd)
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD || len == 0) {
 		close(fd);
 		server_reply(req, code, NULL);
+		return;
+	}
+	/* TLS encrypts from memory: no sendfile, and no mapping of it all. */
+	if (server_request_is_tls(req)) {
+		tls_send_file(req, code, fd, &rg);
 		return;
 	}
 	if ((body = evbuffer_new()) == NULL) {

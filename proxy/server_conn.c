@@ -11,6 +11,8 @@
  * and evhttp's callbacks (whose argument is the evhttp_connection).  A
  * connection is counted from then until evhttp's close callback.  That
  * callback is this file's: others ask for one with server_on_close().
+ * The TLS listener's connections (tls.c makes their bufferevents) share
+ * the caps; their deadline for a request head covers the handshake.
  */
 #include "config.h"
 
@@ -43,6 +45,8 @@
 #define CONN_BUCKETS		256
 /* Descriptors kept for the blob store, upstream and the scheduler. */
 #define CONN_FD_RESERVE		128
+/* At most this much per write or sendfile (nginx: sendfile_max_chunk). */
+#define CONN_WRITE_MAX		(2 * 1024 * 1024)
 /* A descriptor limit without a bound ("unlimited") is set to this. */
 #define CONN_FD_CEILING		(1 << 20)
 
@@ -70,6 +74,7 @@ struct conn {
 	struct conn_addr		*cn_addr;
 	evutil_socket_t			 cn_fd;
 	enum conn_state			 cn_state;
+	int				 cn_tls;	/* over the TLS listener */
 	void				(*cn_closecb)(struct evhttp_connection *,
 					    void *);
 	void				*cn_closearg;
@@ -204,6 +209,12 @@ static void
 conn_head_deadline(struct conn *cn)
 {
 	cn->cn_state = CONN_HEAD;
+	/*
+	 * A relative timeout counts from the loop's cached time, which is as
+	 * old as this turn of the loop: a long turn would end the deadline
+	 * early.  Count from now.
+	 */
+	event_base_update_cache_time(event_get_base(cn->cn_timer));
 	evtimer_add(cn->cn_timer, &cn->cn_tab->ct_header_timeout);
 }
 
@@ -295,7 +306,9 @@ conn_start(struct conn *cn)
 		log_debug("client %s: connection refused: %s", addr, why);
 		ct->ct_refused++;
 		conn_note(ct, 0);
-		conn_refuse(cn->cn_fd, why);
+		/* A TLS client cannot read a plain answer: just close. */
+		if (!cn->cn_tls)
+			conn_refuse(cn->cn_fd, why);
 		if (cn->cn_addr != NULL && cn->cn_addr->ca_count == 0) {
 			LIST_REMOVE(cn->cn_addr, ca_link);
 			free(cn->cn_addr);
@@ -342,16 +355,14 @@ conn_timer(evutil_socket_t fd, short events, void *arg)
 	}
 }
 
-/* evhttp's bufferevent callback: a connection was accepted. */
+/* Starts counting the connection of bev, accepted a moment ago. */
 static struct bufferevent *
-conn_bev_new(struct event_base *base, void *arg)
+conn_track(struct conns *ct, struct event_base *base, struct bufferevent *bev,
+    int tls)
 {
-	struct conns		*ct = arg;
-	struct bufferevent	*bev;
-	struct conn		*cn;
+	struct conn	*cn;
 
-	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
-	    NULL)
+	if (bev == NULL)
 		return NULL;
 	/* Without memory for its state, a connection goes uncounted. */
 	if ((cn = calloc(1, sizeof *cn)) == NULL)
@@ -364,11 +375,35 @@ conn_bev_new(struct event_base *base, void *arg)
 	cn->cn_bev = bev;
 	cn->cn_fd = -1;
 	cn->cn_state = CONN_NEW;
+	cn->cn_tls = tls;
 	TAILQ_INSERT_TAIL(&ct->ct_all, cn, cn_link);
 	/* Kept until conn_start has looked at it, whatever evhttp does. */
 	bufferevent_incref(bev);
 	event_active(cn->cn_timer, EV_TIMEOUT, 1);
 	return bev;
+}
+
+/* evhttp's bufferevent callback: a connection was accepted. */
+static struct bufferevent *
+conn_bev_new(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	/* libevent writes 16 KB at a time: a response takes one write. */
+	if (bev != NULL)
+		bufferevent_set_max_single_write(bev, CONN_WRITE_MAX);
+	return conn_track(arg, base, bev, 0);
+}
+
+/* Likewise on the TLS listener: the handshake is under the head deadline. */
+static struct bufferevent *
+conn_bev_new_tls(struct event_base *base, void *arg)
+{
+	struct conns	*ct = arg;
+
+	return conn_track(ct, base, tls_bufferevent_new(ct->ct_px->px_tls,
+	    base), 1);
 }
 
 /* The request is answered: the connection idles until the next one. */
@@ -424,6 +459,17 @@ server_on_close(struct evhttp_connection *evcon,
 	}
 	cn->cn_closecb = cb;
 	cn->cn_closearg = arg;
+}
+
+/* What every evhttp of the table has: its callback, deadlines and caps. */
+static void
+conns_http(struct conns *ct, struct evhttp *http)
+{
+	struct config	*cf = ct->ct_px->px_conf;
+
+	evhttp_set_gencb(http, conn_request, ct);
+	evhttp_set_timeout(http, cf->cf_idle_timeout);
+	evhttp_set_max_headers_size(http, cf->cf_max_header_size);
 }
 
 /* Raises the soft descriptor limit to the hard one; returns the limit. */
@@ -483,12 +529,19 @@ conns_new(struct proxy *px, struct evhttp *http, char **cause)
 	log_debug("connections: at most %lld, %lld per address; %lld "
 	    "descriptors", ct->ct_max, ct->ct_max_per_addr, nofile);
 
-	evhttp_set_bevcb(http, conn_bev_new, ct);
-	evhttp_set_gencb(http, conn_request, ct);
-	evhttp_set_timeout(http, cf->cf_idle_timeout);
-	evhttp_set_max_headers_size(http, cf->cf_max_header_size);
+	if (http != NULL) {
+		evhttp_set_bevcb(http, conn_bev_new, ct);
+		conns_http(ct, http);
+	}
 	conn_table = ct;
 	return ct;
+}
+
+void
+conns_add_tls(struct conns *ct, struct evhttp *http)
+{
+	evhttp_set_bevcb(http, conn_bev_new_tls, ct);
+	conns_http(ct, http);
 }
 
 /* After evhttp_free, which closed every connection evhttp had. */

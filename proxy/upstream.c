@@ -11,11 +11,16 @@
  * download, which ends in the store even when no client is left.  The disk
  * holds what the clients have not read yet, so a slow client neither
  * slows the download nor grows the daemon's memory: each client has at
- * most one file segment queued, and a client that stops reading is cut by
- * the server's idle timeout.
+ * most one file segment (TLS: one piece read into memory, as tls.c sends
+ * stored files) queued, the next goes once its output has drained, and a
+ * client that stops reading is cut by the server's idle timeout.  A
+ * download that ended stays, off the list, until its last client has
+ * drained everything (download_close, upclient_close).
  *
  * A client must never receive a wrong file.  The last byte of each answer
- * is held back until blob_writer_commit() has verified size and checksum;
+ * is held back until blob_writer_commit() has verified size and checksum
+ * (on the worker pool, with the fsyncs and the rename that follow, while
+ * the download stays listed for clients that join meanwhile);
  * when the check fails, or upstream fails half-way, every client that has
  * started is cut, and with the Content-Length it was promised sees a failed
  * transfer.  Clients that got no byte yet get a 502 with the cause.
@@ -38,6 +43,8 @@
 #include <event2/http.h>
 
 #include "blob.h"
+#include "conf.h"
+#include "fetch.h"
 #include "log.h"
 #include "proxy.h"
 #include "util.h"
@@ -57,7 +64,7 @@ struct upclient {
 	char			*uc_uri;	/* may outlive the connection */
 	int			 uc_code;	/* 200 or 206 */
 	int			 uc_started;	/* response headers sent */
-	int			 uc_queued;	/* a segment waits in its output */
+	int			 uc_queued;	/* its output has not drained */
 	long long		 uc_first;	/* the bytes the client asked for */
 	long long		 uc_last;
 	long long		 uc_next;	/* the next byte to queue */
@@ -80,6 +87,8 @@ struct download {
 	long long		 dl_size;	/* of the whole file */
 	long long		 dl_received;	/* on disk */
 	int			 dl_verified;
+	int			 dl_committing;	/* on the pool */
+	int			 dl_ended;	/* on us_ended, for its clients */
 	int			 dl_clients;	/* ever joined, for the log */
 	struct upclients	 dl_list;
 	TAILQ_ENTRY(download)	 dl_link;
@@ -88,18 +97,22 @@ struct download {
 struct upstream {
 	struct event_base	*us_base;
 	struct blobstore	*us_blobs;
+	struct pool		*us_pool;
 	CURLM			*us_multi;
 	struct event		*us_timer;
 	TAILQ_HEAD(, download)	 us_downloads;
+	TAILQ_HEAD(, download)	 us_ended;	/* clients still draining */
 	LIST_HEAD(, upsock)	 us_socks;
 };
 
 static void	upstream_pump(struct upclient *);
+static void	download_free(struct download *);
 
 /*
  * Ends one client's part, the only place that does: answers, cuts or
- * forgets the client, and frees what it owns.  cause is NULL when every
- * byte is queued; gone is set when the connection is closed already.
+ * forgets the client, and frees what it owns, and its ended download
+ * with the last client.  cause is NULL when every byte has drained; gone
+ * is set when the connection is closed already.
  */
 static void
 upclient_close(struct upclient *c, const char *cause, int gone)
@@ -115,8 +128,9 @@ upclient_close(struct upclient *c, const char *cause, int gone)
 		server_on_close(evcon, NULL, NULL);
 
 	if (gone) {
-		log_info("%s: client %s left after %lld bytes; the download "
-		    "goes on", dl->dl_path, c->uc_client, sent);
+		log_info("%s: client %s left after %lld bytes%s", dl->dl_path,
+		    c->uc_client, sent, dl->dl_ended ? "" :
+		    "; the download goes on");
 		server_access(c->uc_client, "GET", c->uc_uri, c->uc_code, sent);
 		/* libevent detached the request from its dead connection. */
 		if (evcon == NULL)
@@ -138,19 +152,23 @@ upclient_close(struct upclient *c, const char *cause, int gone)
 	free(c->uc_client);
 	free(c->uc_uri);
 	free(c);
+	/* Its callers return at once: nothing uses dl after this. */
+	if (dl->dl_ended && TAILQ_EMPTY(&dl->dl_list))
+		download_free(dl);
 }
 
 /*
  * Ends a download, the only place that does: stores the file or drops it,
- * finishes or cuts every client, frees what it owns and logs why.  cause
- * is NULL when the file verified.  Never called from inside a curl
- * callback.
+ * lets every client take the rest or cuts it, and logs why.  cause is NULL
+ * when the file verified.  A client whose output has not drained yet gets
+ * the rest from upstream_drained: the download is freed (download_free)
+ * with its last client.  Never called from inside a curl callback.
  */
 static void
 download_close(struct download *dl, const char *cause)
 {
 	struct upstream	*up = dl->dl_up;
-	struct upclient	*c;
+	struct upclient	*c, *next;
 	char		*why = NULL;
 
 	TAILQ_REMOVE(&up->us_downloads, dl, dl_link);
@@ -172,9 +190,14 @@ download_close(struct download *dl, const char *cause)
 		log_info("%s: stored from %s (%lld bytes, %d client%s)",
 		    dl->dl_path, dl->dl_url, dl->dl_received, dl->dl_clients,
 		    dl->dl_clients == 1 ? "" : "s");
-		/* Every client gets the rest, the held-back byte included. */
-		while ((c = TAILQ_FIRST(&dl->dl_list)) != NULL)
+		/*
+		 * Every client gets the rest, the held-back byte included,
+		 * once its output has drained: now or from upstream_drained.
+		 */
+		for (c = TAILQ_FIRST(&dl->dl_list); c != NULL; c = next) {
+			next = TAILQ_NEXT(c, uc_link);
 			upstream_pump(c);
+		}
 	} else {
 		log_warnx("%s: %s: %s; nothing stored", dl->dl_path, dl->dl_url,
 		    cause);
@@ -182,6 +205,20 @@ download_close(struct download *dl, const char *cause)
 			upclient_close(c, cause, 0);
 	}
 	free(why);
+	if (TAILQ_EMPTY(&dl->dl_list))
+		download_free(dl);
+	else {
+		dl->dl_ended = 1;
+		TAILQ_INSERT_TAIL(&up->us_ended, dl, dl_link);
+	}
+}
+
+/* Frees an ended download, whose clients are gone. */
+static void
+download_free(struct download *dl)
+{
+	if (dl->dl_ended)
+		TAILQ_REMOVE(&dl->dl_up->us_ended, dl, dl_link);
 	if (dl->dl_fd != -1)
 		close(dl->dl_fd);
 	free(dl->dl_algo);
@@ -198,15 +235,20 @@ upstream_drained(struct evhttp_connection *evcon, void *arg)
 {
 	struct upclient	*c = arg;
 
+	if (!tls_drained(evcon))
+		return;
 	c->uc_queued = 0;
 	upstream_pump(c);
 }
 
 /*
- * Queues for c the bytes of its range that are on disk, as one file
- * segment (sent with sendfile, no copy in memory), when its output is
- * empty; all but the last byte of the range until the file is verified.
- * Ends c once everything is queued.
+ * Queues for c, once its output has drained, the bytes of its range that
+ * are on disk: one file segment, sent with sendfile, or over TLS one piece
+ * read into memory; all but the last byte of the range until the file is
+ * verified.  Ends c once the whole range has drained, so that the reply
+ * ends with an empty output: over TLS, libevent runs the write callback a
+ * turn late, and a reply ended with bytes queued would have that callback
+ * take the connection back for the next request with the bytes unsent.
  */
 static void
 upstream_pump(struct upclient *c)
@@ -216,30 +258,47 @@ upstream_pump(struct upclient *c)
 	struct evbuffer			*buf;
 	struct evbuffer_file_segment	*seg;
 	long long			 end, len;
+	ssize_t				 n;
 	int				 fd;
 
-	/* Once verified, the rest goes at once: reply_end waits for it. */
-	if (c->uc_queued && !dl->dl_verified)
+	if (c->uc_queued)
+		return;		/* upstream_drained pumps again */
+	if (dl->dl_verified && c->uc_next > c->uc_last) {
+		if (!c->uc_started) {
+			evhttp_send_reply_start(c->uc_req, c->uc_code, NULL);
+			c->uc_started = 1;
+		}
+		upclient_close(c, NULL, 0);
 		return;
+	}
 	/* The end (exclusive) of what may go now. */
 	end = dl->dl_received < c->uc_last + 1 ? dl->dl_received :
 	    c->uc_last + 1;
 	if (!dl->dl_verified && end > c->uc_last)
 		end = c->uc_last;
-	len = end - c->uc_next;
+	if ((len = end - c->uc_next) <= 0)
+		return;
 
-	if (len > 0 || (dl->dl_verified && !c->uc_started)) {
-		if (!c->uc_started) {
-			evhttp_send_reply_start(c->uc_req, c->uc_code, NULL);
-			c->uc_started = 1;
-		}
+	if (!c->uc_started) {
+		evhttp_send_reply_start(c->uc_req, c->uc_code, NULL);
+		c->uc_started = 1;
 	}
-	if (len > 0) {
-		evcon = evhttp_request_get_connection(c->uc_req);
-		if ((buf = evbuffer_new()) == NULL) {
-			upclient_close(c, "out of memory", 0);
+	evcon = evhttp_request_get_connection(c->uc_req);
+	if ((buf = evbuffer_new()) == NULL) {
+		upclient_close(c, "out of memory", 0);
+		return;
+	}
+	if (server_request_is_tls(c->uc_req)) {
+		/* TLS encrypts from memory: a piece, not a mapping of len. */
+		if ((n = tls_read_piece(buf, dl->dl_fd, c->uc_next, len)) <= 0) {
+			evbuffer_free(buf);
+			upclient_close(c, n == 0 ? "the file is shorter than "
+			    "received" : strerror(errno), 0);
 			return;
 		}
+		len = n;
+	} else {
+		evbuffer_set_flags(buf, EVBUFFER_FLAG_DRAINS_TO_FD);
 		seg = NULL;
 		if ((fd = dup(dl->dl_fd)) == -1 ||
 		    (seg = evbuffer_file_segment_new(fd, c->uc_next, len,
@@ -254,17 +313,12 @@ upstream_pump(struct upclient *c)
 			return;
 		}
 		evbuffer_file_segment_free(seg);	/* buf holds it */
-		c->uc_next += len;
-		c->uc_queued = 1;
-		evhttp_send_reply_chunk_with_cb(c->uc_req, buf,
-		    upstream_drained, c);
-		evbuffer_free(buf);
-		server_writing(evcon);
 	}
-	if (dl->dl_verified && c->uc_next > c->uc_last) {
-		/* reply_end waits for the queued bytes and takes over. */
-		upclient_close(c, NULL, 0);
-	}
+	c->uc_next += len;
+	c->uc_queued = 1;
+	evhttp_send_reply_chunk_with_cb(c->uc_req, buf, upstream_drained, c);
+	evbuffer_free(buf);
+	server_writing(evcon);
 }
 
 /* curl's write callback: to the temporary file, then to the clients. */
@@ -294,12 +348,76 @@ upstream_write(char *data, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The commit of a downloaded blob, on the pool. */
+struct upcommit {
+	struct download		*cm_dl;
+	struct blob_writer	*cm_writer;
+	char			*cm_cause;
+};
+
+static void
+upstream_commit_work(void *arg)
+{
+	struct upcommit	*cm = arg;
+
+	/* Verifies, fsyncs, renames into place, fsyncs the directory. */
+	if (blob_writer_commit(cm->cm_writer, &cm->cm_cause) != 0 &&
+	    cm->cm_cause == NULL)
+		cm->cm_cause = strdup("cannot store the file");
+}
+
+static void
+upstream_commit_done(void *arg)
+{
+	struct upcommit	*cm = arg;
+
+	download_close(cm->cm_dl, cm->cm_cause);
+	free(cm->cm_cause);
+	free(cm);
+}
+
+/*
+ * The transfer ended well: the file is verified and stored off the loop,
+ * then download_close finishes the clients.  The download stays listed
+ * meanwhile, so that a client asking for the file joins it.
+ */
+static void
+upstream_commit(struct download *dl)
+{
+	struct upstream	*up = dl->dl_up;
+	struct upcommit	*cm;
+
+	curl_multi_remove_handle(up->us_multi, dl->dl_easy);
+	curl_easy_cleanup(dl->dl_easy);
+	dl->dl_easy = NULL;
+	if (dl->dl_writer == NULL || (cm = calloc(1, sizeof *cm)) == NULL) {
+		download_close(dl, NULL);	/* commits on the loop */
+		return;
+	}
+	cm->cm_dl = dl;
+	cm->cm_writer = dl->dl_writer;
+	dl->dl_writer = NULL;
+	dl->dl_committing = 1;
+	if (pool_run(up->us_pool, upstream_commit_work, upstream_commit_done,
+	    cm) == -1) {
+		dl->dl_writer = cm->cm_writer;
+		dl->dl_committing = 0;
+		free(cm);
+		download_close(dl, NULL);
+	}
+}
+
 /* curl is done with dl: verify, store, and finish the replies. */
 static void
 upstream_done(struct download *dl, CURLcode rc)
 {
+	curl_off_t	 us = 0;
+
+	curl_easy_getinfo(dl->dl_easy, CURLINFO_TOTAL_TIME_T, &us);
+	metrics_upstream(rc == CURLE_OK && dl->dl_cause == NULL,
+	    (double)us / 1e6);
 	if (rc == CURLE_OK)
-		download_close(dl, NULL);
+		upstream_commit(dl);
 	else if (dl->dl_cause != NULL)
 		download_close(dl, dl->dl_cause);
 	else if (dl->dl_errbuf[0] != '\0')
@@ -414,7 +532,8 @@ upstream_set_socket(CURL *easy, curl_socket_t s, int what, void *arg,
 }
 
 struct upstream *
-upstream_new(struct event_base *base, struct blobstore *blobs, char **cause)
+upstream_new(struct event_base *base, struct blobstore *blobs,
+    struct pool *pool, char **cause)
 {
 	struct upstream	*up;
 
@@ -429,7 +548,9 @@ upstream_new(struct event_base *base, struct blobstore *blobs, char **cause)
 	}
 	up->us_base = base;
 	up->us_blobs = blobs;
+	up->us_pool = pool;
 	TAILQ_INIT(&up->us_downloads);
+	TAILQ_INIT(&up->us_ended);
 	LIST_INIT(&up->us_socks);
 	if ((up->us_multi = curl_multi_init()) == NULL ||
 	    (up->us_timer = evtimer_new(base, upstream_timeout, up)) == NULL) {
@@ -454,6 +575,7 @@ upstream_free(struct upstream *up)
 
 	if (up == NULL)
 		return;
+	/* The pool is gone first (patchgated.c): no commit is running. */
 	while ((dl = TAILQ_FIRST(&up->us_downloads)) != NULL) {
 		if (dl->dl_writer != NULL) {
 			blob_writer_abort(dl->dl_writer);
@@ -461,6 +583,10 @@ upstream_free(struct upstream *up)
 		}
 		download_close(dl, "patchgated is stopping");
 	}
+	/* Cutting the last client of an ended download frees it. */
+	while ((dl = TAILQ_FIRST(&up->us_ended)) != NULL)
+		upclient_close(TAILQ_FIRST(&dl->dl_list),
+		    "patchgated is stopping", 0);
 	if (up->us_multi != NULL)
 		curl_multi_cleanup(up->us_multi);
 	/* Sockets of cached connections curl did not report removed. */
@@ -480,7 +606,8 @@ upstream_client_closed(struct evhttp_connection *evcon, void *arg)
 }
 
 static int
-upstream_setup(struct download *dl, char **cause)
+upstream_setup(struct download *dl, const struct fetch_policy *fp,
+    char **cause)
 {
 	CURL	*e;
 
@@ -488,29 +615,19 @@ upstream_setup(struct download *dl, char **cause)
 		cause_set(cause, "libcurl: cannot create a handle");
 		return -1;
 	}
-	if (curl_easy_setopt(e, CURLOPT_URL, dl->dl_url) != CURLE_OK ||
+	/* What the indexer's transfers do too (lib/fetch.c), then ours. */
+	if (fetch_curl_setup(e, fp) != 0 ||
+	    curl_easy_setopt(e, CURLOPT_URL, dl->dl_url) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_PRIVATE, dl) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, upstream_write) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_WRITEDATA, dl) != CURLE_OK ||
 	    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, dl->dl_errbuf) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    /* On the loop: curl follows redirects, FETCH_MAX_REDIRS of them. */
 	    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,file") != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
-	    (long)UPSTREAM_CONNECT_TIMEOUT) != CURLE_OK ||
+	    /* Clients wait on it: a slow upstream is dropped sooner. */
 	    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
 	    (long)UPSTREAM_LOW_SPEED_LIMIT) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-	    (long)UPSTREAM_LOW_SPEED_TIME) != CURLE_OK ||
-	    /* The checksum is of the bytes as stored upstream. */
-	    curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 128L * 1024) != CURLE_OK ||
-	    curl_easy_setopt(e, CURLOPT_USERAGENT,
-	    "patchgated/" PACKAGE_VERSION) != CURLE_OK) {
+	    curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 128L * 1024) != CURLE_OK) {
 		cause_set(cause, "libcurl: cannot set up the transfer");
 		return -1;
 	}
@@ -521,11 +638,52 @@ upstream_setup(struct download *dl, char **cause)
 	return 0;
 }
 
+/* Whether url lies under base ("http://h/x" holds "http://h/x/y"). */
+static int
+upstream_under(const char *base, const char *url)
+{
+	size_t	len = strlen(base);
+
+	return strncmp(url, base, len) == 0 &&
+	    (url[len] == '/' || url[len] == '\0');
+}
+
+/*
+ * The proxy and CA file of the mirror url comes from (its url or an
+ * archive-url holds it), in fp; 0 when no mirror does (none then).
+ */
+static int
+upstream_policy(const struct config *cf, const char *url,
+    struct fetch_policy *fp)
+{
+	const struct mirror	*mi;
+	size_t			 i;
+
+	memset(fp, 0, sizeof *fp);
+	TAILQ_FOREACH(mi, &cf->cf_mirrors, mi_entry) {
+		for (i = 0; mi->mi_archive_urls != NULL &&
+		    mi->mi_archive_urls[i] != NULL; i++) {
+			if (upstream_under(mi->mi_archive_urls[i], url))
+				break;
+		}
+		if (upstream_under(mi->mi_url, url) ||
+		    (mi->mi_archive_urls != NULL &&
+		    mi->mi_archive_urls[i] != NULL)) {
+			fp->fp_proxy = mi->mi_proxy;
+			fp->fp_ca_file = mi->mi_ca_file;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 /* The download of the file e, running or started now; NULL with *cause. */
 static struct download *
-upstream_download(struct upstream *up, const struct gate_entry *e,
-    char **cause)
+upstream_download(struct upstream *up, const struct config *cf,
+    const struct gate_entry *e, char **cause)
 {
+	struct fetch_policy	 fp;
+
 	struct download	*dl;
 
 	TAILQ_FOREACH(dl, &up->us_downloads, dl_link) {
@@ -557,7 +715,9 @@ upstream_download(struct upstream *up, const struct gate_entry *e,
 		cause_set(cause, "dup: %s", strerror(errno));
 		goto fail;
 	}
-	if (upstream_setup(dl, cause) != 0)
+	/* curl copies the strings: cf may be reloaded while this runs. */
+	upstream_policy(cf, e->ge_url, &fp);
+	if (upstream_setup(dl, &fp, cause) != 0)
 		goto fail;
 	log_info("%s: fetching %s", dl->dl_path, dl->dl_url);
 	return dl;
@@ -571,8 +731,9 @@ fail:
 }
 
 void
-upstream_fetch(struct upstream *up, struct evhttp_request *req,
-    const struct gate_entry *e, int code, const struct range *rg)
+upstream_fetch(struct upstream *up, const struct config *cf,
+    struct evhttp_request *req, const struct gate_entry *e, int code,
+    const struct range *rg)
 {
 	struct download	*dl;
 	struct upclient	*c;
@@ -588,7 +749,7 @@ upstream_fetch(struct upstream *up, struct evhttp_request *req,
 		server_error(req, 500, "out of memory");
 		return;
 	}
-	if ((dl = upstream_download(up, e, &cause)) == NULL) {
+	if ((dl = upstream_download(up, cf, e, &cause)) == NULL) {
 		server_error(req, 502, "%s: upstream %s: %s", e->ge_path,
 		    e->ge_url, cause);
 		free(cause);

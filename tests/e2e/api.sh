@@ -234,6 +234,24 @@ assert_contains "the run ended well" "$(cat "$STORE/log/$ID.log.result")" "exit 
 api GET "/log?mirror=el9&last=1" "$READ"
 assert_eq "GET log shows that run" "sync el9 0" "$(jq_ 'j[-1]["kind"], j[-1]["target"], j[-1]["exit"]')"
 
+pg_say "a preview through the API is published and served"
+api POST /previews "$ADMIN" '{"group": "prod"}'
+expect "POST previews without a time" 400
+assert_contains "... says what is missing" "$(jq_ 'j["error"]')" "at (an RFC 3339 time) is required"
+api POST /previews "$ADMIN" '{"group": "prod", "at": "2026-01-14T00:00:00Z", "mirror": "el9"}'
+expect "POST previews" 201
+assert_status "$PG_URL/_preview/prod/2026-01-14T00:00:00Z/el9/repodata/repomd.xml" 200
+assert_eq "dnf sees foo 1.0 and 1.1 in the preview" "foo-1.0-1.noarch foo-1.1-1.noarch " \
+    "$(rpm_seen "$T/dnf-preview" "$PG_URL/_preview/prod/2026-01-14T00:00:00Z/el9")"
+
+pg_say "compliance through the API"
+api GET /compliance "$READ"
+expect "GET compliance" 200
+assert_eq "... has every group, with no machine yet" "dev 0 prod 0" \
+    "$(jq_ '" ".join("%s %d" % (g["group"], g["summary"]["machines"]) for g in j["groups"])')"
+api GET "/compliance?group=nosuch" "$READ"
+assert_contains "... an unknown group is refused" "$(jq_ 'j["error"]')" "nosuch"
+
 pg_say "the audit log"
 AUDIT=$STORE/log/audit.log
 [ -f "$AUDIT" ] || fail "no $AUDIT"
@@ -249,7 +267,7 @@ print("ok")
 EOF
 )"
 assert_eq "the changes, in order" \
-    "viewer POST 403|viewer DELETE 403|viewer POST 403|ci POST 201|ci POST 201|ci DELETE 200|ci DELETE 404|ci DELETE 200|ci POST 201|ci POST 400|ci DELETE 200|ci DELETE 404|ci POST 400|ci POST 202" \
+    "viewer POST 403|viewer DELETE 403|viewer POST 403|ci POST 201|ci POST 201|ci DELETE 200|ci DELETE 404|ci DELETE 200|ci POST 201|ci POST 400|ci DELETE 200|ci DELETE 404|ci POST 400|ci POST 202|ci POST 201" \
     "$("$PYTHON" - "$AUDIT" <<'EOF'
 import json, sys
 out = []

@@ -4,7 +4,8 @@
 # broken: a tampered InRelease, an InRelease signed by another key, an
 # expired Valid-Until, a Packages file whose hash differs from the Release,
 # a truncated Packages.xz that a re-signed Release vouches for, a stanza
-# without Package (re-signed), an upstream that is down.  Each time
+# without Package (re-signed), a field or a stanza past the parser's
+# bounds (re-signed), an upstream that is down.  Each time
 # `patchgate sync` must fail, naming the mirror, the file and the cause,
 # while patchgated keeps serving the last good InRelease byte for byte and
 # real apt-get still updates and downloads from it.  The broken upstreams
@@ -269,6 +270,25 @@ assert_true "generator: the stanza without Package is served as the InRelease li
 apt_refuses "stanza without Package"
 expect_failed_sync "stanza without Package" 2026-01-07T00:00:00Z "main/binary-amd64/Packages" \
     "without.*Package|no Package|missing.*Package|Package.*(field|missing|absent|required)"
+
+# 6b. A field over the bound on one field (512 KiB): hello 1.1's
+#     Description with 600 KiB of continuation lines, every file
+#     re-signed.  The sync names the field, the line and the limit.
+broken bigfield
+packages_edit "$B" 'd.replace(b"Package: hello\nArchitecture: all\nVersion: 1.1\n", b"Package: hello\nArchitecture: all\nVersion: 1.1\nX-Big: x\n" + b" 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n" * 9600, 1)'
+aptrepo_resign "$B" bookworm 2026-01-02T00:00:00Z
+use_upstream "$B"
+expect_failed_sync "a field over 512 KiB" 2026-01-07T01:00:00Z "main/binary-amd64/Packages" \
+    "line [0-9]+: field X-Big larger than the limit of 512 KiB"
+
+# 6c. A stanza over the bound on one stanza (1 MiB), each of its fields
+#     under the bound on a field: three fields of 400 KiB.
+broken bigstanza
+packages_edit "$B" 'd.replace(b"Package: hello\nArchitecture: all\nVersion: 1.1\n", b"Package: hello\nArchitecture: all\nVersion: 1.1\n" + b"".join(b"X-Big%d: x\n" % i + b" 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n" * 6400 for i in range(3)), 1)'
+aptrepo_resign "$B" bookworm 2026-01-02T00:00:00Z
+use_upstream "$B"
+expect_failed_sync "a stanza over 1 MiB" 2026-01-07T02:00:00Z "main/binary-amd64/Packages" \
+    "line [0-9]+: stanza larger than the limit of 1 MiB"
 
 pg_say "good upstream B, unbroken: the sync must succeed now"
 use_upstream "$GOOD_B"

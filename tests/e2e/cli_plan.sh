@@ -314,9 +314,9 @@ assert_match "a time not in the canonical form is 404 with the reason" "$(cat "$
 assert_status "$PG_URL/_preview/prod/2026-01-19T00:00:00Z/el9/repodata/repomd.xml" 404
 assert_match "an unpublished preview is 404 with the reason" "$(cat "$HTTP_BODY")" "no preview of group prod"
 assert_status "$PG_URL/_preview/nosuch/$AT/el9/repodata/repomd.xml" 404
-assert_match "... an unknown group too" "$(cat "$HTTP_BODY")" "no such group"
+assert_eq "... an unknown group too: no such view" "no such view" "$(cat "$HTTP_BODY")"
 assert_status "$PG_URL/_preview/aptonly/$AT/el9/repodata/repomd.xml" 404
-assert_match "... a mirror the group does not use too" "$(cat "$HTTP_BODY")" "has no mirror el9"
+assert_eq "... a mirror the group does not use: the same text" "no such view" "$(cat "$HTTP_BODY")"
 
 pg_say "dnf from the preview, dnf from prod"
 dnf_in "$T/pv" "$PV" install foo || pg_notok "dnf install foo from the preview"

@@ -120,7 +120,7 @@ assert_eq "every mirror has the documented fields" \
 assert_eq "last_run has the documented fields" "kind started finished duration_ms result error" \
     "$(jq_py '" ".join(mirror("el9")["last_run"])')"
 assert_eq "every view has the documented fields" \
-    "group mirror generation published planned versions visible listed held rejected dep_held as_dependency waiting lost next_change" \
+    "group mirror generation published planned versions visible listed held rejected dep_held as_dependency waiting lost at_risk next_change" \
     "$(jq_py '" ".join(view("prod", "el9"))')"
 assert_eq "el9: synced first on 2026-01-01, last on 2026-01-10 12:00, ok, 3 versions, all upstream" \
     "2026-01-01T00:00:00Z 2026-01-10T12:00:00Z 2026-01-10T12:00:00Z ok None 3 3" \

@@ -185,6 +185,16 @@ assert_eq "r-rejected: no advisory (nothing is Missing)" "[]" "$(cj 'm("prod","r
 assert_eq "prod: 3 machines, 1 compliant, 2 not, none stale" \
     '{"machines": 3, "compliant": 1, "non_compliant": 2, "stale": 0}' "$(cj 'g("prod")["summary"]')"
 assert_eq "prod: one machine misses a security fix the view offers" 1 "$(cj 'g("prod")["exposure"]["missing_security"]')"
+# /metrics has the same figures once a publish has judged the reports.
+PATCHGATE_NOW=2026-01-11T12:00:00Z "$top_builddir/patchgate" -c "$PG_CONF" publish 2>"$T/publish.err" ||
+	pg_notok "patchgate publish" "$(cat "$T/publish.err")"
+assert_status "$PG_URL/metrics" 200
+assert_eq "/metrics: prod has 1 compliant, 2 non-compliant, 0 stale machines" "1 2 0" \
+    "$(for st in compliant non_compliant stale; do
+	sed -n "s/^patchgate_compliance_machines{group=\"prod\",state=\"$st\"} //p" "$HTTP_BODY"
+    done | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "/metrics: 1 machine misses a ripe security fix" 1 \
+    "$(sed -n 's/^patchgate_compliance_missing_security_machines{group="prod"} //p' "$HTTP_BODY")"
 assert_eq "every state is one of Patch Manager's" true \
     "$(cj 'all(x["state"] in ("Installed","InstalledOther","InstalledRejected","Missing","NotYetApproved") for gr in d["groups"] for mm in gr["machines"] for x in mm["packages"])')"
 out=$(PATCHGATE_NOW=2026-01-11T12:00:00Z "$top_builddir/patchgate" -c "$PG_CONF" compliance prod 2>&1)
@@ -220,7 +230,7 @@ truncate -s 100M "$T/100m.txt"
 assert_status "$PG_URL/prod/_report/r-current" 413 -X POST -T "$T/100m.txt"
 rm -f "$T/100m.txt" "$T/3m.txt"
 assert_status "$PG_URL/nosuch/_report/r-current" 404 --data-binary 'foo 0 1 1 noarch'
-assert_contains "a wrong group: 404 says so" "$(cat "$HTTP_BODY")" "no such group: nosuch"
+assert_eq "a wrong group: 404, no such view" "no such view" "$(cat "$HTTP_BODY")"
 assert_status "$PG_URL/prod/_report/-bad" 400 --data-binary 'foo 0 1 1 noarch'
 assert_contains "a bad host name: 400 says so" "$(cat "$HTTP_BODY")" "not a host name"
 assert_status "$PG_URL/prod/_report/r-current" 405
@@ -233,6 +243,58 @@ pg_say "the hooks of _setup"
 assert_status "$PG_URL/prod/el9/_setup?hook=dnf" 200
 assert_match "dnf: a post-transaction-actions line that posts rpm -qa" "$(cat "$HTTP_BODY")" \
     "^\*:any:.*rpm -qa --qf '%\{NAME\} %\{EPOCHNUM\} %\{VERSION\} %\{RELEASE\} %\{ARCH\}\\\\n'.*$PG_URL/prod/_report/"
+cp "$HTTP_BODY" "$T/patchgate-report.action"
+
+pg_say "an rpm machine with the dnf hook: a real dnf install reports"
+# dnf-plugins-core's post-transaction-actions runs the hook after the
+# transaction; rpm in the hook is the machine's, here the installroot's
+# (a wrapper adds --root), and the machine reports as uname -n.
+D=$T/dnf1
+HOSTNAME_=$(uname -n)
+mkdir -p "$T/dnfplug/actions" "$T/bin"
+cp "$T/patchgate-report.action" "$T/dnfplug/actions/"
+printf '[main]\nenabled = 1\nactiondir = %s/\n' "$T/dnfplug/actions" \
+    >"$T/dnfplug/post-transaction-actions.conf"
+printf '#!/bin/sh\nexec /usr/bin/rpm --root "%s" "$@"\n' "$D" >"$T/bin/rpm"
+chmod +x "$T/bin/rpm"
+# Debian 12's dnf-plugins-core 4.3.1 calls libdnf.conf.ConfigParser_substitute,
+# which its libdnf (built with a newer SWIG) names ConfigParser.substitute:
+# unpatched, the plugin fails on every transaction.  The alias stands in for
+# that packaging fix; the plugin itself runs as shipped.
+mkdir -p "$T/pyshim"
+cat >"$T/pyshim/sitecustomize.py" <<'EOF'
+try:
+    import libdnf.conf as _c
+    if not hasattr(_c, "ConfigParser_substitute"):
+        _c.ConfigParser_substitute = _c.ConfigParser.substitute
+except ImportError:
+    pass
+EOF
+rm -rf "$STORE/reports/prod/$HOSTNAME_"
+# scripts/install-deps unpacks the plugin (dnf-plugins-core conflicts with
+# zypper in Debian 12, so it is not installed).
+PLUGINS=/var/lib/patchgate-tests/dnf-plugins-core/usr/lib/python3/dist-packages/dnf-plugins
+[ -f "$PLUGINS/post-transaction-actions.py" ] || fail "no $PLUGINS: run scripts/install-deps"
+export DNF_PLUGINS=True PYTHONPATH=$T/pyshim:${PLUGINS%/dnf-plugins}
+export DNF_MAIN_EXTRA="pluginconfpath=$T/dnfplug"$'\n'"pluginpath=$PLUGINS"
+PATH=$T/bin:$PATH dnf_in "$D" "$PG_URL/prod/el9" --disableplugin='*' \
+    --enableplugin=post-transaction-actions install foo-1.0 ||
+	pg_notok "dnf1: dnf install foo-1.0"
+assert_contains "the hook stored a report of this machine with foo 1.0" \
+    "$(cat "$STORE/reports/prod/$HOSTNAME_/latest" 2>/dev/null)" "foo 0 1.0 1 noarch"
+compliance_json 2026-01-11T12:00:00Z prod
+assert_eq "dnf1 with foo 1.0 is NON_COMPLIANT, foo Missing" "NON_COMPLIANT Missing" \
+    "$(cj "m('prod','$HOSTNAME_')['status'] + ' ' + p('prod','$HOSTNAME_','foo')['state']")"
+PATH=$T/bin:$PATH dnf_in "$D" "$PG_URL/prod/el9" --disableplugin='*' \
+    --enableplugin=post-transaction-actions upgrade foo ||
+	pg_notok "dnf1: dnf upgrade foo"
+unset DNF_PLUGINS DNF_MAIN_EXTRA PYTHONPATH
+assert_contains "the hook reported again, with foo 1.1" \
+    "$(cat "$STORE/reports/prod/$HOSTNAME_/latest" 2>/dev/null)" "foo 0 1.1 1 noarch"
+compliance_json 2026-01-11T12:00:00Z prod
+assert_eq "after the upgrade dnf1 is COMPLIANT" COMPLIANT "$(cj "m('prod','$HOSTNAME_')['status']")"
+rm -rf "$STORE/reports/prod/$HOSTNAME_"
+
 assert_status "$PG_URL/prod/el9/_setup?hook=timer" 200
 cp "$HTTP_BODY" "$T/timer.sh"
 assert_true "timer: a shell script" sh -n "$T/timer.sh"

@@ -155,7 +155,22 @@ skip() {
 }
 
 # Ends the test: 1 if any check failed, else 0.
+# pg_sanitized: whether patchgated is built with AddressSanitizer, whose
+# quarantine keeps freed memory: peak-memory checks mean nothing there.
+pg_sanitized() {
+	grep -qa __asan_init "$top_builddir/patchgated"
+}
+
 pg_done() {
+	# A sanitizer report of the daemon is a failure too; LeakSanitizer
+	# reports at exit, so the daemon stops first.
+	stop_patchgated
+	if [ -f "$T/patchgated.log" ] && grep -Eq \
+	    'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$T/patchgated.log"; then
+		pg_notok "patchgated ran without a sanitizer report" \
+		    "$(grep -E -m 1 -A 20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+		    "$T/patchgated.log")"
+	fi
 	if [ $PG_NFAIL -gt 0 ]; then
 		exit 1
 	fi
@@ -401,7 +416,8 @@ dnf_in() {
 	install_weak_deps=False
 	keepcache=False
 	skip_if_unavailable=False
-	plugins=False
+	plugins=${DNF_PLUGINS:-False}
+	${DNF_MAIN_EXTRA:-}
 	best=True
 	EOF
 	cat >"$root/repos.d/gate.repo" <<-EOF

@@ -23,6 +23,7 @@ STORE=$T/store
 READ=read-secret-0123456789abcdef
 
 mkrpm "$RPMREPO/Packages" foo 1.0
+mkrpm "$RPMREPO/Packages" bar 1.0
 mkrepo "$RPMREPO"
 start_upstream "$W"
 # A port nothing listens on: the upstream of a mirror that is down.
@@ -114,16 +115,46 @@ assert_match "one client connection or more is open (this scrape's)" \
 assert_match "resident memory in bytes" "$(value patchgate_process_resident_memory_bytes '')" \
     '^[1-9][0-9]{5,}$'
 assert_eq "no snapshots" 0 "$(value patchgate_snapshots '')"
+assert_eq "prod/el9: 2 versions visible (foo 1.0, bar 1.0)" 2 \
+    "$(value patchgate_view_visible_versions 'group="prod",mirror="el9"')"
+assert_eq "prod/el9: 1 held back (foo 1.1, waiting for its delay)" 1 \
+    "$(value patchgate_view_held_back_versions 'group="prod",mirror="el9"')"
+assert_eq "prod/el9: none lost" 0 "$(value patchgate_view_lost_versions 'group="prod",mirror="el9"')"
+assert_eq "prod/el9: none at risk (foo 1.0, superseded, was stored at once)" 0 \
+    "$(value patchgate_view_at_risk_versions 'group="prod",mirror="el9"')"
+assert_eq "prod: no holds" 0 "$(value patchgate_holds 'group="prod"')"
+assert_eq "no package file requested yet" "0 0 0" "$(value patchgate_cache_requests_total 'result="hit"') \
+$(value patchgate_cache_requests_total 'result="miss"') $(value patchgate_upstream_fetches_total '')"
+
+pg_say "a package file fetched once from upstream, then from the store"
+nblobs=$(find "$STORE/blobs" -type f | wc -l)
+assert_status "$PG_URL/prod/el9/Packages/bar-1.0-1.noarch.rpm" 200
+# The file is stored once its download ends, after the client has it.
+n=100
+while [ $n -gt 0 ] && [ "$(find "$STORE/blobs" -type f | wc -l)" -eq "$nblobs" ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+assert_status "$PG_URL/prod/el9/Packages/bar-1.0-1.noarch.rpm" 200
+assert_status "$PG_URL/metrics" 200
+M=$HTTP_BODY
+assert_eq "1 cache miss, then 1 hit" "1 1" "$(value patchgate_cache_requests_total 'result="miss"') \
+$(value patchgate_cache_requests_total 'result="hit"')"
+assert_eq "1 upstream fetch, no error" "1 0" "$(value patchgate_upstream_fetches_total '') \
+$(value patchgate_upstream_fetch_errors_total '')"
+assert_eq "the latency histogram counts it" 1 \
+    "$(value patchgate_upstream_fetch_duration_seconds_bucket 'le="+Inf"')"
 assert_eq "every family has HELP and TYPE" ok "$("$PYTHON" - "$M" <<'EOF'
 import re, sys
 typed = set()
 for line in open(sys.argv[1]):
-    m = re.match(r"# TYPE (\S+) (counter|gauge)$", line)
+    m = re.match(r"# TYPE (\S+) (counter|gauge|histogram)$", line)
     if m:
         typed.add(m.group(1)); continue
     if line.startswith("#"):
         continue
     name = re.match(r"[a-zA-Z_:][a-zA-Z0-9_:]*", line).group(0)
+    name = re.sub(r"_(bucket|sum|count)$", "", name) if name not in typed else name
     if name not in typed or not name.startswith("patchgate_"):
         print("untyped or unprefixed:", name); sys.exit()
 print("ok")

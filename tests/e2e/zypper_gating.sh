@@ -133,7 +133,8 @@ updateinfo_end "$UI"
 mkrepo "$REPO" "$UI"
 suse_deltainfo "$T/deltainfo.xml" "foo 1.0-1 1.1-1" "bar 1.0-1 1.1-1" "baz 1.0-1 1.1-1"
 repo_add_data "$REPO" deltainfo "$T/deltainfo.xml"
-# Data views pass through unchanged.
+# susedata (and its translation) views filter like filelists; the rest
+# they pass through unchanged.
 {
 	printf '<?xml version="1.0" encoding="UTF-8"?>\n'
 	printf '<susedata xmlns="http://linux.duke.edu/metadata/susedata" packages="3">\n'
@@ -185,8 +186,9 @@ cat >"$T/appdata.xml" <<'EOF'
   </component>
 </components>
 EOF
-PASS_TYPES="susedata susedata.de patterns products appdata"
-for t in $PASS_TYPES; do repo_add_data "$REPO" $t "$T/$t.xml"; done
+SUSEDATA_TYPES="susedata susedata.de"
+PASS_TYPES="patterns products appdata"
+for t in $SUSEDATA_TYPES $PASS_TYPES; do repo_add_data "$REPO" $t "$T/$t.xml"; done
 
 PATCHGATE_NOW=2026-01-10T12:00:00Z pg_sync || fail "the sync of 2026-01-10 failed"
 
@@ -236,7 +238,7 @@ assert_false "zypper install foo-1.1 fails in prod" zypper_in "$T/prod" install 
 assert_eq "foo is still 1.0 in prod" 1.0-1 "$(installed "$T/prod" foo)"
 
 pg_say "2026-01-13 12:00: the views' metadata"
-for t in primary filelists other updateinfo deltainfo $PASS_TYPES; do
+for t in primary filelists other updateinfo deltainfo $SUSEDATA_TYPES $PASS_TYPES; do
 	pg_rpmmd fetch "$UP" $t "$T/up-$t.xml" || fail "upstream has no $t"
 done
 # check_view NAME BASEURL COUNT UPDATES DELTAS: one view against upstream.
@@ -272,6 +274,14 @@ check_view() {
 	else
 		pg_notok "$name view lists deltainfo"
 	fi
+	for t in $SUSEDATA_TYPES; do
+		if pg_rpmmd fetch "$base" $t "$T/$name-$t.xml"; then
+			assert_eq "$name: every <package> of $t is byte-identical to upstream's" \
+			    3 "$(pg_rpmmd subset "$T/$name-$t.xml" "$T/up-$t.xml")"
+		else
+			pg_notok "$name view lists $t"
+		fi
+	done
 	for t in $PASS_TYPES; do
 		if pg_rpmmd fetch "$base" $t "$T/$name-$t.xml"; then
 			assert_files_eq "$name: $t is passed through unchanged" "$T/up-$t.xml" "$T/$name-$t.xml"
@@ -289,9 +299,9 @@ check_view dev "$DEV" 6 "SUSE-SLE-2026-0001 SUSE-SLE-2026-0002" 3
 check_view prod "$PROD" 4 "SUSE-SLE-2026-0002" 1
 
 # Nothing of a hidden version in the documents views filter: not its
-# checksum, file name or patch (susedata, passed through as upstream wrote
-# it, names only the 1.0 versions here).
-for t in primary filelists other updateinfo deltainfo; do
+# checksum, file name or patch (susedata names only the 1.0 versions
+# here; zypper_leaks.sh hides a version it names).
+for t in primary filelists other updateinfo deltainfo $SUSEDATA_TYPES; do
 	for s in SUSE-SLE-2026-0001 foo-1.1-1.noarch.rpm baz-1.1-1.noarch.rpm \
 	    "$(rpm_sha256 foo-1.1-1)" "$(rpm_sha256 baz-1.1-1)"; do
 		assert_not_contains "prod's $t does not name $s" "$(cat "$T/prod-$t.xml")" "$s"
@@ -307,11 +317,21 @@ CUR=$STORE/views/prod/sles15-updates/current/tree/repodata/repomd.xml
 [ -f "$CUR" ] || fail "no $CUR"
 cp "$CUR" "$T/repomd.saved"
 sed 's|<revision>|<revision>9|' "$T/repomd.saved" >"$T/repomd.tampered"
+# Generations never change in place, so patchgated keeps what it has read
+# of one: a daemon restarted on the same port reads the tampered file.
+restart_same_port() {
+	local port=${PG_URL##*:}
+	stop_patchgated
+	sed -i "s/^listen = 127\.0\.0\.1:[0-9]*$/listen = 127.0.0.1:$port/" "$PG_CONF"
+	PATCHGATE_NOW=2026-01-01T00:00:00Z start_patchgated "$PG_CONF"
+}
 cp "$T/repomd.tampered" "$CUR"
+restart_same_port
 zypper_in "$T/prod" refresh -f
 assert_ne "zypper refresh -f refuses the tampered repomd.xml" 0 $?
 assert_match "... as its signature does not verify" "$(cat "$ZYPPER_LOG")" "signature verification failed"
 cp "$T/repomd.saved" "$CUR"
+restart_same_port
 zypper_in "$T/prod" refresh -f || pg_notok "zypper refresh -f of the restored view"
 
 pg_say "2026-01-20 12:00 (10 days on): the security patch has ripened for prod"

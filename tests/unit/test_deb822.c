@@ -611,6 +611,77 @@ count_cb(const struct deb822_stanza *ds, void *arg)
 	return 0;
 }
 
+/* One parse of text under the bounds dl; the count and the cause. */
+static int
+bounded(const char *text, const struct deb822_limits *dl, size_t *n,
+    char **cause)
+{
+	struct memreader	 mr;
+	struct counter		 c;
+	int			 rv;
+
+	memset(&mr, 0, sizeof mr);
+	mr.mr_data = text;
+	mr.mr_len = strlen(text);
+	memset(&c, 0, sizeof c);
+	free(*cause);
+	*cause = NULL;
+	rv = deb822_parse_limited(memreader_read, &mr, "t", dl, count_cb, &c,
+	    cause);
+	*n = c.c_n;
+	return rv;
+}
+
+/* The bounds a Packages index is read with, made small. */
+static void
+test_bounds(void)
+{
+	static const struct deb822_limits dl = { 1024, 256, 2 };
+	struct buf	 b;
+	char		*cause = NULL;
+	size_t		 n, i;
+	int		 rv;
+
+	rv = bounded("Package: a\n\nPackage: b\n", &dl, &n, &cause);
+	ok(rv == 0 && n == 2, "two stanzas under a bound of two: read (%zu)",
+	    n);
+	rv = bounded("Package: a\n\nPackage: b\n\nPackage: c\n", &dl, &n,
+	    &cause);
+	ok(rv == -1 && cause != NULL && strcmp(cause, "t: more than 2 "
+	    "stanzas, the limit for one index") == 0, "a third stanza past a "
+	    "bound of two: %s", cause ? cause : "(none)");
+
+	buf_init(&b);
+	buf_adds(&b, "Package: a\nDescription: x\n");
+	for (i = 0; i < 10; i++)
+		buf_adds(&b, " 0123456789012345678901234567890\n");
+	buf_adds(&b, "Version: 1\n");
+	rv = bounded(b.b_data, &dl, &n, &cause);
+	ok(rv == -1 && cause != NULL && strcmp(cause, "t: line 2: field "
+	    "Description larger than the limit of 256 bytes") == 0,
+	    "a field of 346 bytes past a bound of 256: %s",
+	    cause ? cause : "(none)");
+	buf_reset(&b);
+	buf_adds(&b, "Package: a\n");
+	for (i = 0; i < 15; i++)
+		buf_addf(&b, "X-F%zu: 01234567890123456789012345678901234567890"
+		    "123456789012345678901234567890123456789\n", i);
+	rv = bounded(b.b_data, &dl, &n, &cause);
+	ok(rv == -1 && cause != NULL && strcmp(cause, "t: line 1: stanza "
+	    "larger than the limit of 1 KiB") == 0, "a stanza of 1.3 KiB of "
+	    "small fields past a bound of 1 KiB: %s", cause ? cause : "(none)");
+	buf_reset(&b);
+	buf_adds(&b, "Package: a\nDescription: ");
+	for (i = 0; i < 300; i++)
+		buf_adds(&b, "x");
+	rv = bounded(b.b_data, &dl, &n, &cause);
+	ok(rv == -1 && cause != NULL && strstr(cause, "limit of 256 bytes") !=
+	    NULL, "a last line without its newline past the field bound: %s",
+	    cause ? cause : "(none)");
+	buf_free(&b);
+	free(cause);
+}
+
 static void
 test_limits(void)
 {
@@ -1474,10 +1545,9 @@ find_corpora(void)
 			return p;
 		free(p);
 	}
-	if (stat("../shared/corpora", &sb) == 0 && S_ISDIR(sb.st_mode))
-		return xstrdup("../shared/corpora");
-	if (stat("/work/shared/corpora", &sb) == 0 && S_ISDIR(sb.st_mode))
-		return xstrdup("/work/shared/corpora");
+	/* ../shared beside the source tree, from Makefile.am. */
+	if (stat(PG_SHARED_DIR "/corpora", &sb) == 0 && S_ISDIR(sb.st_mode))
+		return xstrdup(PG_SHARED_DIR "/corpora");
 	return NULL;
 }
 
@@ -1504,6 +1574,7 @@ main(void)
 	test_bad();
 	test_truncated();
 	test_limits();
+	test_bounds();
 	test_release();
 	test_dates();
 	test_inrelease();

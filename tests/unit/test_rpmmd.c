@@ -21,6 +21,7 @@
 #include "compress.h"
 #include "hash.h"
 #include "rpmmd.h"
+#include "rpmmd_xml.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -793,6 +794,7 @@ test_limits(void)
 	char			*cause = NULL;
 	double			 t0;
 	long			 rss0;
+	size_t			 i;
 	int			 rv;
 
 	/*
@@ -824,17 +826,66 @@ test_limits(void)
 	buf_free(&g.g_buf);
 
 	memset(&g, 0, sizeof g);
-	g.g_cap = 80LL * 1024 * 1024;
+	g.g_cap = RPMMD_XML_MAXELEMENT + 16LL * 1024 * 1024;
 	memset(&ps, 0, sizeof ps);
 	rv = rpmmd_packages_parse(gen_read, &g, "t.xml", pkg_cb, &ps, NULL,
 	    &cause);
-	ok(rv == -1 && contains(cause, "t.xml: line 3: <package> element "
-	    "larger than 64 MiB"), "package over 64 MiB refused: %s",
+	ok(rv == -1 && contains(cause, "t.xml: line 3: a <package> element "
+	    "larger than 16 MiB"), "package over 16 MiB refused: %s",
 	    cause ? cause : "(none)");
-	ok(g.g_total < 66LL * 1024 * 1024, "refused once past the limit "
-	    "(read %lld bytes)", g.g_total);
+	ok(g.g_total < RPMMD_XML_MAXELEMENT + 2LL * 1024 * 1024, "refused "
+	    "once past the limit (read %lld bytes)", g.g_total);
 	free(cause);
 	buf_free(&g.g_buf);
+
+	/* One text the parser reads (a <name>) is bounded on its own. */
+	{
+		struct buf	 b;
+
+		buf_init(&b);
+		buf_adds(&b, "<metadata>\n<package type=\"rpm\"><name>");
+		for (i = 0; i < RPMMD_XML_MAXTEXT / 64 + 1; i++)
+			buf_adds(&b, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn");
+		buf_adds(&b, "</name></package>\n</metadata>\n");
+		bad_doc(b.b_data, b.b_len, "line 2: text of <name> larger than "
+		    "4 MiB", "a <name> over 4 MiB");
+		buf_free(&b);
+	}
+}
+
+/* susedata: filtered like filelists, keyed by pkgid alone. */
+static void
+test_susedata(void)
+{
+	static const char doc[] =
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<susedata xmlns=\"http://linux.duke.edu/metadata/susedata\" "
+	    "packages=\"2\">\n"
+	    "<package pkgid=\"aaaa\" name=\"foo\" arch=\"noarch\">\n"
+	    "  <version epoch=\"0\" ver=\"1.1\" rel=\"1\"/>\n"
+	    "  <keyword>support_l3</keyword>\n</package>\n"
+	    "<package pkgid=\"bbbb\"><eula>text</eula></package>\n"
+	    "</susedata>\n";
+	struct pkgs	 ps;
+	char		*cause = NULL, *root = NULL;
+	int		 rv;
+
+	memset(&ps, 0, sizeof ps);
+	ps.keep = 1;
+	ps.doc = doc;
+	ps.doclen = sizeof doc - 1;
+	rv = parse_mem(doc, sizeof doc - 1, 0, &ps, &root, &cause);
+	ok(rv == 0 && ps.n == 2, "susedata parses: %s", cause ? cause : "2 packages");
+	ok(rv == 0 && strcmp(ps.v[0].pkgid, "aaaa") == 0 &&
+	    strcmp(ps.v[0].ver, "1.1") == 0 && strcmp(ps.v[1].pkgid, "bbbb") == 0,
+	    "susedata pkgids and version");
+	ok(ps.bad == 0, "susedata raw bytes equal the document's");
+	ok(root != NULL && has_prefix(root, "<susedata xmlns="), "susedata root");
+	free(root);
+	free(cause);
+	pkgs_free(&ps);
+	bad_doc("<susedata><package name=\"x\"/></susedata>", 40, "pkgid=",
+	    "susedata package without pkgid");
 }
 
 /* What the advisory callback saw. */
@@ -1744,10 +1795,9 @@ find_corpora(void)
 			return p;
 		free(p);
 	}
-	if (stat("../shared/corpora", &sb) == 0 && S_ISDIR(sb.st_mode))
-		return xstrdup("../shared/corpora");
-	if (stat("/work/shared/corpora", &sb) == 0 && S_ISDIR(sb.st_mode))
-		return xstrdup("/work/shared/corpora");
+	/* ../shared beside the source tree, from Makefile.am. */
+	if (stat(PG_SHARED_DIR "/corpora", &sb) == 0 && S_ISDIR(sb.st_mode))
+		return xstrdup(PG_SHARED_DIR "/corpora");
 	return NULL;
 }
 
@@ -1760,6 +1810,7 @@ main(void)
 	test_root_with_count();
 	test_bad_documents();
 	test_limits();
+	test_susedata();
 	test_updateinfo_small();
 	test_repomd_small();
 

@@ -1,0 +1,167 @@
+/*
+ * A generation's packages.idx (view.h), written as a stream: the versions
+ * are sorted by path as pointers, and each line is formatted, written and
+ * hashed on its own, so that memory does not grow with the text of the
+ * index.  The view's digest takes the index's sha256, not its text.
+ * Local names carry the prefix pi_.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hash.h"
+#include "indexer.h"
+#include "publish_stream.h"
+#include "view.h"
+#include "xmalloc.h"
+
+/* A version with a line: 'V' listed, 'H' hidden. */
+struct pi_ent {
+	struct pub_pkg	*pe_pkg;
+	char		 pe_kind;
+};
+
+struct pi_ctx {
+	struct pub_view	*pi_pv;
+	struct buf	 pi_a;
+	struct buf	 pi_b;
+};
+
+static struct pi_ctx	*pi_sort_ctx;
+
+/* The line of e into b, without its newline. */
+static void
+pi_line(struct pub_view *pv, const struct pi_ent *e, struct buf *b)
+{
+	struct pub_pkg	*pp = e->pe_pkg;
+	char		*url, *p;
+	size_t		 start;
+
+	buf_reset(b);
+	if (e->pe_kind == 'V') {
+		url = mirror_url(pv->pv_mirror, pp->pp_location_base,
+		    pp->pp_location);
+		buf_addf(b, "V\t%s\t%lld\t%s\t%s\t%s", pp->pp_location,
+		    pp->pp_size, pp->pp_checksum_type, pp->pp_pkgid, url);
+		free(url);
+		return;
+	}
+	buf_addf(b, "H\t%s\t", pp->pp_location);
+	start = b->b_len;
+	buf_adds(b, pp->pp_verdict->pv_why ? pp->pp_verdict->pv_why : "");
+	/* A reason is one line of text. */
+	for (p = b->b_data + start; *p != '\0'; p++) {
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			*p = ' ';
+	}
+}
+
+/*
+ * Lines compare by what follows their "V\t" or "H\t": the path, then
+ * the rest, formatted only when two paths are equal.
+ */
+static int
+pi_cmp(const void *x, const void *y)
+{
+	const struct pi_ent	*a = x, *b = y;
+	struct pi_ctx		*pc = pi_sort_ctx;
+	int			 c;
+
+	c = strcmp(a->pe_pkg->pp_location, b->pe_pkg->pp_location);
+	if (c != 0)
+		return c;
+	pi_line(pc->pi_pv, a, &pc->pi_a);
+	pi_line(pc->pi_pv, b, &pc->pi_b);
+	return strcmp(pc->pi_a.b_data + 2, pc->pi_b.b_data + 2);
+}
+
+int
+publish_index_write(struct pub_view *pv, const char *gen, char **cause)
+{
+	struct pi_ctx	 pc;
+	struct pi_ent	*ents;
+	struct pub_pkg	*pp;
+	struct hash	*h;
+	FILE		*f = NULL;
+	char		*path, *tmp, hex[HASH_HEX_MAX];
+	size_t		 i, n = 0;
+	int		 rc = -1, skip;
+
+	ents = xcalloc(pv->pv_npkgs + 1, sizeof *ents);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		pp = &pv->pv_pkgs[i];
+		if (pp->pp_listed)
+			ents[n++].pe_kind = 'V';
+		else if (pp->pp_upstream ||
+		    pp->pp_verdict->pv_reason == PLAN_LOST)
+			ents[n++].pe_kind = 'H';
+		else
+			continue;
+		ents[n - 1].pe_pkg = pp;
+	}
+	memset(&pc, 0, sizeof pc);
+	pc.pi_pv = pv;
+	buf_init(&pc.pi_a);
+	buf_init(&pc.pi_b);
+	pi_sort_ctx = &pc;
+	qsort(ents, n, sizeof *ents, pi_cmp);
+
+	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
+	xasprintf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	h = hash_new("sha256");
+	if ((f = fopen(tmp, "we")) == NULL) {
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		/* One line per path: a listed version wins over a hidden one. */
+		skip = 0;
+		if (ents[i].pe_kind == 'H' &&
+		    ((i > 0 && pi_cmp(&ents[i], &ents[i - 1]) == 0) ||
+		    (i + 1 < n && pi_cmp(&ents[i], &ents[i + 1]) == 0)))
+			skip = 1;
+		if (skip)
+			continue;
+		pi_line(pv, &ents[i], &pc.pi_a);
+		buf_add(&pc.pi_a, "\n", 1);
+		hash_update(h, pc.pi_a.b_data, pc.pi_a.b_len);
+		if (fwrite(pc.pi_a.b_data, 1, pc.pi_a.b_len, f) !=
+		    pc.pi_a.b_len)
+			break;
+	}
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) == -1) {
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path) == -1) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	dir_sync(gen);
+	rc = 0;
+out:
+	hash_final(h, hex);	/* frees the hash */
+	if (rc == 0)
+		buf_addf(&pv->pv_digest, "%s %s\n", VIEW_INDEX_NAME, hex);
+	if (f != NULL)
+		fclose(f);
+	if (rc != 0)
+		unlink(tmp);
+	pi_sort_ctx = NULL;
+	buf_free(&pc.pi_a);
+	buf_free(&pc.pi_b);
+	free(tmp);
+	free(path);
+	free(ents);
+	return rc;
+}

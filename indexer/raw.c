@@ -1,0 +1,461 @@
+/*
+ * The unfiltered mirror, served at /_mirror/MIRROR/ to admins: after each
+ * sync, a generation of its own in the layout of a view (view.h), under
+ * STORE/mirrors/MIRROR/gen-N with a "current" link, so that patchgated
+ * serves it as it serves a view without reading the store:
+ *   tree/         upstream's metadata as the sync verified it, byte for
+ *                 byte: linked from the blob store (rpm-md's repomd.xml,
+ *                 kept there by raw_keep, and every file it lists; apt's
+ *                 indexes and translations) or written from the store
+ *                 (apt's Release, the text its signature covers);
+ *   packages.idx  every package file upstream lists, visible, fetched
+ *                 from upstream on demand as a view's are.
+ * A sync that changes nothing leaves the current generation in place,
+ * and costs two queries: the generation records a digest of what it was
+ * made from (RAW_INPUTS_NAME), and an equal digest builds nothing.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "blob.h"
+#include "hash.h"
+#include "indexer.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+#include "view.h"
+#include "xmalloc.h"
+
+/* Generations kept: the current one and those a client may still read. */
+#define RAW_KEEP	3
+/* A generation's digest of the rows it was made from. */
+#define RAW_INPUTS_NAME	"inputs"
+
+int
+raw_keep(struct indexer *ix, const char *what, const char *hex,
+    const void *data, size_t len, char **cause)
+{
+	struct blob_writer	*bw;
+	char			*why = NULL;
+
+	if (blob_exists(ix->ix_blobs, "sha256", hex))
+		return 0;
+	if ((bw = blob_writer_new(ix->ix_blobs, "sha256", hex, len,
+	    &why)) == NULL)
+		goto fail;
+	if (blob_writer_write(bw, data, len, &why) != 0) {
+		blob_writer_abort(bw);
+		goto fail;
+	}
+	if (blob_writer_commit(bw, &why) != 0)
+		goto fail;
+	return 0;
+fail:
+	cause_set(cause, "%s: %s", what, why != NULL ? why : "cannot keep it");
+	free(why);
+	return -1;
+}
+
+/* Whether rel is a path to put under tree/: relative, no "..", no oddity. */
+static int
+raw_path_ok(const char *rel)
+{
+	return *rel != '\0' && *rel != '/' && strstr(rel, "..") == NULL &&
+	    strpbrk(rel, "\\\t\r\n") == NULL;
+}
+
+/* Puts the blob algo:hex at tree/rel: a hard link, or a copy. */
+static int
+raw_link(struct indexer *ix, const char *tree, const char *rel,
+    const char *algo, const char *hex, char **cause)
+{
+	char	*src, *dst, *dir, *data = NULL, *why = NULL;
+	size_t	 len;
+	int	 rc = -1;
+
+	if (!raw_path_ok(rel)) {
+		cause_set(cause, "%s: not a path to serve", rel);
+		return -1;
+	}
+	if ((src = blob_path(ix->ix_blobs, algo, hex)) == NULL) {
+		cause_set(cause, "%s: %s:%s is not in the blob store", rel, algo,
+		    hex);
+		return -1;
+	}
+	xasprintf(&dst, "%s/%s", tree, rel);
+	dir = xstrdup(dst);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir, 0755) == -1)
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+	else if (link(src, dst) == 0)
+		rc = 0;
+	else if (errno != EXDEV && errno != EPERM)
+		cause_set(cause, "%s: %s", dst, strerror(errno));
+	else if (file_read(src, (size_t)1 << 32, &data, &len, &why) != 0 ||
+	    file_write_atomic(dst, data, len, &why) != 0) {
+		cause_set(cause, "%s", why);
+		free(why);
+	} else
+		rc = 0;
+	free(data);
+	free(dir);
+	free(dst);
+	free(src);
+	return rc;
+}
+
+/* Writes data to tree/rel. */
+static int
+raw_write(const char *tree, const char *rel, const void *data, size_t len,
+    char **cause)
+{
+	char	*dst, *dir;
+	int	 rc = -1;
+
+	if (!raw_path_ok(rel)) {
+		cause_set(cause, "%s: not a path to serve", rel);
+		return -1;
+	}
+	xasprintf(&dst, "%s/%s", tree, rel);
+	dir = xstrdup(dst);
+	*strrchr(dir, '/') = '\0';
+	if (mkdir_p(dir, 0755) == -1)
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+	else
+		rc = file_write_atomic(dst, data, len, cause);
+	free(dir);
+	free(dst);
+	return rc;
+}
+
+/* The metadata files of the mirror's last sync, into tree. */
+static int
+raw_tree(struct indexer *ix, struct mirror *mi, long long id,
+    const char *tree, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	const char	*kind, *name, *value, *algo, *hex, *slash;
+	char		*rel;
+	int		 rc = 0, step, len;
+
+	stmt = store_stmt(ix->ix_store, "SELECT kind, name, value, "
+	    "checksum_type, checksum FROM mirror_files WHERE mirror = ?1 "
+	    "ORDER BY kind, name");
+	if (stmt == NULL) {
+		store_error(ix->ix_store, "mirror_files", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		kind = (const char *)sqlite3_column_text(stmt, 0);
+		name = (const char *)sqlite3_column_text(stmt, 1);
+		value = (const char *)sqlite3_column_text(stmt, 2);
+		len = sqlite3_column_bytes(stmt, 2);
+		algo = (const char *)sqlite3_column_text(stmt, 3);
+		hex = (const char *)sqlite3_column_text(stmt, 4);
+		if (kind == NULL || name == NULL)
+			continue;
+		rel = NULL;
+		if (mi->mi_type == MIRROR_RPMMD) {
+			/* repomd.xml by its sha256; data and pass by location. */
+			if (strcmp(kind, "repomd") == 0 && hex != NULL)
+				rel = xstrdup("repodata/repomd.xml");
+			else if ((strcmp(kind, "data") == 0 ||
+			    strcmp(kind, "pass") == 0) && value != NULL &&
+			    algo != NULL && hex != NULL)
+				rel = xstrdup(value);
+			if (rel != NULL)
+				rc = raw_link(ix, tree, rel, strcmp(kind,
+				    "repomd") == 0 ? "sha256" : algo, hex, cause);
+		} else if (strcmp(kind, "release") == 0 && value != NULL) {
+			xasprintf(&rel, "dists/%s/Release", name);
+			rc = raw_write(tree, rel, value, len, cause);
+		} else if (strcmp(kind, "list") == 0 && value != NULL &&
+		    hex != NULL) {
+			rel = xstrdup(value);
+			rc = raw_link(ix, tree, rel, "sha256", hex, cause);
+		} else if (strcmp(kind, "pass") == 0 && value != NULL &&
+		    hex != NULL && (slash = strchr(name, '/')) != NULL) {
+			/* name: SUITE/COMPONENT/i18n/...; value: after SUITE/. */
+			xasprintf(&rel, "dists/%.*s/%s", (int)(slash - name), name,
+			    value);
+			rc = raw_link(ix, tree, rel, "sha256", hex, cause);
+		}
+		free(rel);
+	}
+	if (rc == 0 && step != SQLITE_DONE) {
+		store_error(ix->ix_store, "mirror_files", cause);
+		rc = -1;
+	}
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+/* packages.idx: every package file upstream lists, visible. */
+static int
+raw_index(struct indexer *ix, struct mirror *mi, long long id,
+    const char *gen, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	struct buf	 b;
+	const char	*loc, *base, *algo, *hex;
+	char		*url, *prev = NULL, *path;
+	int		 rc = -1, step;
+
+	stmt = store_stmt(ix->ix_store, "SELECT location, location_base, "
+	    "size, checksum_type, pkgid FROM packages WHERE mirror = ?1 AND "
+	    "upstream = 1 ORDER BY location");
+	if (stmt == NULL) {
+		store_error(ix->ix_store, "packages", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	buf_init(&b);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		loc = (const char *)sqlite3_column_text(stmt, 0);
+		base = (const char *)sqlite3_column_text(stmt, 1);
+		algo = (const char *)sqlite3_column_text(stmt, 3);
+		hex = (const char *)sqlite3_column_text(stmt, 4);
+		if (loc == NULL || algo == NULL || hex == NULL ||
+		    !raw_path_ok(loc) || (prev != NULL && strcmp(prev, loc) == 0))
+			continue;
+		url = mirror_url(mi, base, loc);
+		buf_addf(&b, "V\t%s\t%lld\t%s\t%s\t%s\n", loc,
+		    (long long)sqlite3_column_int64(stmt, 2), algo, hex, url);
+		free(url);
+		free(prev);
+		prev = xstrdup(loc);
+	}
+	free(prev);
+	if (step != SQLITE_DONE)
+		store_error(ix->ix_store, "packages", cause);
+	else {
+		xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
+		rc = file_write_atomic(path, b.b_data != NULL ? b.b_data : "",
+		    b.b_len, cause);
+		free(path);
+	}
+	sqlite3_reset(stmt);
+	buf_free(&b);
+	return rc;
+}
+
+/* Adds one query's rows to h, each column and row delimited. */
+static int
+raw_digest_rows(struct indexer *ix, struct hash *h, const char *sql,
+    long long id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	int		 step, i, n;
+
+	if ((stmt = store_stmt(ix->ix_store, sql)) == NULL) {
+		store_error(ix->ix_store, "mirror_files", cause);
+		return -1;
+	}
+	sqlite3_bind_int64(stmt, 1, id);
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		n = sqlite3_column_count(stmt);
+		for (i = 0; i < n; i++) {
+			const void	*v = sqlite3_column_blob(stmt, i);
+			int		 len = sqlite3_column_bytes(stmt, i);
+
+			if (v != NULL)
+				hash_update(h, v, len);
+			hash_update(h, i + 1 < n ? "\t" : "\n", 1);
+		}
+	}
+	sqlite3_reset(stmt);
+	if (step != SQLITE_DONE) {
+		store_error(ix->ix_store, "packages", cause);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The sha256 (hex) of every row the tree and packages.idx are made from,
+ * with the mirror's url (package URLs name it).
+ */
+static int
+raw_digest(struct indexer *ix, struct mirror *mi, long long id, char *hex,
+    char **cause)
+{
+	struct hash	*h;
+
+	if ((h = hash_new("sha256")) == NULL) {
+		cause_set(cause, "sha256: not available");
+		return -1;
+	}
+	hash_update(h, mi->mi_url, strlen(mi->mi_url) + 1);
+	if (raw_digest_rows(ix, h, "SELECT kind, name, value, checksum_type, "
+	    "checksum FROM mirror_files WHERE mirror = ?1 ORDER BY kind, name",
+	    id, cause) != 0 ||
+	    raw_digest_rows(ix, h, "SELECT location, location_base, size, "
+	    "checksum_type, pkgid FROM packages WHERE mirror = ?1 AND "
+	    "upstream = 1 ORDER BY location", id, cause) != 0) {
+		hash_free(h);
+		return -1;
+	}
+	hash_final(h, hex);
+	return 0;
+}
+
+/* Whether generation gen was made from inputs whose digest is hex. */
+static int
+raw_inputs_same(const char *gen, const char *hex)
+{
+	char	*path, *data = NULL;
+	size_t	 len;
+	int	 same;
+
+	xasprintf(&path, "%s/%s", gen, RAW_INPUTS_NAME);
+	same = file_read(path, HASH_HEX_MAX, &data, &len, NULL) == 0 &&
+	    len == strlen(hex) && memcmp(data, hex, len) == 0;
+	free(data);
+	free(path);
+	return same;
+}
+
+static int
+raw_inputs_write(const char *gen, const char *hex, char **cause)
+{
+	char	*path;
+	int	 rc;
+
+	xasprintf(&path, "%s/%s", gen, RAW_INPUTS_NAME);
+	rc = file_write_atomic(path, hex, strlen(hex), cause);
+	free(path);
+	return rc;
+}
+
+/* Whether gen/name and cur/name hold the same bytes. */
+static int
+raw_same(const char *gen, const char *cur, const char *name)
+{
+	char	*a, *b, *da = NULL, *db = NULL, *why = NULL;
+	size_t	 la, lb;
+	int	 same;
+
+	xasprintf(&a, "%s/%s", gen, name);
+	xasprintf(&b, "%s/%s", cur, name);
+	same = file_read(a, (size_t)1 << 30, &da, &la, &why) == 0 &&
+	    file_read(b, (size_t)1 << 30, &db, &lb, &why) == 0 && la == lb &&
+	    memcmp(da, db, la) == 0;
+	free(why);
+	free(da);
+	free(db);
+	free(a);
+	free(b);
+	return same;
+}
+
+/* Removes all but the newest RAW_KEEP generations of dir. */
+static void
+raw_prune(const char *dir, unsigned long newest)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		*path, *end;
+	unsigned long	 n;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "gen-", 4) != 0)
+			continue;
+		n = strtoul(de->d_name + 4, &end, 10);
+		if (*end != '\0' || n + RAW_KEEP > newest)
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (remove_tree(path) == -1)
+			log_warn("%s", path);
+		free(path);
+	}
+	closedir(d);
+}
+
+int
+raw_publish(struct indexer *ix, struct mirror *mi, long long id, char **cause)
+{
+	char		*dir, *cur = NULL, *tmp = NULL, *tree = NULL, *gen = NULL;
+	char		*lnk, target[64], name[32], digest[HASH_HEX_MAX];
+	unsigned long	 n = 0;
+	ssize_t		 len;
+	int		 rc = -1;
+
+	xasprintf(&dir, "%s/mirrors/%s", ix->ix_cf->cf_store, mi->mi_name);
+	xasprintf(&lnk, "%s/current", dir);
+	if ((len = readlink(lnk, target, sizeof target - 1)) > 0) {
+		target[len] = '\0';
+		if (strncmp(target, "gen-", 4) == 0) {
+			n = strtoul(target + 4, NULL, 10);
+			xasprintf(&cur, "%s/%s", dir, target);
+		}
+	}
+	if (raw_digest(ix, mi, id, digest, cause) != 0)
+		goto out;
+	if (cur != NULL && raw_inputs_same(cur, digest)) {
+		log_debug("mirror %s: the unfiltered tree's inputs are "
+		    "unchanged", mi->mi_name);
+		rc = 0;
+		goto out;
+	}
+	snprintf(name, sizeof name, "gen-%06lu", n + 1);
+	xasprintf(&tmp, "%s/.%s.tmp", dir, name);
+	xasprintf(&tree, "%s/tree", tmp);
+	xasprintf(&gen, "%s/%s", dir, name);
+	if (remove_tree(tmp) == -1 && errno != ENOENT) {
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (mkdir_p(tree, 0755) == -1) {
+		cause_set(cause, "%s: %s", tree, strerror(errno));
+		goto out;
+	}
+	if (raw_tree(ix, mi, id, tree, cause) != 0 ||
+	    raw_index(ix, mi, id, tmp, cause) != 0 ||
+	    view_seal(tmp, cur, cause) != 0)
+		goto fail;
+	if (raw_inputs_write(tmp, digest, cause) != 0)
+		goto fail;
+	if (cur != NULL && raw_same(tmp, cur, VIEW_INDEX_NAME) &&
+	    raw_same(tmp, cur, VIEW_SUMS_NAME)) {
+		log_debug("mirror %s: the unfiltered tree is unchanged",
+		    mi->mi_name);
+		/* Made before digests were kept: the next sync skips. */
+		rc = raw_inputs_write(cur, digest, cause);
+		goto fail;
+	}
+	if (rename(tmp, gen) == -1) {
+		cause_set(cause, "%s: %s", gen, strerror(errno));
+		goto fail;
+	}
+	if (symlink_replace(name, lnk, cause) != 0)
+		goto out;
+	dir_sync(dir);
+	raw_prune(dir, n + 1);
+	rc = 0;
+	goto out;
+fail:
+	remove_tree(tmp);
+out:
+	free(dir);
+	free(lnk);
+	free(cur);
+	free(tmp);
+	free(tree);
+	free(gen);
+	return rc;
+}
