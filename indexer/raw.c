@@ -278,15 +278,16 @@ raw_digest_rows(struct indexer *ix, struct hash *h, const char *sql,
 	}
 	sqlite3_reset(stmt);
 	if (step != SQLITE_DONE) {
-		store_error(ix->ix_store, "packages", cause);
+		store_error(ix->ix_store, "mirror_files", cause);
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * The sha256 (hex) of every row the tree and packages.idx are made from,
- * with the mirror's url (package URLs name it).
+ * The sha256 (hex) of what the tree and packages.idx are made from: the
+ * mirror's url (package URLs name it) and its metadata files' rows, whose
+ * checksums stand for the package lists those files hold.
  */
 static int
 raw_digest(struct indexer *ix, struct mirror *mi, long long id, char *hex,
@@ -301,10 +302,7 @@ raw_digest(struct indexer *ix, struct mirror *mi, long long id, char *hex,
 	hash_update(h, mi->mi_url, strlen(mi->mi_url) + 1);
 	if (raw_digest_rows(ix, h, "SELECT kind, name, value, checksum_type, "
 	    "checksum FROM mirror_files WHERE mirror = ?1 ORDER BY kind, name",
-	    id, cause) != 0 ||
-	    raw_digest_rows(ix, h, "SELECT location, location_base, size, "
-	    "checksum_type, pkgid FROM packages WHERE mirror = ?1 AND "
-	    "upstream = 1 ORDER BY location", id, cause) != 0) {
+	    id, cause) != 0) {
 		hash_free(h);
 		return -1;
 	}
