@@ -132,15 +132,19 @@ EOF
 apt_root "$T/aptroot" "$T/keys/archive.gpg" "file:$REPO" bookworm
 
 # timed FILE COMMAND...: runs COMMAND under /usr/bin/time; FILE gets
-# "seconds maxrss-KiB"; its output goes to the log.
+# "seconds maxrss-KiB user-s system-s"; its output goes to the log.  CPU
+# time (every thread and child) is steadier than wall time on a busy
+# machine.
 timed() {
 	local out=$1
 	shift
-	/usr/bin/time -f '%e %M' -o "$out" "$@" >&2
+	/usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >&2
 }
 
 pg_sum=0
 apt_sum=0
+pg_cpu=0
+apt_cpu=0
 pg_peak=0
 apt_peak=0
 n=0
@@ -155,11 +159,13 @@ while [ $n -lt "$runs" ]; do
 		fail "apt-get update failed: $(cat "$T/apt.log")"
 	cat "$T/apt.log" >&2
 	! grep -Eq '^(W|E): ' "$T/apt.log" || fail "apt-get update warned: $(grep -E '^(W|E): ' "$T/apt.log")"
-	read -r s m <"$T/t.pg"
+	read -r s m u y <"$T/t.pg"
 	pg_sum=$(echo "$pg_sum + $s" | bc -l)
+	pg_cpu=$(echo "$pg_cpu + $u + $y" | bc -l)
 	[ "$m" -gt "$pg_peak" ] && pg_peak=$m
-	read -r s m <"$T/t.apt"
+	read -r s m u y <"$T/t.apt"
 	apt_sum=$(echo "$apt_sum + $s" | bc -l)
+	apt_cpu=$(echo "$apt_cpu + $u + $y" | bc -l)
 	[ "$m" -gt "$apt_peak" ] && apt_peak=$m
 	say "run $n: patchgate $(cut -d' ' -f1 "$T/t.pg") s, apt-get $(cut -d' ' -f1 "$T/t.apt") s"
 done
@@ -167,18 +173,18 @@ done
 # nothing to parse, plan or write.
 timed "$T/t.resync1h" env PATCHGATE_NOW=2026-01-01T01:00:00Z \
     "$build/patchgate" -c "$T/bench.conf" sync debian || fail "the re-sync failed"
-read -r resync1h resync_peak <"$T/t.resync1h"
+read -r resync1h resync_peak _ _ <"$T/t.resync1h"
 [ "$resync_peak" -gt "$pg_peak" ] && pg_peak=$resync_peak
 # The same a day later: the views' Releases are due for their daily
 # Valid-Until refresh.
 timed "$T/t.resync" env PATCHGATE_NOW=2026-01-02T00:00:00Z \
     "$build/patchgate" -c "$T/bench.conf" sync debian || fail "the re-sync failed"
-read -r resync resync_peak <"$T/t.resync"
+read -r resync resync_peak _ _ <"$T/t.resync"
 [ "$resync_peak" -gt "$pg_peak" ] && pg_peak=$resync_peak
 # A publish a day later again, with no sync: what ripening alone costs.
 timed "$T/t.ripen" env PATCHGATE_NOW=2026-01-03T00:00:00Z \
     "$build/patchgate" -c "$T/bench.conf" publish debian || fail "the publish failed"
-read -r ripen resync_peak <"$T/t.ripen"
+read -r ripen resync_peak _ _ <"$T/t.ripen"
 [ "$resync_peak" -gt "$pg_peak" ] && pg_peak=$resync_peak
 
 # The work was done: every group's view lists every package.
@@ -205,6 +211,9 @@ row "patchgate re-sync of the unchanged upstream, a day later:" "$resync"
 row "patchgate publish a day later again, no sync (ripening):" "$ripen"
 row "apt-get update, file: source (verify, parse, cache; $got names):" "$apt"
 printf 'ratio patchgate/apt-get: %.1f\n' "$(echo "$pg / $apt" | bc -l)"
+printf 'CPU time: patchgate sync %.2f s, apt-get update %.2f s, ratio %.1f\n' \
+    "$(echo "$pg_cpu / $runs" | bc -l)" "$(echo "$apt_cpu / $runs" | bc -l)" \
+    "$(echo "$pg_cpu / $apt_cpu" | bc -l)"
 printf 'patchgate sync peak RSS: %d KiB (%.0f MiB); apt-get update: %d KiB\n' \
     "$pg_peak" "$(echo "$pg_peak / 1024" | bc -l)" "$apt_peak"
 exit 0

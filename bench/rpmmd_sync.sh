@@ -3,7 +3,10 @@
 # into two group views, and in the same run let libsolv's rpmmd2solv parse
 # the same primary; prints both times, the ratio (patchgate / libsolv),
 # peak memory of both, the time of a re-sync of the unchanged upstream and
-# of a publish after a day of ripening.  The repository is the CentOS
+# of a publish after a day of ripening.  At a first sync every view lists
+# everything, so each is upstream's own files; one more sync, with prod
+# rejecting every 16th copy, shows what a view that differs costs (its
+# documents compressed, the dependencies of every version checked).  The repository is the CentOS
 # Stream 9 BaseOS corpus (1,125 packages) copied COPIES times (default 16:
 # 18,000 packages) by bench/mkbigrpmmd.py, renamed so that every copy is
 # a version of its own; COPIES=1 is the corpus as it is.  patchgate does
@@ -13,6 +16,10 @@
 #
 #   sh bench/rpmmd_sync.sh [BUILDDIR]   (default: ./build)
 #   RUNS (default 5) runs of each; times are means, memory the maximum.
+#   CPU time (user + system, every thread and child) is printed next to
+#   the wall time: on a busy machine it is the steadier of the two.
+#   KEEP=1 keeps the temporary directory (the sync's log, with its phase
+#   line, is in STORE/log/) and prints its path.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$top/build}
@@ -27,7 +34,11 @@ T=$(mktemp -d)
 cleanup() {
 	[ -n "${up_pid:-}" ] && kill "$up_pid" 2>/dev/null
 	[ -d "$T/store/gnupg" ] && gpgconf --homedir "$T/store/gnupg" --kill all 2>/dev/null
-	rm -rf "$T"
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "kept $T"
+	else
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 
@@ -56,16 +67,22 @@ mirrors = centos
 baseline = prod
 mirrors = centos
 EOC
+sed 's/^rule = classification=\* delay=7d$/&\
+rejected = *-pgcopy3/' "$T/bench.conf" >"$T/gated.conf"
 
 now() { date +%s.%N; }
 primary=$(ls "$corpus"/repodata/*-primary.xml.gz)
 pg_total=0
+pg_cpu=0
 solv_total=0
+solv_cpu=0
 pg_peak=0
 solv_peak=0
-# peak FILE: FILE's "seconds maxrss" into $secs, pg_peak the larger.
+# peak FILE: FILE's "seconds maxrss user system" into $secs and $cpu,
+# pg_peak the larger.
 peak() {
-	read -r secs _m <"$1"
+	read -r secs _m _u _s <"$1"
+	cpu=$(echo "$_u + $_s" | bc -l)
 	[ "$_m" -gt "$pg_peak" ] && pg_peak=$_m
 	return 0
 }
@@ -77,28 +94,44 @@ while [ $n -lt "$runs" ]; do
 	# happens once per installation, not per sync.
 	rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
 	    "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs" \
-	    "$T/store/cache"
-	/usr/bin/time -f '%e %M' -o "$T/t.pg" env \
+	    "$T/store/cache" "$T/store/spool"
+	/usr/bin/time -f '%e %M %U %S' -o "$T/t.pg" env \
 	    PATCHGATE_NOW=2026-01-01T00:00:00Z \
 	    "$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1
 	peak "$T/t.pg"
 	pg_total=$(echo "$pg_total + $secs" | bc -l)
+	pg_cpu=$(echo "$pg_cpu + $cpu" | bc -l)
 	t1=$(now)
-	/usr/bin/time -f '%M' -o "$T/t.solv" sh -c \
+	/usr/bin/time -f '%M %U %S' -o "$T/t.solv" sh -c \
 	    'zcat "$1" | rpmmd2solv > "$2"' sh "$primary" "$T/primary.solv"
 	t2=$(now)
-	m=$(cat "$T/t.solv")
+	read -r m _u _s <"$T/t.solv"
 	[ "$m" -gt "$solv_peak" ] && solv_peak=$m
+	solv_cpu=$(echo "$solv_cpu + $_u + $_s" | bc -l)
 	solv_total=$(echo "$solv_total + $t2 - $t1" | bc -l)
 	n=$((n + 1))
 done
+# A view that differs from upstream, in a fresh store of its own.
+rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
+    "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs" \
+    "$T/store/cache" "$T/store/spool"
+/usr/bin/time -f '%e %M %U %S' -o "$T/t.gated" env \
+    PATCHGATE_NOW=2026-01-01T00:00:00Z \
+    "$build/patchgate" -c "$T/gated.conf" sync centos >/dev/null 2>&1
+read -r gated gated_peak _u _s <"$T/t.gated"
+gated_cpu=$(echo "$_u + $_s" | bc -l)
+rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
+    "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs" \
+    "$T/store/cache" "$T/store/spool"
+PATCHGATE_NOW=2026-01-01T00:00:00Z "$build/patchgate" -c "$T/bench.conf" \
+    sync centos >/dev/null 2>&1
 # The unchanged upstream an hour later: nothing to parse, plan or write.
-/usr/bin/time -f '%e %M' -o "$T/t.re" env PATCHGATE_NOW=2026-01-01T01:00:00Z \
+/usr/bin/time -f '%e %M %U %S' -o "$T/t.re" env PATCHGATE_NOW=2026-01-01T01:00:00Z \
     "$build/patchgate" -c "$T/bench.conf" sync centos >/dev/null 2>&1
 peak "$T/t.re"
 resync=$secs
 # A publish a day later, with no sync: what ripening alone costs.
-/usr/bin/time -f '%e %M' -o "$T/t.ripe" env PATCHGATE_NOW=2026-01-02T01:00:00Z \
+/usr/bin/time -f '%e %M %U %S' -o "$T/t.ripe" env PATCHGATE_NOW=2026-01-02T01:00:00Z \
     "$build/patchgate" -c "$T/bench.conf" publish centos >/dev/null 2>&1
 peak "$T/t.ripe"
 ripen=$secs
@@ -111,5 +144,10 @@ printf 'patchgate re-sync of the unchanged upstream, an hour later:             
 printf 'patchgate publish a day later, no sync (ripening):                      %.3f s\n' "$ripen"
 printf 'rpmmd2solv (parse primary only):                                          %.3f s\n' "$solv"
 printf 'ratio patchgate/libsolv: %.1f\n' "$(echo "$pg / $solv" | bc -l)"
+printf 'CPU time: patchgate sync %.3f s, rpmmd2solv (with zcat) %.3f s, ratio %.1f\n' \
+    "$(echo "$pg_cpu / $runs" | bc -l)" "$(echo "$solv_cpu / $runs" | bc -l)" \
+    "$(echo "$pg_cpu / $solv_cpu" | bc -l)"
 printf 'patchgate sync peak RSS: %s KiB (%.0f MiB); rpmmd2solv: %s KiB\n' \
     "$pg_peak" "$(echo "$pg_peak / 1024" | bc -l)" "$solv_peak"
+printf 'patchgate sync with prod rejecting 1/16 (views compressed, dependencies checked): %.3f s, CPU %.3f s, peak RSS %.0f MiB\n' \
+    "$gated" "$gated_cpu" "$(echo "$gated_peak / 1024" | bc -l)"

@@ -4,9 +4,13 @@
 # package, a stored 1 MB package and a view's repomd.xml.  Prints req/s
 # and the ratio patchgated / nginx for each (goal: >= 1.0), then
 # patchgated's peak RSS with 1,000 and 10,000 open idle connections.
+# Each figure is the median of ROUNDS runs in which the servers take
+# turns, so that a neighbour's burst of load on a shared machine does not
+# fall on one server alone; beside it, the CPU time each server used per
+# request (user and system), which such noise moves less.
 #
 #   bench/serve.sh [BUILDDIR]   (default: ./build; run from the source tree)
-#   WRK_ARGS="-t2 -c64 -d6s" to change the load.
+#   WRK_ARGS="-t2 -c64 -d4s" to change the load, ROUNDS=3 the runs.
 #   BEFORE=OTHERBUILDDIR to measure that build's patchgated too, in the same
 #   run on the same store (an extra column and ratio), for before/after.
 # It installs nothing: without wrk or nginx it says what to install and
@@ -31,7 +35,8 @@ done
 . "$top_srcdir/tests/e2e/mkrpmrepo.sh"
 need python3 curl dpkg-deb apt-ftparchive gpg rpmbuild createrepo_c
 pg_need_programs
-WRK_ARGS=${WRK_ARGS:--t2 -c64 -d6s}
+WRK_ARGS=${WRK_ARGS:--t2 -c64 -d4s}
+ROUNDS=${ROUNDS:-3}
 
 W=$T/www
 STORE=$T/store
@@ -143,9 +148,32 @@ pg_track $NGINX_PID
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$nport/" || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 
-# rps URL: wrk's requests per second.
-rps() {
-	wrk $WRK_ARGS "$1" 2>&1 | awk '/^Requests\/sec:/ { printf "%d", $2 }'
+# cpu_ticks PID...: the CPU time (user and system, clock ticks) they used.
+cpu_ticks() {
+	local p n=0
+	for p; do n=$((n + $(awk '{ print $14 + $15 }' "/proc/$p/stat"))); done
+	echo $n
+}
+
+# run URL PID...: wrk against URL; prints its requests per second and the
+# CPU time (microseconds, user and system) the servers PID... used per
+# request meanwhile.
+HZ=$(getconf CLK_TCK)
+run() {
+	local url=$1 c0 c1 out
+	shift
+	c0=$(cpu_ticks "$@")
+	out=$(wrk $WRK_ARGS "$url" 2>&1)
+	c1=$(cpu_ticks "$@")
+	echo "$out" | awk -v c=$((c1 - c0)) -v hz="$HZ" '
+	    / requests in / { n = $1 }
+	    /^Requests\/sec:/ { r = $2 }
+	    END { printf "%d %.1f\n", r, (n > 0 ? c / hz * 1e6 / n : 0) }'
+}
+
+# median N...: the middle one (of an even count, the lower middle).
+median() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 # ratio A B: A / B with two decimals.
@@ -153,11 +181,19 @@ ratio() {
 	awk -v a="${1:-0}" -v b="${2:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
 }
 
+NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -n 1)
+[ -n "$NGINX_WORKER" ] || fail "nginx has no worker process"
+echo "req/s: the median of $ROUNDS runs of wrk $WRK_ARGS, the servers taking" \
+    "turns; us/req: CPU time the server used per request (median)"
 if [ -n "$OLD_URL" ]; then
-	printf '%-30s %10s %10s %10s %7s %7s\n' file before patchgated nginx \
-	    "before" ratio
+	printf '%-30s %9s %10s %9s %7s %7s %8s %8s %8s\n' file before patchgated \
+	    nginx before ratio "us/req" "us/req" "us/req"
+	printf '%-30s %9s %10s %9s %7s %7s %8s %8s %8s\n' "" "" "" "" "" "" \
+	    before pg nginx
 else
-	printf '%-30s %10s %10s %7s\n' file patchgated nginx ratio
+	printf '%-30s %10s %9s %7s %8s %8s\n' file patchgated nginx ratio \
+	    "us/req" "us/req"
+	printf '%-30s %10s %9s %7s %8s %8s\n' "" "" "" "" pg nginx
 fi
 for p in $paths; do
 	size=$(stat -c %s "$N/root/$p")
@@ -166,15 +202,27 @@ for p in $paths; do
 	*large*) what="stored package, $size B" ;;
 	*) what="view's repomd.xml, $size B" ;;
 	esac
-	o=""
-	[ -z "$OLD_URL" ] || o=$(rps "$OLD_URL/$p")
-	a=$(rps "$PG_URL/$p")
-	b=$(rps "http://127.0.0.1:$nport/$p")
+	or="" oc="" ar="" ac="" br="" bc=""
+	# Taking turns: a neighbour's burst of load is shared out.
+	for r in $(seq "$ROUNDS"); do
+		if [ -n "$OLD_URL" ]; then
+			set -- $(run "$OLD_URL/$p" "$OLD_PID")
+			or="$or $1" oc="$oc $2"
+		fi
+		set -- $(run "$PG_URL/$p" "$PG_PID")
+		ar="$ar $1" ac="$ac $2"
+		set -- $(run "http://127.0.0.1:$nport/$p" "$NGINX_WORKER")
+		br="$br $1" bc="$bc $2"
+	done
+	a=$(median $ar) b=$(median $br)
 	if [ -n "$OLD_URL" ]; then
-		printf '%-30s %10s %10s %10s %7s %7s\n' "$what" "$o" "$a" "$b" \
-		    "$(ratio "$o" "$b")" "$(ratio "$a" "$b")"
+		o=$(median $or)
+		printf '%-30s %9s %10s %9s %7s %7s %8s %8s %8s\n' "$what" "$o" "$a" \
+		    "$b" "$(ratio "$o" "$b")" "$(ratio "$a" "$b")" \
+		    "$(median $oc)" "$(median $ac)" "$(median $bc)"
 	else
-		printf '%-30s %10s %10s %7s\n' "$what" "$a" "$b" "$(ratio "$a" "$b")"
+		printf '%-30s %10s %9s %7s %8s %8s\n' "$what" "$a" "$b" \
+		    "$(ratio "$a" "$b")" "$(median $ac)" "$(median $bc)"
 	fi
 done
 # The older daemon leaves: the memory figures are the new one's.

@@ -127,6 +127,15 @@ int		 cli_compliance_has_reports(struct cli *);
  */
 void		 cli_compliance_counts(struct cli *, struct json_t *doc);
 
+/* cmd_gc.c */
+extern const struct cli_cmd	cmd_gc_entry;
+/*
+ * [server] store-quota: over it, removes the least recently read blobs
+ * that nothing needs until the blobs fit (cli_open first).  Run after a
+ * sync or publish; leaves it to a running sync's end.
+ */
+void		 cli_quota(struct cli *);
+
 /* cmd_plan.c */
 extern const struct cli_cmd	cmd_why_entry;
 extern const struct cli_cmd	cmd_diff_entry;

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "planner.h"
 #include "store.h"
+#include "store_query.h"
 #include "view.h"
 #include "visibility.h"
 #include "xmalloc.h"
@@ -55,22 +56,22 @@ hold_check_pattern(const char *pattern)
 	return 0;
 }
 
-/* Whether the mirror has synced once: before that it has no view to redo. */
+/*
+ * Whether the mirror has synced once: before that it has no view to redo.
+ * 1 or 0, or -1 with a cause.
+ */
 static int
-hold_mirror_synced(struct cli *cl, struct mirror *mi)
+hold_mirror_synced(struct cli *cl, struct mirror *mi, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 synced = 0;
+	long long	 synced;
+	int		 rc;
 
-	stmt = store_stmt(cl->cl_ix.ix_store, "SELECT first_sync IS NOT NULL "
-	    "FROM mirrors WHERE name = ?1");
-	if (stmt == NULL)
-		return 0;
-	sqlite3_bind_text(stmt, 1, mi->mi_name, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		synced = sqlite3_column_int(stmt, 0);
-	sqlite3_reset(stmt);
-	return synced;
+	rc = store_one(cl->cl_ix.ix_store, cause, &synced, "SELECT "
+	    "first_sync IS NOT NULL FROM mirrors WHERE name = ?1", "t",
+	    mi->mi_name);
+	if (rc == -1)
+		return -1;
+	return rc == 1 && synced != 0;
 }
 
 /* The generation's directory name ("gen-000004"); caller-freed, or NULL. */
@@ -106,7 +107,7 @@ hold_republish(struct cli *cl, struct group *only, const char *pattern,
 	struct vis_package vp;
 	char		*why = NULL, **before, *after;
 	size_t		 i, g, ngroups = 0, count;
-	int		 changed, failed = 0, uses;
+	int		 changed, failed = 0, uses, synced;
 
 	TAILQ_FOREACH(gr, &cf->cf_groups, gr_entry)
 		ngroups++;
@@ -125,9 +126,16 @@ hold_republish(struct cli *cl, struct group *only, const char *pattern,
 		}
 		if (!uses)
 			continue;
-		if (!hold_mirror_synced(cl, mi)) {
-			printf("mirror %s: never synced, no view to publish\n",
-			    mi->mi_name);
+		if ((synced = hold_mirror_synced(cl, mi, &why)) != 1) {
+			if (synced == 0)
+				printf("mirror %s: never synced, no view to "
+				    "publish\n", mi->mi_name);
+			else {
+				log_warnx("mirror %s: %s", mi->mi_name, why);
+				free(why);
+				why = NULL;
+				failed++;
+			}
 			goto next;
 		}
 		if (publish_mirror(&cl->cl_ix, mi, &changed, &why) != 0) {
@@ -203,51 +211,31 @@ hold_store(struct cli *cl, const char *pattern, const char *group,
     const char *reason, time_t until, int *renewed)
 {
 	struct store	*st = cl->cl_ix.ix_store;
-	sqlite3_stmt	*stmt;
-	long long	 id = -1;
+	long long	 id;
 	char		*why = NULL;
 	int		 rc;
 
 	if (store_begin(st, &why) != 0)
 		goto fail;
-	stmt = store_stmt(st, "SELECT id FROM holds WHERE pattern = ?1 AND "
-	    "grp IS ?2 ORDER BY id LIMIT 1");
-	if (stmt == NULL)
-		goto fail_db;
-	sqlite3_bind_text(stmt, 1, pattern, -1, SQLITE_STATIC);
-	if (group != NULL)
-		sqlite3_bind_text(stmt, 2, group, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-		id = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		goto fail_db;
-	*renewed = id != -1;
-	if (id != -1) {
-		stmt = store_stmt(st, "UPDATE holds SET reason = ?2, until = "
-		    "?3, created = ?4 WHERE id = ?1");
-		if (stmt == NULL)
-			goto fail_db;
-		sqlite3_bind_int64(stmt, 1, id);
-	} else {
-		stmt = store_stmt(st, "INSERT INTO holds (pattern, grp, reason, "
-		    "until, created) VALUES (?5, ?6, ?2, ?3, ?4)");
-		if (stmt == NULL)
-			goto fail_db;
-		sqlite3_bind_text(stmt, 5, pattern, -1, SQLITE_STATIC);
-		if (group != NULL)
-			sqlite3_bind_text(stmt, 6, group, -1, SQLITE_STATIC);
-	}
-	sqlite3_bind_text(stmt, 2, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, until);
-	sqlite3_bind_int64(stmt, 4, cl->cl_ix.ix_now);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail_db;
+	if ((rc = store_one(st, &why, &id, "SELECT id FROM holds WHERE "
+	    "pattern = ?1 AND grp IS ?2 ORDER BY id LIMIT 1", "tt", pattern,
+	    group)) == -1)
+		goto fail;
+	*renewed = rc == 1;
+	if (*renewed)
+		rc = store_run(st, &why, "UPDATE holds SET reason = ?2, until = "
+		    "?3, created = ?4 WHERE id = ?1", "ItII", id, reason,
+		    (long long)until, (long long)cl->cl_ix.ix_now);
+	else
+		rc = store_run(st, &why, "INSERT INTO holds (pattern, grp, "
+		    "reason, until, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+		    "tttII", pattern, group, reason, (long long)until,
+		    (long long)cl->cl_ix.ix_now);
+	if (rc != 0)
+		goto fail;
 	if (store_commit(st, &why) != 0)
 		goto fail;
 	return 0;
-fail_db:
-	store_error(st, "holds", &why);
 fail:
 	store_rollback(st);
 	log_warnx("%s", why);
@@ -351,7 +339,6 @@ cmd_unhold_run(struct cli *cl, const struct cli_cmd *cc, int argc,
 {
 	struct store	*st;
 	struct group	*gr = NULL;
-	sqlite3_stmt	*stmt;
 	const char	*group = NULL, *pattern;
 	char		*why = NULL;
 	int		 ch, n;
@@ -377,15 +364,9 @@ cmd_unhold_run(struct cli *cl, const struct cli_cmd *cc, int argc,
 	st = cl->cl_ix.ix_store;
 	if (store_begin(st, &why) != 0)
 		goto fail;
-	stmt = store_stmt(st, "DELETE FROM holds WHERE pattern = ?1 AND "
-	    "grp IS ?2");
-	if (stmt == NULL)
-		goto fail_db;
-	sqlite3_bind_text(stmt, 1, pattern, -1, SQLITE_STATIC);
-	if (group != NULL)
-		sqlite3_bind_text(stmt, 2, group, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail_db;
+	if (store_run(st, &why, "DELETE FROM holds WHERE pattern = ?1 AND "
+	    "grp IS ?2", "tt", pattern, group) != 0)
+		goto fail;
 	n = sqlite3_changes(store_db(st));
 	if (n == 0) {
 		store_rollback(st);
@@ -408,8 +389,6 @@ cmd_unhold_run(struct cli *cl, const struct cli_cmd *cc, int argc,
 	if (group != NULL && gr == NULL)
 		return CLI_OK;
 	return hold_republish(cl, gr, pattern, 0) == 0 ? CLI_OK : CLI_ERROR;
-fail_db:
-	store_error(st, "holds", &why);
 fail:
 	store_rollback(st);
 	log_warnx("%s", why);

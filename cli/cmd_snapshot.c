@@ -29,6 +29,7 @@
 #include "log.h"
 #include "planner.h"
 #include "store.h"
+#include "store_query.h"
 #include "util.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -88,63 +89,30 @@ sn_path(struct cli *cl, const char *prefix, const char *name,
 static int
 sn_db_exists(struct store *st, const char *name, char **cause)
 {
-	sqlite3_stmt	*stmt;
-	int		 rc;
+	long long	 one;
 
-	stmt = store_stmt(st, "SELECT 1 FROM snapshots WHERE name = ?1");
-	if (stmt == NULL ||
-	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
-		store_error(st, "snapshots", cause);
-		return -1;
-	}
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		sqlite3_reset(stmt);
-		return 1;
-	}
-	if (rc != SQLITE_DONE) {
-		store_error(st, "snapshots", cause);
-		return -1;
-	}
-	return 0;
+	return store_one(st, cause, &one, "SELECT 1 FROM snapshots WHERE "
+	    "name = ?1", "t", name);
 }
 
 /* Records a snapshot; inside the caller's transaction. */
 static int
 sn_db_insert(struct store *st, const struct sn_snapshot *ss, char **cause)
 {
-	sqlite3_stmt	*stmt;
 	size_t		 i;
 
-	stmt = store_stmt(st, "INSERT INTO snapshots (name, grp, created, "
-	    "written) VALUES (?1, ?2, ?3, ?4)");
-	if (stmt == NULL ||
-	    sqlite3_bind_text(stmt, 1, ss->ss_name, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 2, ss->ss_group, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 3, ss->ss_created) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 4, ss->ss_written) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "snapshots", cause);
+	if (store_run(st, cause, "INSERT INTO snapshots (name, grp, created, "
+	    "written) VALUES (?1, ?2, ?3, ?4)", "ttII", ss->ss_name,
+	    ss->ss_group, (long long)ss->ss_created,
+	    (long long)ss->ss_written) != 0)
 		return -1;
-	}
 	for (i = 0; i < ss->ss_nmirrors; i++) {
-		stmt = store_stmt(st, "INSERT INTO snapshot_mirrors (snapshot, "
-		    "mirror, type, versions) VALUES (?1, ?2, ?3, ?4)");
-		if (stmt == NULL ||
-		    sqlite3_bind_text(stmt, 1, ss->ss_name, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(stmt, 2, ss->ss_mirrors[i].sm_name, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(stmt, 3, ss->ss_mirrors[i].sm_type, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_int64(stmt, 4, ss->ss_mirrors[i].sm_versions) !=
-		    SQLITE_OK ||
-		    sqlite3_step(stmt) != SQLITE_DONE) {
-			store_error(st, "snapshot_mirrors", cause);
+		if (store_run(st, cause, "INSERT INTO snapshot_mirrors "
+		    "(snapshot, mirror, type, versions) VALUES (?1, ?2, ?3, "
+		    "?4)", "tttI", ss->ss_name, ss->ss_mirrors[i].sm_name,
+		    ss->ss_mirrors[i].sm_type,
+		    (long long)ss->ss_mirrors[i].sm_versions) != 0)
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -152,16 +120,8 @@ sn_db_insert(struct store *st, const struct sn_snapshot *ss, char **cause)
 static int
 sn_db_delete(struct store *st, const char *name, char **cause)
 {
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(st, "DELETE FROM snapshots WHERE name = ?1");
-	if (stmt == NULL ||
-	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "snapshots", cause);
-		return -1;
-	}
-	return 0;
+	return store_run(st, cause, "DELETE FROM snapshots WHERE name = ?1",
+	    "t", name);
 }
 
 /* Every snapshot, oldest first; caller frees each and *v. */
@@ -176,11 +136,11 @@ sn_db_list(struct store *st, struct sn_snapshot **v, size_t *n, char **cause)
 
 	*v = NULL;
 	*n = 0;
-	stmt = store_stmt(st, "SELECT name, grp, created, written FROM "
-	    "snapshots ORDER BY created, name");
+	stmt = store_query(st, cause, "SELECT name, grp, created, written "
+	    "FROM snapshots ORDER BY created, name", "");
 	if (stmt == NULL)
 		goto fail;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt, cause)) == 1) {
 		*v = xreallocarray(*v, *n + 1, sizeof **v);
 		ss = &(*v)[(*n)++];
 		memset(ss, 0, sizeof *ss);
@@ -189,16 +149,16 @@ sn_db_list(struct store *st, struct sn_snapshot **v, size_t *n, char **cause)
 		ss->ss_created = sqlite3_column_int64(stmt, 2);
 		ss->ss_written = sqlite3_column_int64(stmt, 3);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 	for (i = 0; i < *n; i++) {
 		ss = &(*v)[i];
-		stmt = store_stmt(st, "SELECT mirror, type, versions FROM "
-		    "snapshot_mirrors WHERE snapshot = ?1 ORDER BY mirror");
-		if (stmt == NULL || sqlite3_bind_text(stmt, 1, ss->ss_name, -1,
-		    SQLITE_STATIC) != SQLITE_OK)
+		stmt = store_query(st, cause, "SELECT mirror, type, versions "
+		    "FROM snapshot_mirrors WHERE snapshot = ?1 ORDER BY mirror",
+		    "t", ss->ss_name);
+		if (stmt == NULL)
 			goto fail;
-		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		while ((rc = store_step(st, stmt, cause)) == 1) {
 			ss->ss_mirrors = xreallocarray(ss->ss_mirrors,
 			    ss->ss_nmirrors + 1, sizeof *ss->ss_mirrors);
 			sm = &ss->ss_mirrors[ss->ss_nmirrors++];
@@ -208,12 +168,11 @@ sn_db_list(struct store *st, struct sn_snapshot **v, size_t *n, char **cause)
 			    sqlite3_column_text(stmt, 1));
 			sm->sm_versions = sqlite3_column_int64(stmt, 2);
 		}
-		if (rc != SQLITE_DONE)
+		if (rc != 0)
 			goto fail;
 	}
 	return 0;
 fail:
-	store_error(st, "snapshots", cause);
 	for (i = 0; i < *n; i++)
 		sn_snapshot_free(&(*v)[i]);
 	free(*v);

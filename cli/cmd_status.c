@@ -26,6 +26,7 @@
 #include "log.h"
 #include "planner.h"
 #include "store.h"
+#include "store_query.h"
 #include "util.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -63,7 +64,6 @@ cli_run_end(struct cli *cl, struct mirror *mi, const char *kind,
     const struct cli_run *cr, const char *error)
 {
 	struct store	*st = cl->cl_ix.ix_store;
-	sqlite3_stmt	*stmt;
 	long long	 id;
 	char		*why = NULL;
 
@@ -72,35 +72,18 @@ cli_run_end(struct cli *cl, struct mirror *mi, const char *kind,
 		goto fail;
 	if (strcmp(kind, "sync") == 0)	/* before the run is recorded */
 		events_sync_result(cl->cl_cf, st, id, mi->mi_name, error);
-	stmt = store_stmt(st, "INSERT INTO runs (mirror, kind, started, "
+	if (store_run(st, &why, "INSERT INTO runs (mirror, kind, started, "
 	    "finished, duration_ms, result, error) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7)");
-	if (stmt == NULL)
-		goto fail_db;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, cr->cr_started);
-	sqlite3_bind_int64(stmt, 4, clock_now());
-	sqlite3_bind_int64(stmt, 5, run_msecs() - cr->cr_msecs);
-	sqlite3_bind_text(stmt, 6, error == NULL ? "ok" : "error", -1,
-	    SQLITE_STATIC);
-	if (error != NULL)
-		sqlite3_bind_text(stmt, 7, error, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail_db;
-	stmt = store_stmt(st, "DELETE FROM runs WHERE mirror = ?1 AND kind = "
-	    "?2 AND id <= (SELECT id FROM runs WHERE mirror = ?1 AND kind = "
-	    "?2 ORDER BY id DESC LIMIT 1 OFFSET ?3)");
-	if (stmt == NULL)
-		goto fail_db;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 3, STATUS_RUNS_KEPT);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail_db;
+	    "?5, ?6, ?7)", "ItIIItt", id, kind, (long long)cr->cr_started,
+	    (long long)clock_now(), (long long)(run_msecs() - cr->cr_msecs),
+	    error == NULL ? "ok" : "error", error) != 0)
+		goto fail;
+	if (store_run(st, &why, "DELETE FROM runs WHERE mirror = ?1 AND "
+	    "kind = ?2 AND id <= (SELECT id FROM runs WHERE mirror = ?1 AND "
+	    "kind = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?3)", "Iti", id, kind,
+	    STATUS_RUNS_KEPT) != 0)
+		goto fail;
 	return;
-fail_db:
-	store_error(st, "runs", &why);
 fail:
 	log_warnx("mirror %s: recording the %s: %s", mi->mi_name, kind, why);
 	free(why);
@@ -182,28 +165,26 @@ st_text(sqlite3_stmt *stmt, int i)
 static int
 st_has_runs(struct store *st)
 {
-	sqlite3_stmt	*stmt;
-	int		 found;
+	long long	 one;
+	char		*why = NULL;
+	int		 rc;
 
-	stmt = store_stmt(st, "SELECT 1 FROM sqlite_master WHERE type = "
-	    "'table' AND name = 'runs'");
-	if (stmt == NULL)
-		return 0;
-	found = sqlite3_step(stmt) == SQLITE_ROW;
-	sqlite3_reset(stmt);
-	return found;
+	rc = store_one(st, &why, &one, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = 'table' AND name = 'runs'", "");
+	free(why);
+	return rc == 1;
 }
 
+/* The run the statement's first row describes, if any; -1: cause. */
 static int
-st_read_run(struct store *st, sqlite3_stmt *stmt, long long id,
-    struct st_run *sr)
+st_read_run(struct store *st, sqlite3_stmt *stmt, struct st_run *sr,
+    char **cause)
 {
 	int	rc;
 
 	if (stmt == NULL)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, id);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	if ((rc = store_step(st, stmt, cause)) == 1) {
 		sr->sr_valid = 1;
 		sr->sr_kind = st_text(stmt, 0);
 		sr->sr_started = sqlite3_column_int64(stmt, 1);
@@ -211,14 +192,15 @@ st_read_run(struct store *st, sqlite3_stmt *stmt, long long id,
 		sr->sr_msecs = sqlite3_column_int64(stmt, 3);
 		sr->sr_result = st_text(stmt, 4);
 		sr->sr_error = st_text(stmt, 5);
+		store_done(stmt);
 	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return rc == -1 ? -1 : 0;
 }
 
 /* What the store says of one mirror; its id, or 0 when it has no row. */
 static int
-st_mirror(struct cli *cl, struct st_mirror *sm, int runs, long long *id)
+st_mirror(struct cli *cl, struct st_mirror *sm, int runs, long long *id,
+    char **cause)
 {
 	struct store	*st = cl->cl_ix.ix_store;
 	sqlite3_stmt	*stmt;
@@ -227,47 +209,42 @@ st_mirror(struct cli *cl, struct st_mirror *sm, int runs, long long *id)
 
 	*id = 0;
 	sm->sm_sync_msecs = -1;
-	stmt = store_stmt(st, "SELECT id, first_sync, last_sync, "
-	    "last_attempt, last_error FROM mirrors WHERE name = ?1");
-	if (stmt == NULL)
+	stmt = store_query(st, cause, "SELECT id, first_sync, last_sync, "
+	    "last_attempt, last_error FROM mirrors WHERE name = ?1", "t",
+	    sm->sm_mirror->mi_name);
+	if (stmt == NULL || (rc = store_step(st, stmt, cause)) == -1)
 		return -1;
-	sqlite3_bind_text(stmt, 1, sm->sm_mirror->mi_name, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sm->sm_known = 1;
-		*id = sqlite3_column_int64(stmt, 0);
-		sm->sm_first_sync = sqlite3_column_int64(stmt, 1);
-		sm->sm_last_sync = sqlite3_column_int64(stmt, 2);
-		sm->sm_last_attempt = sqlite3_column_int64(stmt, 3);
-		sm->sm_error = st_text(stmt, 4);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : -1;
+	if (rc == 0)
+		return 0;
+	sm->sm_known = 1;
+	*id = sqlite3_column_int64(stmt, 0);
+	sm->sm_first_sync = sqlite3_column_int64(stmt, 1);
+	sm->sm_last_sync = sqlite3_column_int64(stmt, 2);
+	sm->sm_last_attempt = sqlite3_column_int64(stmt, 3);
+	sm->sm_error = st_text(stmt, 4);
+	store_done(stmt);
 
-	stmt = store_stmt(st, "SELECT count(*), coalesce(sum(upstream != 0), "
-	    "0) FROM packages WHERE mirror = ?1");
-	if (stmt == NULL)
+	stmt = store_query(st, cause, "SELECT count(*), "
+	    "coalesce(sum(upstream != 0), 0) FROM packages WHERE mirror = ?1",
+	    "I", *id);
+	if (stmt == NULL || store_step(st, stmt, cause) != 1)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, *id);
-	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sm->sm_versions = sqlite3_column_int64(stmt, 0);
-		sm->sm_upstream = sqlite3_column_int64(stmt, 1);
-	}
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW)
-		return -1;
+	sm->sm_versions = sqlite3_column_int64(stmt, 0);
+	sm->sm_upstream = sqlite3_column_int64(stmt, 1);
+	store_done(stmt);
 
 	if (!runs)
 		return 0;
-	if (st_read_run(st, store_stmt(st, "SELECT kind, started, finished, "
-	    "duration_ms, result, error FROM runs WHERE mirror = ?1 ORDER BY "
-	    "id DESC LIMIT 1"), *id, &sm->sm_last_run) != 0)
+	if (st_read_run(st, store_query(st, cause, "SELECT kind, started, "
+	    "finished, duration_ms, result, error FROM runs WHERE mirror = ?1 "
+	    "ORDER BY id DESC LIMIT 1", "I", *id), &sm->sm_last_run,
+	    cause) != 0)
 		return -1;
 	memset(&good, 0, sizeof good);
-	if (st_read_run(st, store_stmt(st, "SELECT kind, started, finished, "
-	    "duration_ms, result, error FROM runs WHERE mirror = ?1 AND kind = "
-	    "'sync' AND result = 'ok' ORDER BY id DESC LIMIT 1"), *id,
-	    &good) != 0)
+	if (st_read_run(st, store_query(st, cause, "SELECT kind, started, "
+	    "finished, duration_ms, result, error FROM runs WHERE mirror = ?1 "
+	    "AND kind = 'sync' AND result = 'ok' ORDER BY id DESC LIMIT 1",
+	    "I", *id), &good, cause) != 0)
 		return -1;
 	if (good.sr_valid)
 		sm->sm_sync_msecs = good.sr_msecs;
@@ -362,18 +339,18 @@ st_count(struct st_view *sv, struct plan *pl)
 }
 
 static int
-st_holds(struct cli *cl, struct st_status *ss)
+st_holds(struct cli *cl, struct st_status *ss, char **cause)
 {
 	struct store	*st = cl->cl_ix.ix_store;
 	sqlite3_stmt	*stmt;
 	struct st_hold	*sh;
 	int		 rc;
 
-	stmt = store_stmt(st, "SELECT id, pattern, grp, reason, until, "
-	    "created FROM holds ORDER BY id");
+	stmt = store_query(st, cause, "SELECT id, pattern, grp, reason, "
+	    "until, created FROM holds ORDER BY id", "");
 	if (stmt == NULL)
 		return -1;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt, cause)) == 1) {
 		ss->ss_holds = xreallocarray(ss->ss_holds, ss->ss_nholds + 1,
 		    sizeof *ss->ss_holds);
 		sh = &ss->ss_holds[ss->ss_nholds++];
@@ -387,8 +364,7 @@ st_holds(struct cli *cl, struct st_status *ss)
 		/* As the planner decides (planner.c, pn_hold). */
 		sh->sh_expired = sh->sh_until != 0 && sh->sh_until <= ss->ss_now;
 	}
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc;
 }
 
 /* Gathers what status says; each view's plan goes to fn first, if any. */
@@ -414,8 +390,7 @@ st_gather(struct cli *cl, struct st_status *ss, cli_plan_fn fn, void *arg)
 		sm = &ss->ss_mirrors[ss->ss_nmirrors++];
 		memset(sm, 0, sizeof *sm);
 		sm->sm_mirror = mi;
-		if (st_mirror(cl, sm, runs, &id) != 0) {
-			store_error(cl->cl_ix.ix_store, "mirrors", &why);
+		if (st_mirror(cl, sm, runs, &id, &why) != 0) {
 			log_warnx("mirror %s: %s", mi->mi_name, why);
 			free(why);
 			return -1;
@@ -452,8 +427,7 @@ st_gather(struct cli *cl, struct st_status *ss, cli_plan_fn fn, void *arg)
 		if (loaded)
 			facts_free(&fa);
 	}
-	if (st_holds(cl, ss) != 0) {
-		store_error(cl->cl_ix.ix_store, "holds", &why);
+	if (st_holds(cl, ss, &why) != 0) {
 		log_warnx("%s", why);
 		free(why);
 		return -1;

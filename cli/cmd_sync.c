@@ -95,6 +95,8 @@ cmd_sync_exec(struct cli *cl, const struct cli_cmd *cc, int argc, char **argv)
 		log_warnx("%s", why);
 		free(why);
 	}
+	/* What the views stopped needing may make room. */
+	cli_quota(cl);
 	free(mirrors);
 	cli_runlog_end(&rl, failed > 0 ? CLI_ERROR : CLI_OK);
 	return failed > 0 ? CLI_ERROR : CLI_OK;

@@ -43,6 +43,7 @@ static const struct cli_cmd *const cli_table[] = {
 	&cmd_diff_entry,
 	&cmd_preview_entry,
 	&cmd_compliance_entry,
+	&cmd_gc_entry,
 	NULL
 };
 

@@ -67,6 +67,10 @@ fuzz_range)
 	printf '\000\000\000\000\000\001\000\000bytes=100-' > "$dir/open"
 	printf '\000\000\000\000\000\001\000\000bytes=-500' > "$dir/suffix"
 	printf '\000\000\000\000\000\000\000\000bytes=0-' > "$dir/empty-file" ;;
+fuzz_mirrorlist)
+	printf '# repo = fedora-41 arch = x86_64\nhttps://a.example/f/41/os/\nrsync://b.example/f/\nhttp://c.example/f\n' > "$dir/mirrorlist"
+	printf '<?xml version="1.0"?>\n<metalink version="3.0" xmlns="http://www.metalinker.org/" xmlns:mm0="http://fedorahosted.org/mirrormanager"><files><file name="repomd.xml"><verification><hash type="sha256">%064d</hash></verification><mm0:alternates><mm0:alternate><verification><hash type="sha256">%064d</hash></verification></mm0:alternate></mm0:alternates><resources><url protocol="https" type="https" preference="100">https://a.example/f/repodata/repomd.xml</url><url protocol="http" type="http" preference="90">http://b.example/f/repodata/repomd.xml</url></resources></file></files></metalink>\n' 1 2 > "$dir/metalink3"
+	printf '<?xml version="1.0"?>\n<metalink xmlns="urn:ietf:params:xml:ns:metalink"><file name="repomd.xml"><hash type="sha-256">%064d</hash><pieces length="1" type="sha-256"><hash>%064d</hash></pieces><url priority="2">https://a.example/o/repodata/repomd.xml</url><url priority="1">https://b.example/o/repodata/repomd.xml</url></file></metalink>\n' 3 4 > "$dir/metalink4" ;;
 fuzz_host)
 	printf 'localhost:8080' > "$dir/name-port"
 	printf '127.0.0.1' > "$dir/v4"

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "plan_deps.h"
 #include "planner.h"
+#include "rpmmd.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -230,7 +231,8 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 	sqlite3_stmt	*stmt;
 	struct pub_pkg	*pp;
 	struct facts_adv	*pa;
-	size_t		 size = 0;
+	long long	 id;
+	size_t		 size = 0, j;
 	int		 rc;
 
 	memset(fa, 0, sizeof *fa);
@@ -305,15 +307,19 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 	if (rc != SQLITE_DONE)
 		goto fail;
 
-	stmt = store_stmt(st, "SELECT p.id, ap.advisory FROM packages p JOIN "
+	/* apt mirrors have none: no join of every version with nothing. */
+	stmt = fa->fa_nadvs == 0 ? NULL :
+	    store_stmt(st, "SELECT p.id, ap.advisory FROM packages p JOIN "
 	    "advisory_packages ap ON ap.name = p.name AND ap.version = "
 	    "p.version AND ap.release = p.release AND ap.epoch = p.epoch AND "
 	    "(ap.arch = p.arch OR ap.arch = '') JOIN advisories a ON a.id = "
 	    "ap.advisory AND a.mirror = p.mirror WHERE p.mirror = ?1");
-	if (stmt == NULL)
+	if (stmt == NULL && fa->fa_nadvs > 0)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	rc = SQLITE_DONE;
+	if (stmt != NULL)
+		sqlite3_bind_int64(stmt, 1, mirror_id);
+	while (stmt != NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		pp = facts_find_pkg(fa, sqlite3_column_int64(stmt, 0));
 		pa = facts_find_adv(fa, sqlite3_column_int64(stmt, 1));
 		if (pp == NULL || pa == NULL)
@@ -325,16 +331,24 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 	if (rc != SQLITE_DONE)
 		goto fail;
 
-	/* apt: the indexes that list each version. */
+	/*
+	 * apt: the indexes that list each version, in id order as the
+	 * versions are (packages_mirror), so each is found by a step.
+	 */
 	stmt = store_stmt(st, "SELECT l.package, l.list, l.upstream FROM "
-	    "package_lists l JOIN packages p ON p.id = l.package WHERE "
-	    "p.mirror = ?1");
+	    "packages p JOIN package_lists l ON l.package = p.id WHERE "
+	    "p.mirror = ?1 ORDER BY p.id");
 	if (stmt == NULL)
 		goto fail;
 	sqlite3_bind_int64(stmt, 1, mirror_id);
+	j = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		if ((pp = facts_find_pkg(fa, sqlite3_column_int64(stmt, 0))) == NULL)
+		id = sqlite3_column_int64(stmt, 0);
+		while (j < fa->fa_npkgs && fa->fa_pkgs[j].pp_id < id)
+			j++;
+		if (j == fa->fa_npkgs || fa->fa_pkgs[j].pp_id != id)
 			continue;
+		pp = &fa->fa_pkgs[j];
 		pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_nlists + 1,
 		    sizeof *pp->pp_lists);
 		pp->pp_lists[pp->pp_nlists].pl_name = facts_str(fa, stmt, 1);
@@ -398,6 +412,50 @@ facts_planner_input(struct indexer *ix, struct mirror *mi, struct facts *fa)
 	}
 }
 
+/* The readers of one kind of element each, opened as needed. */
+struct facts_elems {
+	char			*fe_kind;
+	struct rpmmd_elems	*fe_el;
+};
+
+static struct rpmmd_elems *
+facts_elems_get(struct indexer *ix, long long mirror_id, const char *prefix,
+    const char *name, struct facts_elems **fe, size_t *nfe, char **cause)
+{
+	struct rpmmd_elems	*el;
+	char			*kind;
+	size_t			 i, plen = strlen(prefix);
+
+	for (i = 0; i < *nfe; i++) {
+		if (strncmp((*fe)[i].fe_kind, prefix, plen) == 0 &&
+		    strcmp((*fe)[i].fe_kind + plen, name) == 0)
+			return (*fe)[i].fe_el;
+	}
+	xasprintf(&kind, "%s%s", prefix, name);
+	if ((el = rpmmd_elems_open(ix->ix_store, ix->ix_cf->cf_store,
+	    mirror_id, kind, cause)) == NULL) {
+		free(kind);
+		return NULL;
+	}
+	*fe = xreallocarray(*fe, *nfe + 1, sizeof **fe);
+	(*fe)[*nfe].fe_kind = kind;
+	(*fe)[*nfe].fe_el = el;
+	(*nfe)++;
+	return el;
+}
+
+static void
+facts_elems_free(struct facts_elems *fe, size_t nfe)
+{
+	size_t	i;
+
+	for (i = 0; i < nfe; i++) {
+		rpmmd_elems_close(fe[i].fe_el);
+		free(fe[i].fe_kind);
+	}
+	free(fe);
+}
+
 /*
  * Dependency facts from upstream's own metadata of every version: primary
  * <package> elements, or apt stanzas.  NULL, after a warning, when they
@@ -408,10 +466,13 @@ facts_deps(struct indexer *ix, struct mirror *mi, struct facts *fa)
 {
 	struct store		*st = ix->ix_store;
 	struct plan_deps	*pd;
-	sqlite3_stmt		*stmt;
+	struct facts_elems	*fe = NULL;
+	struct rpmmd_elems	*el;
 	const void		*raw;
+	const char		*list;
 	char			**raws, *why = NULL;
-	size_t			*lens, i, n = 0, bad = 0;
+	size_t			*lens, i, n = 0, bad = 0, nfe = 0;
+	long long		 mid;
 	int			 step;
 
 	if ((pd = plan_deps_new(mi->mi_type)) == NULL) {
@@ -420,15 +481,9 @@ facts_deps(struct indexer *ix, struct mirror *mi, struct facts *fa)
 		    mi->mi_name);
 		return NULL;
 	}
-	stmt = store_stmt(st, mi->mi_type == MIRROR_APT ?
-	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind LIKE "
-	    "'deb:%' LIMIT 1" :
-	    "SELECT raw FROM package_xml WHERE package = ?1 AND kind = "
-	    "'primary'");
-	if (stmt == NULL) {
-		store_error(st, "package_xml", &why);
+	if ((mid = store_mirror_id(st, mi->mi_name,
+	    mirror_type_name(mi->mi_type), &why)) == -1)
 		goto fail;
-	}
 	/* In batches: one parse per batch is much cheaper than one each. */
 	raws = xcalloc(FACTS_DEPS_BATCH, sizeof *raws);
 	lens = xcalloc(FACTS_DEPS_BATCH, sizeof *lens);
@@ -447,14 +502,26 @@ facts_deps(struct indexer *ix, struct mirror *mi, struct facts *fa)
 		}
 		if (i == fa->fa_npkgs)
 			break;
-		sqlite3_reset(stmt);
-		if (sqlite3_bind_int64(stmt, 1, fa->fa_pkgs[i].pp_id) !=
-		    SQLITE_OK)
-			step = SQLITE_ERROR;
-		else
-			step = sqlite3_step(stmt);
+		/*
+		 * The elements lie in the spooled documents (rpmmd_spool.c):
+		 * rpm-md's primary; apt's stanza in the first index listing
+		 * the version.
+		 */
+		list = mi->mi_type == MIRROR_APT ? (fa->fa_pkgs[i].pp_nlists > 0 ?
+		    fa->fa_pkgs[i].pp_lists[0].pl_name : NULL) : "primary";
+		el = list == NULL ? NULL : facts_elems_get(ix, mid,
+		    mi->mi_type == MIRROR_APT ? "deb:" : "", list, &fe, &nfe,
+		    &why);
+		if (el != NULL) {
+			raw = rpmmd_elems_get(el, fa->fa_pkgs[i].pp_id,
+			    &lens[n], &why);
+			step = raw != NULL ? SQLITE_ROW : why == NULL ?
+			    SQLITE_DONE : SQLITE_ERROR;
+		} else {
+			raw = NULL;
+			step = list == NULL ? SQLITE_DONE : SQLITE_ERROR;
+		}
 		if (step != SQLITE_ROW && step != SQLITE_DONE) {
-			store_error(st, "package_xml", &why);
 			while (n > 0)
 				free(raws[--n]);
 			free(raws);
@@ -462,15 +529,17 @@ facts_deps(struct indexer *ix, struct mirror *mi, struct facts *fa)
 			goto fail;
 		}
 		/* A version with no metadata keeps its number, needing nothing. */
-		raw = step == SQLITE_ROW ? sqlite3_column_blob(stmt, 0) : NULL;
-		lens[n] = raw != NULL ? (size_t)sqlite3_column_bytes(stmt, 0) : 0;
+		if (raw == NULL)
+			lens[n] = 0;
 		raws[n] = xmalloc(lens[n] + 1);
 		if (lens[n] > 0)
 			memcpy(raws[n], raw, lens[n]);
 		raws[n][lens[n]] = '\0';
 		n++;
 	}
-	sqlite3_reset(stmt);
+	facts_elems_free(fe, nfe);
+	fe = NULL;
+	nfe = 0;
 	free(raws);
 	free(lens);
 	if (bad > 1)
@@ -483,6 +552,7 @@ fail:
 	log_warnx("mirror %s: views are planned without checking "
 	    "dependencies: %s", mi->mi_name, why ? why : "unknown error");
 	free(why);
+	facts_elems_free(fe, nfe);
 	plan_deps_free(pd);
 	return NULL;
 }
@@ -518,6 +588,21 @@ facts_plan_clocks(struct indexer *ix, struct group *gr, struct mirror *mi,
 	in.pi_terse = fa->fa_terse;
 	fa->fa_planned = now;
 	pl = plan_make(&in);
+	/*
+	 * Dependencies are read only for a plan that leaves a version out:
+	 * when a view lists every version of the mirror, each requirement
+	 * is met or foreign, and checking them changes nothing.  At a first
+	 * sync, every view is such a view.
+	 */
+	if (!fa->fa_deps_loaded && pl->pl_listed != fa->fa_npkgs) {
+		fa->fa_deps = facts_deps(ix, mi, fa);
+		fa->fa_deps_loaded = 1;
+		if (fa->fa_deps != NULL) {
+			plan_free(pl);
+			in.pi_deps = fa->fa_deps;
+			pl = plan_make(&in);
+		}
+	}
 	if (pl->pl_deps_error != NULL)
 		log_warnx("group %s, mirror %s: dependencies not checked: %s",
 		    gr->gr_name, mi->mi_name, pl->pl_deps_error);
@@ -587,7 +672,7 @@ facts_load(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		return -1;
 	}
 	facts_planner_input(ix, mi, fa);
-	fa->fa_deps = facts_deps(ix, mi, fa);
+	/* Dependencies: at the first plan that needs them (facts_plan). */
 	return 0;
 }
 

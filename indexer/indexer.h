@@ -84,6 +84,7 @@ struct facts {
 	size_t			 fa_nadvs;
 	struct plan_pkg		*fa_input;	/* the planner's view of fa_pkgs */
 	struct plan_deps	*fa_deps;	/* NULL: not checked */
+	int			 fa_deps_loaded;	/* facts_deps() ran (facts.c) */
 	struct plan_hold	*fa_holds;	/* every group's */
 	size_t			 fa_nholds;
 	time_t			 fa_planned;	/* the time facts_plan() last planned at */
@@ -158,6 +159,8 @@ int	 sync_rpmmd_fetch(struct indexer *, struct mirror *, long long mirror_id,
 int	 sync_rpmmd(struct indexer *, struct mirror *, long long mirror_id,
 	     int first_sync, struct srm_fetched *, char **cause);
 void	 sync_rpmmd_fetched_free(struct srm_fetched *);
+/* After the commit: removes the spooled documents no longer named. */
+void	 sync_rpmmd_prune(struct indexer *, long long mirror_id);
 
 /* facts.c */
 int	 facts_load(struct indexer *, struct mirror *, long long mirror_id,
@@ -234,6 +237,8 @@ void	 sync_apt_fetched_free(struct sa_fetched *);
 
 /* publish_apt.c */
 int	 publish_apt(struct pub_view *, char **cause);
+/* Before planning: starts the gzip a view of upstream's index will use. */
+void	 publish_apt_prepare(struct indexer *, long long mirror_id);
 /* Writes the Releases of generation cur dated now into pv's tree. */
 int	 publish_apt_refresh(struct pub_view *, const char *cur, char **cause);
 

@@ -1294,8 +1294,12 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		free(same);
 		return 0;
 	}
+	/* apt: gzip of upstream's index on the other core meanwhile. */
+	if (mi->mi_type == MIRROR_APT)
+		publish_apt_prepare(ix, id);
 	phase_enter(PHASE_PLAN);
 	if (facts_load(ix, mi, id, &fa, cause) != 0) {
+		publish_stream_gzip_wait();
 		free(same);
 		return -1;
 	}
@@ -1342,6 +1346,7 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		buf_free(&lost[i]);
 	free(lost);
 	facts_free(&fa);
+	publish_stream_gzip_wait();
 	pub_cache_prune(ix);
 	return rc;
 }

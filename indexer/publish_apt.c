@@ -1,7 +1,8 @@
 /*
  * Writing an apt view: for each suite, component and architecture a
  * Packages index made of upstream's own stanzas (only the versions the
- * group sees, byte for byte) in plain and gzip form, each also under
+ * group sees, byte for byte) in plain and gzip form, or upstream's own
+ * files when the group sees exactly what upstream lists, each also under
  * by-hash/SHA256/; translations passed through; a new Release listing
  * every file with size and SHA256 and a Valid-Until of its own, signed by
  * the proxy as InRelease and Release.gpg.  Local names carry pa_.
@@ -22,8 +23,10 @@
 #include "log.h"
 #include "phase.h"
 #include "publish_stream.h"
+#include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
+#include "view.h"
 #include "xmalloc.h"
 
 /* How long a view's Release stays valid; views are republished daily. */
@@ -86,6 +89,12 @@ pa_list_hashed(struct pub_view *pv, const char *suite, const char *path,
 	free(byhash);
 	free(dir);
 	free(rel);
+	/* Sealing the generation need not read it again. */
+	if (rc == 0) {
+		xasprintf(&rel, "%s/dists/%s/%s", pv->pv_tree, suite, path);
+		view_sum_note(rel, hex);
+		free(rel);
+	}
 	if (rc != 0)
 		return -1;
 	buf_addf(sums, " %s %16zu %s\n", hex, len, path);
@@ -230,6 +239,111 @@ pa_memo_add(const char *key, const char *phex, size_t plen, const char *ghex,
 }
 
 /*
+ * A view that lists exactly the versions upstream's index lists serves
+ * upstream's own files: its plain Packages as the sync spooled it, linked
+ * into the cache (sync_apt.c, sa_tee_commit), the compressed form the
+ * sync verified, from the blob store, and gzip made once from the plain
+ * one (ahead of time, publish_apt_prepare).
+ * Nothing is read from the store or rendered.  Returns 1 when done, 0
+ * when the view lists something else or a file is missing, -1 on error.
+ */
+static int
+pa_upstream_files(struct pub_view *pv, const char *list, const char *suite,
+    const char *component, const char *arch, struct pub_entry *entries,
+    size_t n, struct buf *sums, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	const char	*value, *zhex, *phex, *ext;
+	char		*blob = NULL, *path = NULL, *gzpath = NULL, *zpath = NULL;
+	char		*rel = NULL, *zhex_c = NULL, *phex_c = NULL;
+	char		 ghex[HASH_HEX_MAX], zext[8];
+	long long	 zsize, psize;
+	size_t		 i, glen;
+	int		 rc = 0, step;
+
+	for (i = 0; i < n; i++) {
+		if ((entries[i].pe_listed != 0) != (entries[i].pe_upstream != 0))
+			return 0;
+	}
+	stmt = store_stmt(st, "SELECT value, checksum, size, open_checksum, "
+	    "open_size FROM mirror_files WHERE mirror = ?1 AND kind = 'list' "
+	    "AND name = ?2");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id) !=
+	    SQLITE_OK || sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || ((step = sqlite3_step(stmt)) != SQLITE_ROW &&
+	    step != SQLITE_DONE)) {
+		store_error(st, "mirror_files", cause);
+		return -1;
+	}
+	if (step == SQLITE_DONE)
+		goto out;
+	value = (const char *)sqlite3_column_text(stmt, 0);
+	zhex = (const char *)sqlite3_column_text(stmt, 1);
+	zsize = sqlite3_column_int64(stmt, 2);
+	phex = (const char *)sqlite3_column_text(stmt, 3);
+	psize = sqlite3_column_int64(stmt, 4);
+	/* Stores of older versions kept no plain copy. */
+	if (value == NULL || zhex == NULL || phex == NULL ||
+	    (ext = strrchr(value, '/')) == NULL ||
+	    strncmp(ext, "/Packages", 9) != 0)
+		goto out;
+	ext += 9;
+	if (*ext != '\0' && strcmp(ext, ".xz") != 0 && strcmp(ext, ".gz") != 0 &&
+	    strcmp(ext, ".bz2") != 0 && strcmp(ext, ".zst") != 0)
+		goto out;
+	/* The column texts end with the reset: copies. */
+	snprintf(zext, sizeof zext, "%s", ext);
+	ext = zext;
+	zhex_c = xstrdup(zhex);
+	phex_c = xstrdup(phex);
+	xasprintf(&zpath, "%s/binary-%s/Packages%s", component, arch, ext);
+	sqlite3_reset(stmt);
+	if (!publish_stream_cached(pv, phex_c) ||
+	    (blob = blob_path(pv->pv_ix->ix_blobs, "sha256", zhex_c)) == NULL ||
+	    access(blob, F_OK) != 0)
+		goto out;
+
+	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
+	xasprintf(&rel, "dists/%s/%s", suite, path);
+	if (publish_stream_link(pv, phex_c, rel, NULL, NULL, cause) != 0 ||
+	    pa_list_hashed(pv, suite, path, phex_c, psize, sums, cause) != 0)
+		goto fail;
+	/* apt clients and caches that ask for Packages.gz find it too. */
+	if (strcmp(ext, ".gz") != 0) {
+		xasprintf(&gzpath, "%s/binary-%s/Packages.gz", component, arch);
+		free(rel);
+		xasprintf(&rel, "dists/%s/%s", suite, gzpath);
+		if (publish_stream_gzip(pv, phex_c, rel, ghex, &glen,
+		    cause) != 0 || pa_list_hashed(pv, suite, gzpath, ghex, glen,
+		    sums, cause) != 0)
+			goto fail;
+	}
+	if (*ext != '\0') {
+		free(rel);
+		xasprintf(&rel, "dists/%s/%s", suite, zpath);
+		if (publish_stream_link_file(pv, blob, rel, cause) != 0 ||
+		    pa_list_hashed(pv, suite, zpath, zhex_c, zsize, sums,
+		    cause) != 0)
+			goto fail;
+	}
+	rc = 1;
+	goto out;
+fail:
+	rc = -1;
+out:
+	sqlite3_reset(stmt);
+	free(rel);
+	free(gzpath);
+	free(zpath);
+	free(path);
+	free(blob);
+	free(zhex_c);
+	free(phex_c);
+	return rc;
+}
+
+/*
  * One Packages index, in plain and gzip form, written as a stream: each
  * stanza goes from the store to the file, never into a whole document.
  */
@@ -240,7 +354,7 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	struct store		*st = pv->pv_ix->ix_store;
 	struct pub_entry	*entries;
 	struct pub_stream	*ps = NULL;
-	sqlite3_stmt		*stmt;
+	struct rpmmd_elems	*el = NULL;
 	char			*list, *kind, *path = NULL, *gzpath = NULL;
 	char			*rel, *gzrel, phex[HASH_HEX_MAX], ghex[HASH_HEX_MAX];
 	char			 key[HASH_HEX_MAX];
@@ -255,6 +369,14 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
 	xasprintf(&gzpath, "%s/binary-%s/Packages.gz", component, arch);
 	xasprintf(&rel, "dists/%s/%s", suite, path);
+	switch (pa_upstream_files(pv, list, suite, component, arch, entries, n,
+	    sums, cause)) {
+	case 1:
+		rc = 0;
+		/* FALLTHROUGH */
+	case -1:
+		goto out;
+	}
 	if (pa_memo_key(pv, list, entries, n, key, cause) != 0)
 		goto out;
 	if ((pm = pa_memo_find(pv, key)) != NULL) {
@@ -275,28 +397,27 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	}
 	if ((ps = publish_stream_new(pv, rel, cause)) == NULL)
 		goto out;
+	/* Stanzas lie in the spooled indexes, or in the store (retained). */
+	if ((el = rpmmd_elems_open(st, pv->pv_ix->ix_cf->cf_store,
+	    pv->pv_mirror_id, kind, cause)) == NULL)
+		goto out;
 	for (i = 0; i < n; i++) {
 		if (!entries[i].pe_listed)
 			continue;
-		stmt = store_stmt(st, "SELECT raw FROM package_xml WHERE "
-		    "package = ?1 AND kind = ?2");
-		if (stmt == NULL ||
-		    sqlite3_bind_int64(stmt, 1, entries[i].pe_pkg->pp_id) !=
-		    SQLITE_OK || sqlite3_bind_text(stmt, 2, kind, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_step(stmt) != SQLITE_ROW) {
-			store_error(st, "package_xml", cause);
+		if ((raw = rpmmd_elems_get(el, entries[i].pe_pkg->pp_id,
+		    &rawlen, cause)) == NULL) {
+			if (*cause == NULL)
+				cause_set(cause, "%s: no stanza of %s %s in the "
+				    "store", list, entries[i].pe_pkg->pp_name,
+				    entries[i].pe_pkg->pp_version);
 			goto out;
 		}
-		raw = sqlite3_column_blob(stmt, 0);
-		rawlen = sqlite3_column_bytes(stmt, 0);
 		/* Each stanza ends with a blank line, as Debian writes them. */
 		if (publish_stream_add(ps, raw, rawlen, cause) != 0 ||
 		    ((rawlen == 0 || raw[rawlen - 1] != '\n') &&
 		    publish_stream_add(ps, "\n", 1, cause) != 0) ||
 		    publish_stream_add(ps, "\n", 1, cause) != 0)
 			goto out;
-		sqlite3_reset(stmt);
 	}
 
 	/*
@@ -317,6 +438,7 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 		goto out;
 	rc = 0;
 out:
+	rpmmd_elems_close(el);
 	publish_stream_abort(ps);
 	free(rel);
 	free(gzpath);
@@ -558,6 +680,23 @@ publish_apt_refresh(struct pub_view *pv, const char *cur, char **cause)
 		buf_free(&rel);
 	}
 	return rc;
+}
+
+void
+publish_apt_prepare(struct indexer *ix, long long mirror_id)
+{
+	sqlite3_stmt	*stmt;
+	const char	*phex;
+
+	stmt = store_stmt(ix->ix_store, "SELECT open_checksum FROM "
+	    "mirror_files WHERE mirror = ?1 AND kind = 'list' AND "
+	    "open_checksum IS NOT NULL ORDER BY name LIMIT 1");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, mirror_id) != SQLITE_OK)
+		return;
+	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	    (phex = (const char *)sqlite3_column_text(stmt, 0)) != NULL)
+		publish_stream_gzip_ahead(ix->ix_cf->cf_store, phex);
+	sqlite3_reset(stmt);
 }
 
 int

@@ -79,6 +79,45 @@ pi_cmp(const void *x, const void *y)
 	return strcmp(pc->pi_a.b_data + 2, pc->pi_b.b_data + 2);
 }
 
+/*
+ * Groups that list and hide the same versions for the same reasons have
+ * the same packages.idx: the last one written is kept in the cache of
+ * published files (STORE/cache/plain/SHA256, pruned with it) and linked
+ * into the next generation whose lines would be the same.
+ */
+static char	pi_memo_key[HASH_HEX_MAX];
+static char	pi_memo_hex[HASH_HEX_MAX];
+
+static void
+pi_key(struct pub_view *pv, const struct pi_ent *ents, size_t n, char *hex)
+{
+	struct hash	*h;
+	const char	*why;
+	size_t		 i;
+
+	h = hash_new("sha256");
+	hash_update(h, pv->pv_mirror->mi_name, strlen(pv->pv_mirror->mi_name) + 1);
+	for (i = 0; i < n; i++) {
+		hash_update(h, &ents[i].pe_pkg->pp_id, sizeof ents[i].pe_pkg->pp_id);
+		hash_update(h, &ents[i].pe_kind, 1);
+		if (ents[i].pe_kind == 'H') {
+			why = ents[i].pe_pkg->pp_verdict->pv_why;
+			why = why != NULL ? why : "";
+			hash_update(h, why, strlen(why) + 1);
+		}
+	}
+	hash_final(h, hex);	/* frees the hash */
+}
+
+static char *
+pi_cache_path(struct pub_view *pv, const char *hex)
+{
+	char	*path;
+
+	xasprintf(&path, "%s/cache/plain/%s", pv->pv_ix->ix_cf->cf_store, hex);
+	return path;
+}
+
 int
 publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 {
@@ -87,7 +126,8 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 	struct pub_pkg	*pp;
 	struct hash	*h;
 	FILE		*f = NULL;
-	char		*path, *tmp, hex[HASH_HEX_MAX];
+	char		*path, *tmp, *cached, hex[HASH_HEX_MAX];
+	char		 key[HASH_HEX_MAX];
 	size_t		 i, n = 0;
 	int		 rc = -1, skip;
 
@@ -107,11 +147,23 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 	pc.pi_pv = pv;
 	buf_init(&pc.pi_a);
 	buf_init(&pc.pi_b);
+	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
+	xasprintf(&tmp, "%s.tmp%ld", path, (long)getpid());
+	pi_key(pv, ents, n, key);
+	if (strcmp(key, pi_memo_key) == 0) {
+		cached = pi_cache_path(pv, pi_memo_hex);
+		if (link(cached, path) == 0) {
+			free(cached);
+			snprintf(hex, sizeof hex, "%s", pi_memo_hex);
+			h = NULL;
+			rc = 0;
+			goto out;
+		}
+		free(cached);
+	}
 	pi_sort_ctx = &pc;
 	qsort(ents, n, sizeof *ents, pi_cmp);
 
-	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
-	xasprintf(&tmp, "%s.tmp%ld", path, (long)getpid());
 	h = hash_new("sha256");
 	if ((f = fopen(tmp, "we")) == NULL) {
 		cause_set(cause, "%s: %s", tmp, strerror(errno));
@@ -149,8 +201,17 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 	}
 	dir_sync(gen);
 	rc = 0;
-out:
 	hash_final(h, hex);	/* frees the hash */
+	h = NULL;
+	cached = pi_cache_path(pv, hex);
+	unlink(cached);
+	if (link(path, cached) == 0) {
+		snprintf(pi_memo_key, sizeof pi_memo_key, "%s", key);
+		snprintf(pi_memo_hex, sizeof pi_memo_hex, "%s", hex);
+	}
+	free(cached);
+out:
+	hash_free(h);
 	if (rc == 0)
 		buf_addf(&pv->pv_digest, "%s %s\n", VIEW_INDEX_NAME, hex);
 	if (f != NULL)

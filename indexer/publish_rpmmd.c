@@ -13,9 +13,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "blob.h"
@@ -24,9 +26,11 @@
 #include "indexer.h"
 #include "log.h"
 #include "phase.h"
+#include "publish_stream.h"
 #include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
+#include "store_query.h"
 #include "xmalloc.h"
 
 static const char	pr_xml_decl[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
@@ -47,19 +51,40 @@ pr_root_start(struct pub_view *pv, const char *type, char **cause)
 	sqlite3_stmt	*stmt;
 	struct store	*st = pv->pv_ix->ix_store;
 
-	stmt = store_stmt(st, "SELECT value FROM mirror_files WHERE mirror = ?1 "
-	    "AND kind = 'root' AND name = ?2");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
+	char		*root = NULL;
+
+	stmt = store_query(st, cause, "SELECT value FROM mirror_files WHERE "
+	    "mirror = ?1 AND kind = 'root' AND name = ?2", "It",
+	    pv->pv_mirror_id, type);
+	if (stmt == NULL || store_step(st, stmt, cause) != 1)
 		return NULL;
+	if (sqlite3_column_type(stmt, 0) != SQLITE_NULL)
+		root = xstrndup(sqlite3_column_blob(stmt, 0),
+		    sqlite3_column_bytes(stmt, 0));
+	store_done(stmt);
+	return root;
+}
+
+/*
+ * What follows the root's end tag upstream: "\n", or nothing (as
+ * createrepo_c writes it); "\n" for a store synced before it was kept.
+ */
+static const char *
+pr_root_tail(struct pub_view *pv, const char *type, char **cause)
+{
+	long long	 len;
+
+	switch (store_one(pv->pv_ix->ix_store, cause, &len, "SELECT "
+	    "length(value) FROM mirror_files WHERE mirror = ?1 AND kind = "
+	    "'tail' AND name = ?2", "It", pv->pv_mirror_id, type)) {
+	case -1:
+		return NULL;
+	case 1:
+		if (len == 0)
+			return "";
+		break;
 	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_ROW ||
-	    sqlite3_column_type(stmt, 0) == SQLITE_NULL)
-		return NULL;
-	return xstrndup(sqlite3_column_blob(stmt, 0),
-	    sqlite3_column_bytes(stmt, 0));
+	return "\n";
 }
 
 /* Appends one <data> element to repomd.xml. */
@@ -175,70 +200,383 @@ pr_strip_base(const char *raw, size_t len, struct buf *out)
 	return -1;
 }
 
-/* primary, filelists or other: the listed versions' elements, in order. */
+/*
+ * Upstream's own compressed file, when the view's document is upstream's
+ * byte for byte (every version listed, none retained): linked into the
+ * view under its upstream checksum rather than compressed again.  Fills
+ * loc, checksum and size; 0 when used, -1 when not (the caller compresses).
+ */
+static int
+pr_upstream_same(struct pub_view *pv, const char *type, const char *phex,
+    size_t plen, char **loc, char *ghex, size_t *glen, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	const char	*ctype, *csum, *ocs, *uloc, *ext;
+	char		*blob = NULL, *dst = NULL, *dir;
+	int		 rc = -1;
+
+	/* The row stays current while its columns are used: store_done. */
+	stmt = store_query(st, cause, "SELECT value, checksum_type, checksum, "
+	    "size, open_checksum, open_size FROM mirror_files WHERE mirror = "
+	    "?1 AND kind = 'data' AND name = ?2", "It", pv->pv_mirror_id,
+	    type);
+	if (stmt == NULL || store_step(st, stmt, cause) != 1)
+		return -1;
+	uloc = (const char *)sqlite3_column_text(stmt, 0);
+	ctype = (const char *)sqlite3_column_text(stmt, 1);
+	csum = (const char *)sqlite3_column_text(stmt, 2);
+	ocs = (const char *)sqlite3_column_text(stmt, 4);
+	if (uloc == NULL || ctype == NULL || csum == NULL || ocs == NULL ||
+	    strcmp(ctype, "sha256") != 0 || strncmp(ocs, "sha256:", 7) != 0 ||
+	    strcasecmp(ocs + 7, phex) != 0 || strlen(csum) >= HASH_HEX_MAX ||
+	    (sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
+	    sqlite3_column_int64(stmt, 5) != (long long)plen))
+		goto out;
+	/* The compression its name says, which clients may go by. */
+	if ((ext = strrchr(uloc, '.')) == NULL || (strcmp(ext, ".gz") != 0 &&
+	    strcmp(ext, ".xz") != 0 && strcmp(ext, ".zst") != 0 &&
+	    strcmp(ext, ".bz2") != 0))
+		goto out;
+	if ((blob = blob_path(pv->pv_ix->ix_blobs, ctype, csum)) == NULL)
+		goto out;
+	xasprintf(loc, "repodata/%s-%s.xml%s", csum, type, ext);
+	xasprintf(&dir, "%s/repodata", pv->pv_tree);
+	xasprintf(&dst, "%s/%s", pv->pv_tree, *loc);
+	if (mkdir_p(dir, 0755) == 0 && link(blob, dst) == 0) {
+		snprintf(ghex, HASH_HEX_MAX, "%s", csum);
+		*glen = sqlite3_column_int64(stmt, 3);
+		rc = 0;
+	} else {
+		free(*loc);
+		*loc = NULL;
+	}
+	free(dir);
+	free(dst);
+	free(blob);
+out:
+	store_done(stmt);
+	return rc;
+}
+
+/*
+ * Where a package document goes as it is made: into a hash only (to learn
+ * whether it needs writing at all), or into a stream to the cache.
+ */
+struct pr_sink {
+	struct hash		*pk_hash;
+	struct pub_stream	*pk_stream;
+	size_t			 pk_len;
+};
+
+static int
+pr_sink_add(struct pr_sink *pk, const void *data, size_t len, char **cause)
+{
+	pk->pk_len += len;
+	if (pk->pk_hash != NULL) {
+		hash_update(pk->pk_hash, data, len);
+		return 0;
+	}
+	return publish_stream_add(pk->pk_stream, data, len, cause);
+}
+
+/* Where a listed version's element goes in the view: upstream's order. */
+struct pr_place {
+	long long	 pl_doc;	/* LLONG_MAX: kept in the store */
+	long long	 pl_off;
+	size_t		 pl_i;		/* in pv_pkgs */
+};
+
+static int
+pr_place_cmp(const void *a, const void *b)
+{
+	const struct pr_place	*x = a, *y = b;
+
+	if (x->pl_doc != y->pl_doc)
+		return x->pl_doc < y->pl_doc ? -1 : 1;
+	if (x->pl_off != y->pl_off)
+		return x->pl_off < y->pl_off ? -1 : 1;
+	return x->pl_i < y->pl_i ? -1 : x->pl_i > y->pl_i;
+}
+
+/*
+ * primary, filelists or other: the listed versions' elements, copied from
+ * upstream's spooled document in its order (then, for versions upstream
+ * dropped, from the store, in the order they came) into the sink.  A
+ * view that lists what upstream lists is then upstream's document.
+ */
+static int
+pr_packages_make(struct pub_view *pv, const char *type, const char *root,
+    struct pr_sink *pk, char **cause)
+{
+	struct rpmmd_elems	*el = NULL;
+	struct pub_pkg		*pp;
+	struct buf		 strip;
+	const char		*raw, *tail;
+	char			*root_named = NULL, *name = NULL;
+	struct pr_place		*places = NULL;
+	unsigned long		 count = 0, written = 0;
+	size_t			 i, n = 0, len;
+	int			 rc = -1, has;
+
+	buf_init(&strip);
+	if ((el = rpmmd_elems_open(pv->pv_ix->ix_store,
+	    pv->pv_ix->ix_cf->cf_store, pv->pv_mirror_id, type, cause)) == NULL)
+		goto out;
+	/* The root start tag counts the elements: counted first. */
+	places = xcalloc(pv->pv_npkgs + 1, sizeof *places);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		pp = &pv->pv_pkgs[i];
+		if (!pp->pp_listed)
+			continue;
+		places[n].pl_i = i;
+		if (rpmmd_elems_where(el, pp->pp_id, &places[n].pl_doc,
+		    &places[n].pl_off)) {
+			n++;
+			continue;
+		}
+		if ((has = rpmmd_elems_has(el, pp->pp_id, cause)) < 0)
+			goto out;
+		if (has) {
+			places[n].pl_doc = LLONG_MAX;
+			places[n].pl_off = 0;
+			n++;
+		}
+	}
+	qsort(places, n, sizeof *places, pr_place_cmp);
+	count = n;
+	name = pr_root_name(root);
+	root_named = rpmmd_root_with_count(root, count);
+	if (pr_sink_add(pk, pr_xml_decl, strlen(pr_xml_decl), cause) != 0 ||
+	    pr_sink_add(pk, root_named, strlen(root_named), cause) != 0 ||
+	    pr_sink_add(pk, "\n", 1, cause) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		pp = &pv->pv_pkgs[places[i].pl_i];
+		if ((raw = rpmmd_elems_get(el, pp->pp_id, &len, cause)) == NULL) {
+			if (*cause != NULL)
+				goto out;
+			continue;
+		}
+		if (pp->pp_location_base != NULL &&
+		    strcmp(type, "primary") == 0) {
+			buf_reset(&strip);
+			if (pr_strip_base(raw, len, &strip) == 0) {
+				raw = strip.b_data;
+				len = strip.b_len;
+			}
+		}
+		if (pr_sink_add(pk, raw, len, cause) != 0 ||
+		    pr_sink_add(pk, "\n", 1, cause) != 0)
+			goto out;
+		written++;
+	}
+	if (written != count) {
+		cause_set(cause, "%s: %lu elements where %lu were counted",
+		    type, written, count);
+		goto out;
+	}
+	buf_reset(&strip);
+	if ((tail = pr_root_tail(pv, type, cause)) == NULL)
+		goto out;
+	buf_addf(&strip, "</%s>%s", name, tail);
+	if (pr_sink_add(pk, strip.b_data, strip.b_len, cause) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(places);
+	rpmmd_elems_close(el);
+	buf_free(&strip);
+	free(root_named);
+	free(name);
+	return rc;
+}
+
+/*
+ * A package document's text follows from the versions it lists and the
+ * mirror's spooled documents, which only a sync changes, and every sync
+ * that records anything spools a new primary: groups that list the same
+ * versions get the same text, whose checksum is remembered here (for the
+ * life of the process) rather than made again.
+ */
+#define PR_MEMOS	8
+
+struct pr_memo {
+	char	pm_key[HASH_HEX_MAX];
+	char	pm_phex[HASH_HEX_MAX];
+	size_t	pm_plen;
+};
+
+static struct pr_memo	pr_memos[PR_MEMOS];
+static size_t		pr_nmemos;
+
+/* The key of a package document of the view; -1 when it cannot be had. */
+static int
+pr_memo_key(struct pub_view *pv, const char *type, char *key, char **cause)
+{
+	struct store	*st = pv->pv_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	struct hash	*h;
+	long long	 v[2];
+	size_t		 i;
+
+	stmt = store_query(st, cause, "SELECT max(id), count(*) FROM "
+	    "rpmmd_docs WHERE mirror = ?1", "I", pv->pv_mirror_id);
+	if (stmt == NULL || store_step(st, stmt, cause) != 1)
+		return -1;
+	if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+		store_done(stmt);
+		return -1;
+	}
+	v[0] = sqlite3_column_int64(stmt, 0);
+	store_done(stmt);
+	h = hash_new("sha256");
+	hash_update(h, type, strlen(type) + 1);
+	v[1] = pv->pv_mirror_id;
+	hash_update(h, v, sizeof v);
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		if (!pv->pv_pkgs[i].pp_listed)
+			continue;
+		v[0] = pv->pv_pkgs[i].pp_id;
+		v[1] = pv->pv_pkgs[i].pp_location_base != NULL;
+		hash_update(h, v, sizeof v);
+	}
+	hash_final(h, key);	/* frees the hash */
+	return 0;
+}
+
+static struct pr_memo *
+pr_memo_find(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < pr_nmemos; i++) {
+		if (strcmp(pr_memos[i].pm_key, key) == 0)
+			return &pr_memos[i];
+	}
+	return NULL;
+}
+
+static void
+pr_memo_add(const char *key, const char *phex, size_t plen)
+{
+	struct pr_memo	*pm;
+
+	if (pr_nmemos < PR_MEMOS)
+		pm = &pr_memos[pr_nmemos++];
+	else {
+		memmove(&pr_memos[0], &pr_memos[1],
+		    (PR_MEMOS - 1) * sizeof pr_memos[0]);
+		pm = &pr_memos[PR_MEMOS - 1];
+	}
+	snprintf(pm->pm_key, sizeof pm->pm_key, "%s", key);
+	snprintf(pm->pm_phex, sizeof pm->pm_phex, "%s", phex);
+	pm->pm_plen = plen;
+}
+
+/* Whether the gzip form of the plain text phex is cached already. */
+static int
+pr_gz_cached(struct pub_view *pv, const char *phex)
+{
+	char	*path;
+	int	 rc;
+
+	xasprintf(&path, "%s/cache/gz/%s.sum", pv->pv_ix->ix_cf->cf_store,
+	    phex);
+	rc = access(path, F_OK) == 0;
+	free(path);
+	return rc;
+}
+
+/*
+ * A package document of the view.  It is made twice at most, never held
+ * in memory: first into a hash, which says whether the view needs to
+ * write it at all (upstream's own file, or a view's of the same text is
+ * compressed already: views of a first sync, groups that see the same);
+ * only then into the cache, from where it is compressed on both cores.
+ */
 static int
 pr_packages(struct pub_view *pv, struct buf *rm, const char *type,
     char **cause)
 {
-	struct store	*st = pv->pv_ix->ix_store;
-	sqlite3_stmt	*stmt;
-	struct buf	 doc, body;
-	char		*root, *root_named, *name;
-	unsigned long	 count = 0;
-	size_t		 i;
-	int		 rc;
+	struct pr_sink	 pk;
+	struct pr_memo	*pm = NULL;
+	char		*root, phex[HASH_HEX_MAX], ghex[HASH_HEX_MAX];
+	char		 key[HASH_HEX_MAX] = "";
+	char		*plain = NULL, *gz = NULL, *loc = NULL, *path;
+	size_t		 plen, glen;
+	int		 rc = -1;
 
 	if ((root = pr_root_start(pv, type, cause)) == NULL)
 		return *cause != NULL ? -1 : 0;	/* not published upstream */
-	buf_init(&body);
-	for (i = 0; i < pv->pv_npkgs; i++) {
-		if (!pv->pv_pkgs[i].pp_listed)
-			continue;
-		stmt = store_stmt(st, "SELECT raw FROM package_xml WHERE "
-		    "package = ?1 AND kind = ?2");
-		if (stmt == NULL) {
-			store_error(st, "package_xml", cause);
-			goto fail;
+	/* -1 without a cause: no key, the document is made to learn it. */
+	if (pr_memo_key(pv, type, key, cause) == 0)
+		pm = pr_memo_find(key);
+	else if (*cause != NULL)
+		goto out;
+	if (pm != NULL) {
+		snprintf(phex, sizeof phex, "%s", pm->pm_phex);
+		plen = pm->pm_plen;
+	} else {
+		memset(&pk, 0, sizeof pk);
+		pk.pk_hash = hash_new("sha256");
+		if (pr_packages_make(pv, type, root, &pk, cause) != 0) {
+			hash_free(pk.pk_hash);
+			goto out;
 		}
-		sqlite3_bind_int64(stmt, 1, pv->pv_pkgs[i].pp_id);
-		sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
-		switch (sqlite3_step(stmt)) {
-		case SQLITE_ROW:
-			if (pv->pv_pkgs[i].pp_location_base == NULL ||
-			    strcmp(type, "primary") != 0 ||
-			    pr_strip_base(sqlite3_column_blob(stmt, 0),
-			    sqlite3_column_bytes(stmt, 0), &body) != 0)
-				buf_add(&body, sqlite3_column_blob(stmt, 0),
-				    sqlite3_column_bytes(stmt, 0));
-			buf_add(&body, "\n", 1);
-			count++;
-			break;
-		case SQLITE_DONE:
-			break;
-		default:
-			store_error(st, "package_xml", cause);
-			goto fail;
+		hash_final(pk.pk_hash, phex);	/* frees the hash */
+		plen = pk.pk_len;
+		if (*key != '\0')
+			pr_memo_add(key, phex, plen);
+	}
+
+	xasprintf(&gz, "repodata/.%s.xml.gz", type);
+	if (pr_upstream_same(pv, type, phex, plen, &loc, ghex, &glen,
+	    cause) == 0)
+		goto listed;
+	if (*cause != NULL)
+		goto out;
+	if (!pr_gz_cached(pv, phex)) {
+		/* The plain text is not served: in the tree for a moment. */
+		memset(&pk, 0, sizeof pk);
+		if ((pk.pk_stream = publish_stream_new(pv, type, cause)) == NULL)
+			goto out;
+		if (pr_packages_make(pv, type, root, &pk, cause) != 0) {
+			publish_stream_abort(pk.pk_stream);
+			goto out;
+		}
+		xasprintf(&plain, "repodata/.%s.xml", type);
+		if (publish_stream_close(pk.pk_stream, plain, ghex, &plen,
+		    NULL, NULL, NULL, cause) != 0)
+			goto out;
+		xasprintf(&path, "%s/%s", pv->pv_tree, plain);
+		unlink(path);
+		free(path);
+		if (strcmp(ghex, phex) != 0) {
+			cause_set(cause, "%s: the document changed while it was "
+			    "written", type);
+			goto out;
 		}
 	}
-	name = pr_root_name(root);
-	root_named = rpmmd_root_with_count(root, count);
-	buf_init(&doc);
-	buf_adds(&doc, pr_xml_decl);
-	buf_adds(&doc, root_named);
-	buf_adds(&doc, "\n");
-	buf_add(&doc, body.b_data ? body.b_data : "", body.b_len);
-	buf_addf(&doc, "</%s>\n", name);
-	rc = pr_emit(pv, rm, type, &doc, cause);
-	buf_free(&doc);
-	free(root_named);
-	free(name);
+	if (publish_stream_gzip(pv, phex, gz, ghex, &glen, cause) != 0)
+		goto out;
+	xasprintf(&loc, "repodata/%s-%s.xml.gz", ghex, type);
+	if (publish_link(pv, gz, loc, cause) != 0)
+		goto out;
+	xasprintf(&path, "%s/%s", pv->pv_tree, gz);
+	unlink(path);
+	free(path);
+listed:
+	pr_repomd_data(rm, type, "sha256", ghex, "sha256", phex, loc,
+	    pv->pv_ix->ix_now, glen, plen);
+	buf_addf(&pv->pv_digest, "%s %s\n", type, phex);
+	rc = 0;
+out:
+	free(loc);
+	free(gz);
+	free(plain);
 	free(root);
-	buf_free(&body);
 	return rc;
-fail:
-	free(root);
-	buf_free(&body);
-	return -1;
 }
 
 static int
@@ -327,7 +665,7 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 	char		*root, *name, **keys, *key;
 	const char	*raw;
 	size_t		 nkeys = 0, rawlen, at, off, len;
-	int		 rc = -1, kept, step;
+	int		 rc = -1, kept, step, pstep;
 
 	if ((root = pr_root_start(pv, "updateinfo", cause)) == NULL)
 		return *cause != NULL ? -1 : 0;
@@ -337,31 +675,32 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 	buf_adds(&doc, pr_xml_decl);
 	buf_adds(&doc, root);
 	buf_adds(&doc, "\n");
-	stmt = store_stmt(st, "SELECT id, raw FROM advisories WHERE mirror = ?1 "
-	    "AND upstream = 1 ORDER BY position");
-	if (stmt == NULL) {
-		store_error(st, "advisories", cause);
+	stmt = store_query(st, cause, "SELECT id, raw FROM advisories WHERE "
+	    "mirror = ?1 AND upstream = 1 ORDER BY position", "I",
+	    pv->pv_mirror_id);
+	if (stmt == NULL)
 		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, cause)) == 1) {
 		struct buf	adv;
 
 		raw = sqlite3_column_blob(stmt, 1);
 		rawlen = sqlite3_column_bytes(stmt, 1);
-		/* A second statement: prepared separately, not from the cache. */
-		if (sqlite3_prepare_v2(store_db(st), "SELECT name, epoch, "
-		    "version, release, arch, raw_off, raw_len FROM "
-		    "advisory_packages WHERE advisory = ?1 ORDER BY raw_off",
-		    -1, &pstmt, NULL) != SQLITE_OK) {
-			store_error(st, "advisory_packages", cause);
+		/*
+		 * A second cached statement (other text, so its own) steps
+		 * while this one's row, and raw, stay current.
+		 */
+		pstmt = store_query(st, cause, "SELECT name, epoch, version, "
+		    "release, arch, raw_off, raw_len FROM advisory_packages "
+		    "WHERE advisory = ?1 ORDER BY raw_off", "I",
+		    sqlite3_column_int64(stmt, 0));
+		if (pstmt == NULL) {
+			store_done(stmt);
 			goto out;
 		}
-		sqlite3_bind_int64(pstmt, 1, sqlite3_column_int64(stmt, 0));
 		buf_init(&adv);
 		at = 0;
 		kept = 0;
-		while (sqlite3_step(pstmt) == SQLITE_ROW) {
+		while ((pstep = store_step(st, pstmt, cause)) == 1) {
 			key = nevra_key(
 			    (const char *)sqlite3_column_text(pstmt, 0),
 			    (const char *)sqlite3_column_text(pstmt, 1),
@@ -385,7 +724,11 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 			}
 			free(key);
 		}
-		sqlite3_finalize(pstmt);
+		if (pstep == -1) {
+			buf_free(&adv);
+			store_done(stmt);
+			goto out;
+		}
 		if (kept > 0) {
 			buf_add(&adv, raw + at, rawlen - at);
 			buf_add(&doc, adv.b_data, adv.b_len);
@@ -393,10 +736,8 @@ pr_updateinfo(struct pub_view *pv, struct buf *rm, char **cause)
 		}
 		buf_free(&adv);
 	}
-	if (step != SQLITE_DONE) {
-		store_error(st, "advisories", cause);
+	if (step == -1)
 		goto out;
-	}
 	name = pr_root_name(root);
 	buf_addf(&doc, "</%s>\n", name);
 	free(name);
@@ -432,14 +773,12 @@ pr_deltas(struct pub_view *pv, struct buf *rm, const char *type,
 	buf_adds(&doc, pr_xml_decl);
 	buf_adds(&doc, root);
 	buf_adds(&doc, "\n");
-	stmt = store_stmt(st, "SELECT name, epoch, version, release, arch, raw "
-	    "FROM deltas WHERE mirror = ?1 ORDER BY position");
-	if (stmt == NULL) {
-		store_error(st, "deltas", cause);
+	stmt = store_query(st, cause, "SELECT name, epoch, version, release, "
+	    "arch, raw FROM deltas WHERE mirror = ?1 ORDER BY position", "I",
+	    pv->pv_mirror_id);
+	if (stmt == NULL)
 		goto out;
-	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, cause)) == 1) {
 		key = nevra_key((const char *)sqlite3_column_text(stmt, 0),
 		    (const char *)sqlite3_column_text(stmt, 1),
 		    (const char *)sqlite3_column_text(stmt, 2),
@@ -452,10 +791,8 @@ pr_deltas(struct pub_view *pv, struct buf *rm, const char *type,
 		}
 		free(key);
 	}
-	if (step != SQLITE_DONE) {
-		store_error(st, "deltas", cause);
+	if (step == -1)
 		goto out;
-	}
 	name = pr_root_name(root);
 	buf_addf(&doc, "</%s>\n", name);
 	free(name);
@@ -487,24 +824,20 @@ pr_susedata(struct pub_view *pv, struct buf *rm, char **cause)
 	size_t		 n = 0, i;
 	int		 step, rc = 0;
 
-	stmt = store_stmt(st, "SELECT name FROM mirror_files WHERE mirror = ?1 "
-	    "AND kind = 'root' ORDER BY name");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
+	stmt = store_query(st, cause, "SELECT name FROM mirror_files WHERE "
+	    "mirror = ?1 AND kind = 'root' ORDER BY name", "I",
+	    pv->pv_mirror_id);
+	if (stmt == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, cause)) == 1) {
 		name = (const char *)sqlite3_column_text(stmt, 0);
 		if (name == NULL || !pr_is_susedata(name))
 			continue;
 		types = xreallocarray(types, n + 1, sizeof *types);
 		types[n++] = xstrdup(name);
 	}
-	if (step != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
+	if (step == -1)
 		rc = -1;
-	}
 	for (i = 0; i < n; i++) {
 		if (rc == 0)
 			rc = pr_packages(pv, rm, types[i], cause);
@@ -525,15 +858,13 @@ pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
 	size_t		 len;
 	int		 step, rc;
 
-	stmt = store_stmt(st, "SELECT name, value, checksum_type, checksum, "
-	    "size, open_checksum, open_size, timestamp FROM mirror_files WHERE "
-	    "mirror = ?1 AND kind = 'pass' ORDER BY name");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
+	stmt = store_query(st, cause, "SELECT name, value, checksum_type, "
+	    "checksum, size, open_checksum, open_size, timestamp FROM "
+	    "mirror_files WHERE mirror = ?1 AND kind = 'pass' ORDER BY name",
+	    "I", pv->pv_mirror_id);
+	if (stmt == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, cause)) == 1) {
 		type = (const char *)sqlite3_column_text(stmt, 0);
 		/* A store synced before susedata was filtered: leave it out. */
 		if (type == NULL || pr_is_susedata(type))
@@ -545,6 +876,7 @@ pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
 		blob = blob_path(pv->pv_ix->ix_blobs, ctype, csum);
 		if (blob == NULL) {
 			cause_set(cause, "%s: not in the blob store", loc);
+			store_done(stmt);
 			return -1;
 		}
 		xasprintf(&dst, "%s/%s", pv->pv_tree, loc);
@@ -560,8 +892,10 @@ pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
 			cause_set(cause, "%s: %s", dst, strerror(errno));
 		free(dst);
 		free(blob);
-		if (rc != 0)
+		if (rc != 0) {
+			store_done(stmt);
 			return -1;
+		}
 		if (ocs != NULL) {
 			octype = xstrndup(ocs, strcspn(ocs, ":"));
 			ocs = strchr(ocs, ':') ? strchr(ocs, ':') + 1 : NULL;
@@ -576,11 +910,7 @@ pr_passthrough(struct pub_view *pv, struct buf *rm, char **cause)
 		free(octype);
 		octype = NULL;
 	}
-	if (step != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
-	return 0;
+	return step == -1 ? -1 : 0;
 }
 
 int

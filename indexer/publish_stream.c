@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -310,6 +311,8 @@ publish_stream_gzip(struct pub_view *pv, const char *phex, const char *relpath,
 	enum phase	 ph;
 	int		 in = -1, out = -1, rc = -1;
 
+	/* Made ahead, perhaps (publish_stream_gzip_ahead). */
+	publish_stream_gzip_wait();
 	if ((path = ps_cache_path(pv, "gz", phex, cause)) == NULL)
 		return -1;
 	xasprintf(&side, "%s.sum", path);
@@ -417,4 +420,108 @@ publish_stream_link(struct pub_view *pv, const char *phex, const char *relpath,
 	rc = ps_link(pv, path, gzpath, cause);
 	free(path);
 	return rc;
+}
+
+int
+publish_stream_link_file(struct pub_view *pv, const char *src,
+    const char *relpath, char **cause)
+{
+	return ps_link(pv, src, relpath, cause);
+}
+
+int
+publish_stream_cached(struct pub_view *pv, const char *phex)
+{
+	char	*path, *why = NULL;
+	int	 there;
+
+	if ((path = ps_cache_path(pv, "plain", phex, &why)) == NULL) {
+		free(why);
+		return 0;
+	}
+	there = access(path, F_OK) == 0;
+	free(path);
+	return there;
+}
+
+/*
+ * The gzip form of an index made ahead, in a thread, while publishing
+ * loads facts and plans: views that serve upstream's own index
+ * (publish_apt.c) then find it compressed.  One at a time; its result is
+ * only a file in the cache, which publish_stream_gzip() finds or makes.
+ */
+static struct {
+	pthread_t	 ga_thread;
+	int		 ga_started;
+	char		*ga_plain;
+	char		*ga_path;
+	char		*ga_tmp;
+} ps_ahead;
+
+static void *
+ps_ahead_run(void *arg)
+{
+	char	 ghex[HASH_HEX_MAX], *side, *why = NULL;
+	size_t	 glen;
+	int	 in, out, ok = 0;
+
+	(void)arg;
+	if ((in = open(ps_ahead.ga_plain, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((out = open(ps_ahead.ga_tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC, 0644)) != -1) {
+		ok = compress_gzip_fd(in, out, ps_ahead.ga_tmp, ghex, &glen,
+		    &why) == 0;
+		if (ok && access(ps_ahead.ga_path, F_OK) != 0)
+			ok = ps_tmp_commit(out, ps_ahead.ga_tmp,
+			    ps_ahead.ga_path, &why) == 0;
+		else {
+			close(out);
+			unlink(ps_ahead.ga_tmp);
+			ok = 0;
+		}
+	}
+	close(in);
+	if (ok) {
+		xasprintf(&side, "%s.sum", ps_ahead.ga_path);
+		if (ps_write_sum(side, ghex, glen, &why) != 0)
+			unlink(ps_ahead.ga_path);
+		free(side);
+	}
+	free(why);
+	return NULL;
+}
+
+void
+publish_stream_gzip_wait(void)
+{
+	if (ps_ahead.ga_started)
+		pthread_join(ps_ahead.ga_thread, NULL);
+	ps_ahead.ga_started = 0;
+	free(ps_ahead.ga_plain);
+	free(ps_ahead.ga_path);
+	free(ps_ahead.ga_tmp);
+	ps_ahead.ga_plain = ps_ahead.ga_path = ps_ahead.ga_tmp = NULL;
+}
+
+void
+publish_stream_gzip_ahead(const char *store_dir, const char *phex)
+{
+	char	*dir;
+
+	publish_stream_gzip_wait();
+	xasprintf(&ps_ahead.ga_plain, "%s/cache/plain/%s", store_dir, phex);
+	xasprintf(&dir, "%s/cache/gz", store_dir);
+	xasprintf(&ps_ahead.ga_path, "%s/%s", dir, phex);
+	xasprintf(&ps_ahead.ga_tmp, "%s/.tmp.%ld.ahead", dir, (long)getpid());
+	if (access(ps_ahead.ga_plain, F_OK) != 0 ||
+	    access(ps_ahead.ga_path, F_OK) == 0 || mkdir_p(dir, 0755) == -1 ||
+	    pthread_create(&ps_ahead.ga_thread, NULL, ps_ahead_run,
+	    NULL) != 0) {
+		free(dir);
+		publish_stream_gzip_wait();
+		return;
+	}
+	free(dir);
+	ps_ahead.ga_started = 1;
 }

@@ -54,6 +54,17 @@ int	 publish_index_write(struct pub_view *, const char *gen,
 int	 publish_stream_link(struct pub_view *, const char *phex,
 	     const char *relpath, const char *gzpath, const char *gzphex,
 	     char **cause);
+/* Links any file src (a blob) at relpath in the tree being written. */
+int	 publish_stream_link_file(struct pub_view *, const char *src,
+	     const char *relpath, char **cause);
+/* Whether the cache holds the plain file with sha256 phex. */
+int	 publish_stream_cached(struct pub_view *, const char *phex);
+/*
+ * Starts making the gzip form of the cached plain file phex in a thread
+ * (one at a time), for publish_stream_gzip() to find; _wait() joins it.
+ */
+void	 publish_stream_gzip_ahead(const char *store_dir, const char *phex);
+void	 publish_stream_gzip_wait(void);
 /* Returns the heap's free pages to the system (glibc), between phases. */
 void	 publish_stream_trim(void);
 

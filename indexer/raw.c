@@ -34,6 +34,7 @@
 #include "indexer.h"
 #include "log.h"
 #include "store.h"
+#include "store_query.h"
 #include "util.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -150,15 +151,13 @@ raw_tree(struct indexer *ix, struct mirror *mi, long long id,
 	char		*rel;
 	int		 rc = 0, step, len;
 
-	stmt = store_stmt(ix->ix_store, "SELECT kind, name, value, "
+	stmt = store_query(ix->ix_store, cause, "SELECT kind, name, value, "
 	    "checksum_type, checksum FROM mirror_files WHERE mirror = ?1 "
-	    "ORDER BY kind, name");
-	if (stmt == NULL) {
-		store_error(ix->ix_store, "mirror_files", cause);
+	    "ORDER BY kind, name", "I", id);
+	if (stmt == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while (rc == 0 &&
+	    (step = store_step(ix->ix_store, stmt, cause)) == 1) {
 		kind = (const char *)sqlite3_column_text(stmt, 0);
 		name = (const char *)sqlite3_column_text(stmt, 1);
 		value = (const char *)sqlite3_column_text(stmt, 2);
@@ -195,11 +194,10 @@ raw_tree(struct indexer *ix, struct mirror *mi, long long id,
 		}
 		free(rel);
 	}
-	if (rc == 0 && step != SQLITE_DONE) {
-		store_error(ix->ix_store, "mirror_files", cause);
+	/* A file that failed leaves rows unread. */
+	store_done(stmt);
+	if (rc == 0 && step == -1)
 		rc = -1;
-	}
-	sqlite3_reset(stmt);
 	return rc;
 }
 
@@ -214,16 +212,13 @@ raw_index(struct indexer *ix, struct mirror *mi, long long id,
 	char		*url, *prev = NULL, *path;
 	int		 rc = -1, step;
 
-	stmt = store_stmt(ix->ix_store, "SELECT location, location_base, "
-	    "size, checksum_type, pkgid FROM packages WHERE mirror = ?1 AND "
-	    "upstream = 1 ORDER BY location");
-	if (stmt == NULL) {
-		store_error(ix->ix_store, "packages", cause);
+	stmt = store_query(ix->ix_store, cause, "SELECT location, "
+	    "location_base, size, checksum_type, pkgid FROM packages WHERE "
+	    "mirror = ?1 AND upstream = 1 ORDER BY location", "I", id);
+	if (stmt == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, id);
 	buf_init(&b);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(ix->ix_store, stmt, cause)) == 1) {
 		loc = (const char *)sqlite3_column_text(stmt, 0);
 		base = (const char *)sqlite3_column_text(stmt, 1);
 		algo = (const char *)sqlite3_column_text(stmt, 3);
@@ -239,15 +234,12 @@ raw_index(struct indexer *ix, struct mirror *mi, long long id,
 		prev = xstrdup(loc);
 	}
 	free(prev);
-	if (step != SQLITE_DONE)
-		store_error(ix->ix_store, "packages", cause);
-	else {
+	if (step == 0) {
 		xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
 		rc = file_write_atomic(path, b.b_data != NULL ? b.b_data : "",
 		    b.b_len, cause);
 		free(path);
 	}
-	sqlite3_reset(stmt);
 	buf_free(&b);
 	return rc;
 }
@@ -260,12 +252,9 @@ raw_digest_rows(struct indexer *ix, struct hash *h, const char *sql,
 	sqlite3_stmt	*stmt;
 	int		 step, i, n;
 
-	if ((stmt = store_stmt(ix->ix_store, sql)) == NULL) {
-		store_error(ix->ix_store, "mirror_files", cause);
+	if ((stmt = store_query(ix->ix_store, cause, sql, "I", id)) == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(ix->ix_store, stmt, cause)) == 1) {
 		n = sqlite3_column_count(stmt);
 		for (i = 0; i < n; i++) {
 			const void	*v = sqlite3_column_blob(stmt, i);
@@ -276,12 +265,7 @@ raw_digest_rows(struct indexer *ix, struct hash *h, const char *sql,
 			hash_update(h, i + 1 < n ? "\t" : "\n", 1);
 		}
 	}
-	sqlite3_reset(stmt);
-	if (step != SQLITE_DONE) {
-		store_error(ix->ix_store, "mirror_files", cause);
-		return -1;
-	}
-	return 0;
+	return step;
 }
 
 /*

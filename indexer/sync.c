@@ -24,8 +24,10 @@
 #include "indexer.h"
 #include "lock.h"
 #include "log.h"
+#include "mirrorlist.h"
 #include "phase.h"
 #include "store.h"
+#include "store_query.h"
 #include "xmalloc.h"
 
 /* Joins a mirror's URL (or an xml:base) and a location; caller-freed. */
@@ -58,7 +60,8 @@ sync_fetch_blob(struct indexer *ix, struct mirror *mi, const char *url,
 	ph = phase_enter(PHASE_FETCH);
 	xasprintf(&tmp, "%s/tmp/fetch.%ld.%s", ix->ix_cf->cf_store,
 	    (long)getpid(), hex);
-	if (fetch_to_file(url, tmp, size > 0 ? size : 0, NULL, &why) != 0) {
+	if (fetch_to_file_hash(url, tmp, size > 0 ? size : 0, algo, hex, NULL,
+	    &why) != 0) {
 		cause_set(cause, "%s", why);
 		goto out;
 	}
@@ -215,53 +218,42 @@ sync_reader_close(struct sync_reader *sr, int ok, char **cause)
 /*
  * 1 when the mirror's file recorded as kind/name had checksum sha256 at
  * the last sync (its content is in the store already), 0 when not, -1 on
- * a database error.
+ * a database error (the callers read it with store_error()).
  */
 int
 sync_file_unchanged(struct indexer *ix, long long mirror_id, const char *kind,
     const char *name, const char *sha256)
 {
-	sqlite3_stmt	*stmt;
+	long long	 same;
+	int		 rc;
 
-	stmt = store_stmt(ix->ix_store, "SELECT checksum = ?4 FROM mirror_files "
-	    "WHERE mirror = ?1 AND kind = ?2 AND name = ?3");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, sha256, -1, SQLITE_STATIC);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		return sqlite3_column_int(stmt, 0);
-	case SQLITE_DONE:
-		return 0;
-	default:
-		return -1;
-	}
+	rc = store_one(ix->ix_store, NULL, &same, "SELECT checksum = ?4 FROM "
+	    "mirror_files WHERE mirror = ?1 AND kind = ?2 AND name = ?3",
+	    "Ittt", mirror_id, kind, name, sha256);
+	if (rc != 1)
+		return rc;
+	return same != 0;
 }
 
 static void
 sync_record(struct indexer *ix, long long mirror_id, const char *error)
 {
-	sqlite3_stmt	*stmt;
+	char	*why = NULL;
+	int	 rc;
 
 	if (error == NULL)
-		stmt = store_stmt(ix->ix_store, "UPDATE mirrors SET "
+		rc = store_run(ix->ix_store, &why, "UPDATE mirrors SET "
 		    "last_attempt = ?2, last_sync = ?2, last_error = NULL "
-		    "WHERE id = ?1");
+		    "WHERE id = ?1", "II", mirror_id, (long long)ix->ix_now);
 	else
-		stmt = store_stmt(ix->ix_store, "UPDATE mirrors SET "
-		    "last_attempt = ?2, last_error = ?3 WHERE id = ?1");
-	if (stmt == NULL)
-		return;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	sqlite3_bind_int64(stmt, 2, ix->ix_now);
-	if (error != NULL)
-		sqlite3_bind_text(stmt, 3, error, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		log_warnx("store: recording the sync of mirror %lld: %s",
-		    mirror_id, sqlite3_errmsg(store_db(ix->ix_store)));
+		rc = store_run(ix->ix_store, &why, "UPDATE mirrors SET "
+		    "last_attempt = ?2, last_error = ?3 WHERE id = ?1", "IIt",
+		    mirror_id, (long long)ix->ix_now, error);
+	if (rc != 0) {
+		log_warnx("recording the sync of mirror %lld: %s", mirror_id,
+		    why);
+		free(why);
+	}
 }
 
 /*
@@ -271,39 +263,25 @@ sync_record(struct indexer *ix, long long mirror_id, const char *error)
 static int
 sync_first_get(struct indexer *ix, long long id, int *first, char **cause)
 {
-	sqlite3_stmt	*stmt;
+	long long	 v;
+	int		 rc;
 
-	stmt = store_stmt(ix->ix_store, "SELECT first_sync IS NULL FROM "
-	    "mirrors WHERE id = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		goto fail;
-	*first = sqlite3_column_int(stmt, 0);
+	rc = store_one(ix->ix_store, cause, &v, "SELECT first_sync IS NULL "
+	    "FROM mirrors WHERE id = ?1", "I", id);
+	if (rc == 0)
+		cause_set(cause, "store: mirrors: no row for mirror %lld", id);
+	if (rc != 1)
+		return -1;
+	*first = v != 0;
 	return 0;
-fail:
-	store_error(ix->ix_store, "mirrors", cause);
-	return -1;
 }
 
 static int
 sync_first_done(struct indexer *ix, long long id, char **cause)
 {
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(ix->ix_store, "UPDATE mirrors SET first_sync = ?2 "
-	    "WHERE id = ?1 AND first_sync IS NULL");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, ix->ix_now);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	return 0;
-fail:
-	store_error(ix->ix_store, "mirrors", cause);
-	return -1;
+	return store_run(ix->ix_store, cause, "UPDATE mirrors SET "
+	    "first_sync = ?2 WHERE id = ?1 AND first_sync IS NULL", "II", id,
+	    (long long)ix->ix_now);
 }
 
 /*
@@ -329,7 +307,8 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	struct fetch_policy	 fp;
 	struct srm_fetched	*sf = NULL;
 	struct sa_fetched	*saf = NULL;
-	long long		 id;
+	struct mirror_bases	 mb;
+	long long		 id = -1;
 	char			*why = NULL, phases[256];
 	int			 rc, changed, first, mfd, sfd = -1;
 
@@ -341,6 +320,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		return -1;
 	}
 	memset(&fp, 0, sizeof fp);
+	memset(&mb, 0, sizeof mb);
 	fp.fp_timeout = mi->mi_fetch_timeout;
 	fp.fp_redirects_any = mi->mi_redirects_any;
 	fp.fp_proxy = mi->mi_proxy;
@@ -350,6 +330,14 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	    mirror_type_name(mi->mi_type), &why);
 	if (id == -1)
 		goto fail;
+	/* Every base the mirror has, tried in turn by each fetch. */
+	if (mirror_bases_resolve(mi, ix->ix_cf->cf_store, &mb, &why) != 0)
+		goto fail;
+	fp.fp_canon = mi->mi_url;
+	fp.fp_bases = mb.mb_bases;
+	fp.fp_repomd_sha256 = mb.mb_sha256;
+	fp.fp_metalink = mb.mb_what;
+	fetch_set_policy(&fp);
 	/* Downloads first, holding only this mirror's lock. */
 	if (mi->mi_type == MIRROR_RPMMD &&
 	    sync_rpmmd_fetch(ix, mi, id, &sf, &why) != 0)
@@ -388,7 +376,17 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		store_rollback(ix->ix_store);
 		goto fail;
 	}
+	if (mi->mi_type == MIRROR_RPMMD)
+		sync_rpmmd_prune(ix, id);
 	sync_record(ix, id, NULL);
+	/* patchgated fetches packages from these too (proxy/upstream.c). */
+	if ((mi->mi_mirrorlist != NULL || mi->mi_metalink != NULL) &&
+	    mirror_bases_save(ix->ix_cf->cf_store, mi->mi_name, mb.mb_bases,
+	    &why) != 0) {
+		log_warnx("mirror %s: %s", mi->mi_name, why);
+		free(why);
+		why = NULL;
+	}
 	/* /_mirror/: a failure here leaves the views and the sync be. */
 	if (raw_publish(ix, mi, id, &why) != 0) {
 		log_warnx("mirror %s: the unfiltered tree: %s", mi->mi_name,
@@ -402,6 +400,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	    phase_summary(phases, sizeof phases));
 	sync_rpmmd_fetched_free(sf);
 	sync_apt_fetched_free(saf);
+	mirror_bases_clear(&mb);
 	lock_release(sfd);
 	lock_release(mfd);
 	return 0;
@@ -415,6 +414,7 @@ fail:
 	free(why);
 	sync_rpmmd_fetched_free(sf);
 	sync_apt_fetched_free(saf);
+	mirror_bases_clear(&mb);
 	lock_release(sfd);
 	lock_release(mfd);
 	return -1;

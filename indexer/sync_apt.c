@@ -3,25 +3,32 @@
  * Release.gpg) verified against the keyring and its Valid-Until, then the
  * Packages index of each component and architecture in the best
  * compression the Release lists, verified against the Release's size and
- * SHA256 before a stanza is parsed.  apt indexes carry no dates: the first
- * time the mirror sees a version is its release time.  Downloads come
- * first, holding only the mirror's lock (sync_apt_fetch); the parse into
- * the store runs inside the transaction sync_mirror() opened under the
- * store lock (sync_apt).  Local names carry the prefix sa_.
+ * SHA256 before a stanza is parsed; the decompressed index is spooled in
+ * STORE/spool/ and the store keeps each stanza's place in it.  apt indexes
+ * carry no dates: the first time the mirror sees a version is its release
+ * time.  Downloads come first, holding only the mirror's lock
+ * (sync_apt_fetch); the parse into the store runs inside the transaction
+ * sync_mirror() opened under the store lock (sync_apt).  Local names carry
+ * the prefix sa_.
  */
 #include "config.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "deb822.h"
 #include "fetch.h"
+#include "hash.h"
 #include "indexer.h"
 #include "log.h"
 #include "phase.h"
+#include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -40,6 +47,7 @@ struct sa_sync {
 	int		 sa_first_sync;
 	const char	*sa_list;	/* "bookworm/main/binary-amd64" */
 	char		*sa_kind;	/* "deb:" + list */
+	long long	 sa_doc;	/* its spooled document (rpmmd_docs) */
 	char		*sa_cause;	/* set by the stanza callback */
 	unsigned long	 sa_count;
 	int		 sa_dirty;	/* an index's versions changed */
@@ -140,57 +148,44 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	}
 
 	ph = phase_enter(PHASE_STORE);
-	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
-	    "pkgid = ?2");
+	/*
+	 * One statement finds or makes the version's row: a version seen
+	 * before keeps its first_seen and gets its location of today.
+	 */
+	stmt = store_stmt(st, "INSERT INTO packages (mirror, pkgid, "
+	    "checksum_type, name, arch, epoch, version, release, location, "
+	    "size, first_seen, upstream, last_seen) VALUES (?1, ?2, 'sha256', "
+	    "?3, ?4, '0', ?5, '', ?6, ?7, ?8, 1, ?9) ON CONFLICT (mirror, "
+	    "pkgid) DO UPDATE SET last_seen = excluded.last_seen, location = "
+	    "excluded.location RETURNING id");
 	if (stmt == NULL)
 		goto dberr;
 	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
 	sqlite3_bind_text(stmt, 2, f[5], -1, SQLITE_STATIC);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		id = sqlite3_column_int64(stmt, 0);
-		stmt = store_stmt(st, "UPDATE packages SET last_seen = ?2, "
-		    "location = ?3 WHERE id = ?1");
-		if (stmt == NULL)
-			goto dberr;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, sa->sa_ix->ix_now);
-		sqlite3_bind_text(stmt, 3, f[3], -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			goto dberr;
-		break;
-	case SQLITE_DONE:
-		stmt = store_stmt(st, "INSERT INTO packages (mirror, pkgid, "
-		    "checksum_type, name, arch, epoch, version, release, "
-		    "location, size, first_seen, upstream, last_seen) VALUES "
-		    "(?1, ?2, 'sha256', ?3, ?4, '0', ?5, '', ?6, ?7, ?8, 1, ?9)");
-		if (stmt == NULL)
-			goto dberr;
-		sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-		sqlite3_bind_text(stmt, 2, f[5], -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, f[0], -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, f[2], -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, f[1], -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, f[3], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 7, size);
-		if (!sa->sa_first_sync)
-			sqlite3_bind_int64(stmt, 8, sa->sa_ix->ix_now);
-		sqlite3_bind_int64(stmt, 9, sa->sa_ix->ix_now);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			goto dberr;
-		id = sqlite3_last_insert_rowid(store_db(st));
-		break;
-	default:
+	sqlite3_bind_text(stmt, 3, f[0], -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, f[2], -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, f[1], -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, f[3], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, size);
+	if (!sa->sa_first_sync)
+		sqlite3_bind_int64(stmt, 8, sa->sa_ix->ix_now);
+	sqlite3_bind_int64(stmt, 9, sa->sa_ix->ix_now);
+	if (sqlite3_step(stmt) != SQLITE_ROW)
 		goto dberr;
-	}
+	id = sqlite3_column_int64(stmt, 0);
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		goto dberr;
 
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_xml (package, "
-	    "kind, raw) VALUES (?1, ?2, ?3)");
+	/* The stanza's bytes stay in the spooled index (sa_tee_read). */
+	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_spans (package, "
+	    "kind, doc, off, len) VALUES (?1, ?2, ?3, ?4, ?5)");
 	if (stmt == NULL)
 		goto dberr;
 	sqlite3_bind_int64(stmt, 1, id);
 	sqlite3_bind_text(stmt, 2, sa->sa_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(stmt, 3, ds->ds_raw, ds->ds_rawlen, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, sa->sa_doc);
+	sqlite3_bind_int64(stmt, 4, ds->ds_offset);
+	sqlite3_bind_int64(stmt, 5, (long long)ds->ds_rawlen);
 	if (sqlite3_step(stmt) != SQLITE_DONE)
 		goto dberr;
 	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_lists (package, "
@@ -221,6 +216,49 @@ sa_verify_flags(struct mirror *mi)
 	return mi->mi_keyring_allow_expired ? VERIFY_ALLOW_EXPIRED : 0;
 }
 
+/* What an InRelease's check (sa_inrelease_check) leaves. */
+struct sa_inrelease {
+	struct mirror	*ir_mi;
+	const char	*ir_work;	/* GnuPG home of the keyring */
+	const char	*ir_what;	/* "dists/SUITE/InRelease" */
+	char		*ir_text;	/* the signed text */
+	size_t		 ir_len;
+	char		*ir_warning;
+};
+
+/* fetch_check_fn: an InRelease verifies (keyring) or parses (none). */
+static int
+sa_inrelease_check(const char *url, const char *data, size_t dlen, void *arg,
+    char **cause)
+{
+	struct sa_inrelease	*ir = arg;
+	struct mirror		*mi = ir->ir_mi;
+	char			*why = NULL;
+	int			 rc;
+
+	phase_enter(PHASE_VERIFY);
+	free(ir->ir_warning);
+	ir->ir_warning = NULL;
+	if (mi->mi_keyring != NULL)
+		rc = verify_clearsigned_flags(mi->mi_keyring, ir->ir_work, data,
+		    dlen, &ir->ir_text, &ir->ir_len, sa_verify_flags(mi),
+		    &ir->ir_warning, &why);
+	else
+		rc = apt_inrelease_text(data, dlen, &ir->ir_text, &ir->ir_len,
+		    &why);
+	if (rc != 0) {
+		if (mi->mi_keyring != NULL)
+			cause_set(cause, "%s: signature check against keyring "
+			    "%s failed: %s", ir->ir_what, mi->mi_keyring, why);
+		else
+			cause_set(cause, "%s: %s", ir->ir_what, why);
+		ir->ir_text = NULL;
+	}
+	free(why);
+	phase_enter(PHASE_FETCH);
+	return rc;
+}
+
 /* Fetches the suite's Release text, verified when there is a keyring. */
 static char *
 sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
@@ -231,14 +269,11 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 	char		*work = NULL, *why = NULL, *warning = NULL;
 	size_t		 dlen, siglen;
 	long		 status = 0;
+	struct sa_inrelease ir;
 	enum phase	 ph;
 	int		 rc;
 
 	ph = phase_enter(PHASE_FETCH);
-	xasprintf(&rel, "dists/%s/InRelease", suite);
-	url = mirror_url(mi, NULL, rel);
-	rc = fetch_to_memory(url, RELEASE_MAX, &data, &dlen, &status, &why);
-	free(url);
 	if (mi->mi_keyring != NULL) {
 		xasprintf(&work, "%s/keyrings/%s", sa->sa_ix->ix_cf->cf_store,
 		    mi->mi_name);
@@ -247,26 +282,25 @@ sa_release_text(struct sa_sync *sa, const char *suite, size_t *len,
 			goto out;
 		}
 	}
+	xasprintf(&rel, "dists/%s/InRelease", suite);
+	/* Checked as fetched: a copy refused moves to the next base. */
+	memset(&ir, 0, sizeof ir);
+	ir.ir_mi = mi;
+	ir.ir_work = work;
+	ir.ir_what = rel;
+	url = mirror_url(mi, NULL, rel);
+	rc = fetch_to_memory_check(url, RELEASE_MAX, &data, &dlen, &status,
+	    sa_inrelease_check, &ir, &why);
+	free(url);
 	if (rc == 0) {
 		*what = rel;
 		rel = NULL;
-		phase_enter(PHASE_VERIFY);
-		if (mi->mi_keyring != NULL)
-			rc = verify_clearsigned_flags(mi->mi_keyring, work, data,
-			    dlen, &text, len, sa_verify_flags(mi), &warning, &why);
-		else
-			rc = apt_inrelease_text(data, dlen, &text, len, &why);
-		if (rc != 0) {
-			if (mi->mi_keyring != NULL)
-				cause_set(cause, "%s: signature check against "
-				    "keyring %s failed: %s", *what,
-				    mi->mi_keyring, why);
-			else
-				cause_set(cause, "%s: %s", *what, why);
-			text = NULL;
-		}
+		text = ir.ir_text;
+		*len = ir.ir_len;
+		warning = ir.ir_warning;
 		goto out;
 	}
+	free(ir.ir_warning);
 	if (status != 404) {
 		cause_set(cause, "%s", why);
 		goto out;
@@ -318,14 +352,14 @@ out:
 static int
 sa_record_file(struct sa_sync *sa, const char *kind, const char *name,
     const char *value, size_t vlen, const struct apt_release_file *arf,
-    char **cause)
+    const char *open_hex, long long open_size, char **cause)
 {
 	struct store	*st = sa->sa_ix->ix_store;
 	sqlite3_stmt	*stmt;
 
 	stmt = store_stmt(st, "INSERT OR REPLACE INTO mirror_files (mirror, "
-	    "kind, name, value, checksum_type, checksum, size) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	    "kind, name, value, checksum_type, checksum, size, open_checksum, "
+	    "open_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	if (stmt == NULL) {
 		store_error(st, "mirror_files", cause);
 		return -1;
@@ -338,6 +372,11 @@ sa_record_file(struct sa_sync *sa, const char *kind, const char *name,
 		sqlite3_bind_text(stmt, 5, "sha256", -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 6, arf->arf_sha256, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 7, arf->arf_size);
+	}
+	/* A list's plain copy in the cache (sa_tee_commit). */
+	if (open_hex != NULL) {
+		sqlite3_bind_text(stmt, 8, open_hex, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 9, open_size);
 	}
 	if (sqlite3_step(stmt) != SQLITE_DONE) {
 		store_error(st, "mirror_files", cause);
@@ -712,6 +751,297 @@ sync_apt_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	return 0;
 }
 
+/*
+ * The decompressed index is spooled as the parser reads it (rpmmd_spool.c,
+ * which serves both formats): the store records where each stanza lies in
+ * it (package_spans), not its bytes, and views copy stanzas out of it.
+ * Once complete it is also linked as STORE/cache/plain/SHA256: a view that
+ * lists every version upstream lists serves it as its plain Packages
+ * (publish_apt.c), with nothing rendered.
+ */
+struct sa_tee {
+	struct sync_reader	*st_sr;
+	struct rpmmd_spool	*st_sp;
+	char			*st_path;	/* the spooled file, once named */
+	struct hash		*st_hash;	/* NULL: the Release's plain sum */
+	long long		 st_len;
+	char			*st_cause;	/* the spool failed */
+};
+
+/* A new spooled document of kind (sa_kind) in this sync's transaction. */
+static int
+sa_tee_open(struct sa_sync *sa, struct sa_tee *t, struct sync_reader *sr,
+    int hashed, char **cause)
+{
+	struct store	*st = sa->sa_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	char		*dir, name[64];
+
+	memset(t, 0, sizeof *t);
+	t->st_sr = sr;
+	/* This index's earlier documents: retired at the end of the sync. */
+	stmt = store_stmt(st, "UPDATE rpmmd_docs SET current = 0 WHERE "
+	    "mirror = ?1 AND kind = ?2");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id) !=
+	    SQLITE_OK || sqlite3_bind_text(stmt, 2, sa->sa_kind, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	stmt = store_stmt(st, "INSERT INTO rpmmd_docs (mirror, kind, name, "
+	    "size, current) VALUES (?1, ?2, '', 0, 1)");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id) !=
+	    SQLITE_OK || sqlite3_bind_text(stmt, 2, sa->sa_kind, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	sa->sa_doc = sqlite3_last_insert_rowid(store_db(st));
+	snprintf(name, sizeof name, "doc-%lld.deb822", sa->sa_doc);
+	stmt = store_stmt(st, "UPDATE rpmmd_docs SET name = ?2 WHERE id = ?1");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_doc) !=
+	    SQLITE_OK || sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
+		goto fail;
+	dir = rpmmd_spool_dir(sa->sa_ix->ix_cf->cf_store, sa->sa_mirror_id);
+	xasprintf(&t->st_path, "%s/%s", dir, name);
+	t->st_sp = rpmmd_spool_new(dir, name, cause);
+	free(dir);
+	if (t->st_sp == NULL)
+		return -1;
+	if (!hashed)
+		t->st_hash = hash_new("sha256");
+	return 0;
+fail:
+	store_error(st, "rpmmd_docs", cause);
+	return -1;
+}
+
+static void
+sa_tee_drop(struct sa_tee *t)
+{
+	rpmmd_spool_abort(t->st_sp);
+	t->st_sp = NULL;
+	hash_free(t->st_hash);
+	t->st_hash = NULL;
+	free(t->st_path);
+	t->st_path = NULL;
+	free(t->st_cause);
+	t->st_cause = NULL;
+}
+
+static ssize_t
+sa_tee_read(void *arg, void *buf, size_t len, char **cause)
+{
+	struct sa_tee	*t = arg;
+	ssize_t		 n;
+
+	n = sync_reader_read(t->st_sr, buf, len, cause);
+	if (n <= 0)
+		return n;
+	if (t->st_hash != NULL)
+		hash_update(t->st_hash, buf, n);
+	t->st_len += n;
+	if (rpmmd_spool_add(t->st_sp, buf, n, &t->st_cause) != 0) {
+		cause_set(cause, "%s", t->st_cause);
+		return -1;
+	}
+	return n;
+}
+
+/*
+ * Once the reader checked the index: makes the spooled file durable, and
+ * links it into the cache under its sha256 (hex, unless the Release's
+ * plain entry set it).  The link is only a speed-up.
+ */
+static int
+sa_tee_commit(struct sa_sync *sa, struct sa_tee *t, char *hex,
+    long long *len, char **cause)
+{
+	struct store	*st = sa->sa_ix->ix_store;
+	sqlite3_stmt	*stmt;
+	char		*cached, *dir;
+	int		 rc = -1;
+
+	if (t->st_hash != NULL) {
+		hash_final(t->st_hash, hex);
+		t->st_hash = NULL;
+	}
+	*len = t->st_len;
+	stmt = store_stmt(st, "UPDATE rpmmd_docs SET size = ?2 WHERE id = ?1");
+	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_doc) !=
+	    SQLITE_OK || sqlite3_bind_int64(stmt, 2, t->st_len) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_DONE) {
+		store_error(st, "rpmmd_docs", cause);
+		goto out;
+	}
+	rc = rpmmd_spool_commit(t->st_sp, cause);
+	t->st_sp = NULL;
+	if (rc != 0)
+		goto out;
+	xasprintf(&dir, "%s/cache/plain", sa->sa_ix->ix_cf->cf_store);
+	xasprintf(&cached, "%s/%s", dir, hex);
+	if (mkdir_p(dir, 0755) == 0 && access(cached, F_OK) != 0 &&
+	    link(t->st_path, cached) == -1)
+		log_debug("%s: %s", cached, strerror(errno));
+	free(cached);
+	free(dir);
+out:
+	sa_tee_drop(t);
+	return rc;
+}
+
+/*
+ * Decompression (and the spool's write and hash, sa_tee_read) runs in a
+ * thread of its own, a few chunks ahead of the parser and the store, so
+ * that a sync uses both cores: xz alone costs about a third of parsing
+ * and storing Debian's main.
+ */
+#define SA_PIPE_CHUNK	(1024 * 1024)
+#define SA_PIPE_CHUNKS	4
+
+struct sa_pipe {
+	struct sa_tee	*pp_tee;
+	pthread_t	 pp_thread;
+	int		 pp_started;
+	pthread_mutex_t	 pp_mtx;
+	pthread_cond_t	 pp_cond;
+	char		*pp_buf[SA_PIPE_CHUNKS];
+	size_t		 pp_len[SA_PIPE_CHUNKS];
+	unsigned long	 pp_head;	/* chunks filled */
+	unsigned long	 pp_tail;	/* chunks read */
+	size_t		 pp_off;	/* read so far of the chunk at pp_tail */
+	int		 pp_eof;	/* the producer ended, failed if pp_cause */
+	int		 pp_stop;	/* the parser gave up */
+	char		*pp_cause;
+};
+
+static void *
+sa_pipe_run(void *arg)
+{
+	struct sa_pipe	*pp = arg;
+	char		*why = NULL, *buf;
+	size_t		 got, slot;
+	ssize_t		 n = 1;
+	int		 stop;
+
+	for (;;) {
+		pthread_mutex_lock(&pp->pp_mtx);
+		while (pp->pp_head - pp->pp_tail == SA_PIPE_CHUNKS &&
+		    !pp->pp_stop)
+			pthread_cond_wait(&pp->pp_cond, &pp->pp_mtx);
+		stop = pp->pp_stop;
+		pthread_mutex_unlock(&pp->pp_mtx);
+		if (stop)
+			break;
+		slot = pp->pp_head % SA_PIPE_CHUNKS;
+		buf = pp->pp_buf[slot];
+		for (got = 0; got < SA_PIPE_CHUNK; got += n) {
+			if ((n = sa_tee_read(pp->pp_tee, buf + got,
+			    SA_PIPE_CHUNK - got, &why)) <= 0)
+				break;
+		}
+		pthread_mutex_lock(&pp->pp_mtx);
+		pp->pp_len[slot] = got;
+		if (got > 0)
+			pp->pp_head++;
+		if (n <= 0) {
+			pp->pp_eof = 1;
+			if (n < 0) {
+				pp->pp_cause = why != NULL ? why :
+				    xstrdup("read failed");
+				why = NULL;
+			}
+		}
+		pthread_cond_broadcast(&pp->pp_cond);
+		pthread_mutex_unlock(&pp->pp_mtx);
+		if (n <= 0)
+			break;
+	}
+	free(why);
+	return NULL;
+}
+
+static void
+sa_pipe_start(struct sa_pipe *pp, struct sa_tee *t)
+{
+	size_t	i;
+
+	memset(pp, 0, sizeof *pp);
+	pp->pp_tee = t;
+	pthread_mutex_init(&pp->pp_mtx, NULL);
+	pthread_cond_init(&pp->pp_cond, NULL);
+	for (i = 0; i < SA_PIPE_CHUNKS; i++)
+		pp->pp_buf[i] = xmalloc(SA_PIPE_CHUNK);
+	/* Without a thread, the parser reads through sa_tee_read itself. */
+	pp->pp_started = pthread_create(&pp->pp_thread, NULL, sa_pipe_run,
+	    pp) == 0;
+}
+
+static ssize_t
+sa_pipe_read(void *arg, void *buf, size_t len, char **cause)
+{
+	struct sa_pipe	*pp = arg;
+	size_t		 slot, n;
+
+	if (!pp->pp_started)
+		return sa_tee_read(pp->pp_tee, buf, len, cause);
+	pthread_mutex_lock(&pp->pp_mtx);
+	while (pp->pp_head == pp->pp_tail && !pp->pp_eof)
+		pthread_cond_wait(&pp->pp_cond, &pp->pp_mtx);
+	if (pp->pp_head == pp->pp_tail) {
+		pthread_mutex_unlock(&pp->pp_mtx);
+		if (pp->pp_cause != NULL) {
+			cause_set(cause, "%s", pp->pp_cause);
+			return -1;
+		}
+		return 0;
+	}
+	pthread_mutex_unlock(&pp->pp_mtx);
+	slot = pp->pp_tail % SA_PIPE_CHUNKS;
+	n = pp->pp_len[slot] - pp->pp_off;
+	if (n > len)
+		n = len;
+	memcpy(buf, pp->pp_buf[slot] + pp->pp_off, n);
+	pp->pp_off += n;
+	if (pp->pp_off == pp->pp_len[slot]) {
+		pthread_mutex_lock(&pp->pp_mtx);
+		pp->pp_tail++;
+		pp->pp_off = 0;
+		pthread_cond_broadcast(&pp->pp_cond);
+		pthread_mutex_unlock(&pp->pp_mtx);
+	}
+	return n;
+}
+
+/* Reads what the parser left unread, so that the spooled file is whole. */
+static int
+sa_pipe_drain(struct sa_pipe *pp, char **cause)
+{
+	char	 buf[65536];
+	ssize_t	 n;
+
+	while ((n = sa_pipe_read(pp, buf, sizeof buf, cause)) > 0)
+		;
+	return n == 0 ? 0 : -1;
+}
+
+/* Stops the thread (when the parser gave up) and frees the chunks. */
+static void
+sa_pipe_end(struct sa_pipe *pp)
+{
+	size_t	i;
+
+	if (pp->pp_started) {
+		pthread_mutex_lock(&pp->pp_mtx);
+		pp->pp_stop = 1;
+		pthread_cond_broadcast(&pp->pp_cond);
+		pthread_mutex_unlock(&pp->pp_mtx);
+		pthread_join(pp->pp_thread, NULL);
+	}
+	for (i = 0; i < SA_PIPE_CHUNKS; i++)
+		free(pp->pp_buf[i]);
+	free(pp->pp_cause);
+	pthread_cond_destroy(&pp->pp_cond);
+	pthread_mutex_destroy(&pp->pp_mtx);
+}
+
 /* Parses an index that sync_apt_fetch() stored, unless unchanged. */
 static int
 sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
@@ -719,9 +1049,13 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 {
 	const struct apt_release_file	*arf, *plain = NULL;
 	struct sync_reader		 sr;
+	struct sa_tee			 tee;
+	struct sa_pipe			 pipe;
 	char				*dir = NULL, *what, *list, *why = NULL;
+	char				 phex[HASH_HEX_MAX];
+	long long			 plen = -1;
 	enum phase			 ph;
-	int				 parsed, rc = -1;
+	int				 parsed, hashed, rc = -1;
 
 	arf = sa_find_packages(ar, component, arch, &plain, &dir);
 	if (arf == NULL) {
@@ -751,9 +1085,19 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	sa->sa_list = list;
 	xasprintf(&sa->sa_kind, "deb:%s", list);
 	sa->sa_count = 0;
+	hashed = plain != NULL && plain != arf;
+	if (sa_tee_open(sa, &tee, &sr, hashed, cause) != 0) {
+		sync_reader_close(&sr, 0, NULL);
+		sa_tee_drop(&tee);
+		goto out;
+	}
 	ph = phase_enter(PHASE_PARSE);
-	parsed = deb822_parse_limited(sync_reader_read, &sr, what,
+	sa_pipe_start(&pipe, &tee);
+	parsed = deb822_parse_limited(sa_pipe_read, &pipe, what,
 	    &sa_limits, sa_stanza_cb, sa, &why);
+	if (parsed == 0 && sa_pipe_drain(&pipe, &why) != 0)
+		parsed = -1;
+	sa_pipe_end(&pipe);
 	phase_leave(ph);
 	if (parsed != 0) {
 		if (sa->sa_cause != NULL) {
@@ -763,12 +1107,18 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 		} else
 			cause_set(cause, "%s", why ? why : "parse failed");
 		sync_reader_close(&sr, 0, NULL);
+		sa_tee_drop(&tee);
 		goto out;
 	}
-	if (sync_reader_close(&sr, 1, cause) != 0)
+	if (sync_reader_close(&sr, 1, cause) != 0) {
+		sa_tee_drop(&tee);
 		goto out;
-	if (sa_record_file(sa, "list", list, what, strlen(what), arf,
-	    cause) != 0)
+	}
+	if (hashed)
+		snprintf(phex, sizeof phex, "%s", plain->arf_sha256);
+	if (sa_tee_commit(sa, &tee, phex, &plen, cause) != 0 ||
+	    sa_record_file(sa, "list", list, what, strlen(what), arf, phex,
+	    plen, cause) != 0)
 		goto out;
 	log_debug("mirror %s: %s: %lu packages", sa->sa_mi->mi_name, what,
 	    sa->sa_count);
@@ -805,12 +1155,13 @@ sa_sync_suite(struct sa_sync *sa, const struct sa_suite *ss, char **cause)
 			sp = &ss->ss_pass[p];
 			if (sp->sp_component == c && sa_record_file(sa, "pass",
 			    sp->sp_name, sp->sp_arf->arf_path,
-			    strlen(sp->sp_arf->arf_path), sp->sp_arf, cause) != 0)
+			    strlen(sp->sp_arf->arf_path), sp->sp_arf, NULL, -1,
+			    cause) != 0)
 				return -1;
 		}
 	}
 	return sa_record_file(sa, "release", ss->ss_name, ss->ss_text,
-	    ss->ss_len, NULL, cause);
+	    ss->ss_len, NULL, NULL, -1, cause);
 }
 
 /*
@@ -831,6 +1182,11 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 
 	sa.sa_first_sync = first_sync;
 
+	/*
+	 * Spooled indexes the committed store no longer names (retired by
+	 * the last sync, or left by a failed one) go before any change.
+	 */
+	rpmmd_spool_prune(ix->ix_store, ix->ix_cf->cf_store, mirror_id);
 	/* Index checksums (kind 'list') stay: they let unchanged ones be. */
 	if (sa_exec(&sa, "DELETE FROM mirror_files WHERE mirror = ?1 AND "
 	    "kind IN ('pass', 'release')", "mirror_files", cause) != 0 ||
@@ -846,6 +1202,13 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	    "upstream WHERE mirror = ?1 AND upstream != EXISTS (SELECT 1 FROM "
 	    "package_lists l WHERE l.package = packages.id AND l.upstream = 1)",
 	    "packages", cause) != 0)
+		return -1;
+	/*
+	 * The stanzas of versions that only a replaced index listed move
+	 * into package_xml, where retention finds them.
+	 */
+	if (sa.sa_dirty && rpmmd_spool_retire(ix->ix_store, ix->ix_cf->cf_store,
+	    mirror_id, cause) != 0)
 		return -1;
 	return 0;
 }

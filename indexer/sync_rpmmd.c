@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -23,10 +24,14 @@
 #include "hash.h"
 #include "indexer.h"
 #include "log.h"
+#include "phase.h"
 #include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
+#include "store_query.h"
 #include "xmalloc.h"
+
+#include <libxml/parser.h>
 
 #define REPOMD_MAX	(16 * 1024 * 1024)
 
@@ -38,28 +43,39 @@ struct srm_sync {
 	const char	*rs_kind;	/* primary, filelists, other */
 	char		*rs_cause;	/* set by a callback that failed */
 	unsigned long	 rs_count;
+	long long	 rs_doc;	/* the spooled document being parsed */
 };
 
-static int
-srm_store_xml(struct srm_sync *rs, long long pkg, const char *kind,
-    const char *raw, size_t len)
-{
-	struct store	*st = rs->rs_ix->ix_store;
-	sqlite3_stmt	*stmt;
+/* What a package document's parser reads: the blob, spooled on the way. */
+struct srm_tee {
+	struct sync_reader	*st_rr;
+	struct rpmmd_spool	*st_sp;
+};
 
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_xml "
-	    "(package, kind, raw) VALUES (?1, ?2, ?3)");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, pkg);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(stmt, 3, raw, len, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	return 0;
-fail:
-	store_error(st, "package_xml", &rs->rs_cause);
-	return -1;
+static ssize_t
+srm_tee_read(void *arg, void *buf, size_t len, char **cause)
+{
+	struct srm_tee	*st = arg;
+	ssize_t		 n;
+
+	n = sync_reader_read(st->st_rr, buf, len, cause);
+	if (n > 0 && rpmmd_spool_add(st->st_sp, buf, n, cause) != 0)
+		return -1;
+	return n;
+}
+
+/*
+ * Records where version pkg's element lies in the document being spooled:
+ * its bytes go to views from there (lib/rpmmd_spool.c).
+ */
+static int
+srm_store_span(struct srm_sync *rs, long long pkg, const char *kind,
+    long long off, size_t len)
+{
+	return store_run(rs->rs_ix->ix_store, &rs->rs_cause, "INSERT OR "
+	    "REPLACE INTO package_spans (package, kind, doc, off, len) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5)", "ItIII", pkg, kind, rs->rs_doc, off,
+	    (long long)len);
 }
 
 /*
@@ -83,12 +99,12 @@ srm_base_ok(const char *base)
 }
 
 static int
-srm_primary_cb(const struct rpmmd_package *rp, void *arg)
+srm_primary_cb_store(const struct rpmmd_package *rp, void *arg)
 {
 	struct srm_sync	*rs = arg;
 	struct store		*st = rs->rs_ix->ix_store;
-	sqlite3_stmt		*stmt;
 	long long		 id;
+	int			 found;
 
 	if (rp->rp_pkgid == NULL || rp->rp_checksum_type == NULL ||
 	    rp->rp_name == NULL || rp->rp_version == NULL ||
@@ -110,72 +126,52 @@ srm_primary_cb(const struct rpmmd_package *rp, void *arg)
 		    rp->rp_arch ? rp->rp_arch : "", rp->rp_location_base);
 		return 0;
 	}
-	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
-	    "pkgid = ?2");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, rp->rp_pkgid, -1, SQLITE_STATIC);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		id = sqlite3_column_int64(stmt, 0);
-		stmt = store_stmt(st, "UPDATE packages SET upstream = 1, "
-		    "last_seen = ?2, location = ?3, location_base = ?4, "
-		    "size = ?5 WHERE id = ?1");
-		if (stmt == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_int64(stmt, 2, rs->rs_ix->ix_now);
-		sqlite3_bind_text(stmt, 3, rp->rp_location, -1, SQLITE_STATIC);
-		if (rp->rp_location_base != NULL)
-			sqlite3_bind_text(stmt, 4, rp->rp_location_base, -1,
-			    SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 5, rp->rp_size);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			goto fail;
-		break;
-	case SQLITE_DONE:
-		stmt = store_stmt(st, "INSERT INTO packages (mirror, pkgid, "
-		    "checksum_type, name, arch, epoch, version, release, "
+	found = store_one(st, &rs->rs_cause, &id, "SELECT id FROM packages "
+	    "WHERE mirror = ?1 AND pkgid = ?2", "It", rs->rs_mirror_id,
+	    rp->rp_pkgid);
+	if (found == -1)
+		return -1;
+	if (found == 1) {
+		if (store_run(st, &rs->rs_cause, "UPDATE packages SET upstream "
+		    "= 1, last_seen = ?2, location = ?3, location_base = ?4, "
+		    "size = ?5 WHERE id = ?1", "IIttI", id,
+		    (long long)rs->rs_ix->ix_now, rp->rp_location,
+		    rp->rp_location_base, rp->rp_size) != 0)
+			return -1;
+	} else {
+		/* A first sync's versions have no first_seen (?12 is 0). */
+		if (store_run(st, &rs->rs_cause, "INSERT INTO packages (mirror, "
+		    "pkgid, checksum_type, name, arch, epoch, version, release, "
 		    "location, location_base, size, first_seen, upstream, "
 		    "last_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-		    "?10, ?11, ?12, 1, ?13)");
-		if (stmt == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-		sqlite3_bind_text(stmt, 2, rp->rp_pkgid, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, hash_canonical(rp->rp_checksum_type),
-		    -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, rp->rp_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, rp->rp_arch ? rp->rp_arch : "",
-		    -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, rp->rp_epoch && *rp->rp_epoch ?
-		    rp->rp_epoch : "0", -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 7, rp->rp_version, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 8, rp->rp_release ? rp->rp_release : "",
-		    -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 9, rp->rp_location, -1, SQLITE_STATIC);
-		if (rp->rp_location_base != NULL)
-			sqlite3_bind_text(stmt, 10, rp->rp_location_base, -1,
-			    SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 11, rp->rp_size);
-		if (!rs->rs_first_sync)
-			sqlite3_bind_int64(stmt, 12, rs->rs_ix->ix_now);
-		sqlite3_bind_int64(stmt, 13, rs->rs_ix->ix_now);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
-			goto fail;
+		    "?10, ?11, CASE WHEN ?12 THEN ?13 END, 1, ?13)",
+		    "ItttttttttIiI", rs->rs_mirror_id, rp->rp_pkgid,
+		    hash_canonical(rp->rp_checksum_type), rp->rp_name,
+		    rp->rp_arch ? rp->rp_arch : "",
+		    rp->rp_epoch && *rp->rp_epoch ? rp->rp_epoch : "0",
+		    rp->rp_version, rp->rp_release ? rp->rp_release : "",
+		    rp->rp_location, rp->rp_location_base, rp->rp_size,
+		    !rs->rs_first_sync, (long long)rs->rs_ix->ix_now) != 0)
+			return -1;
 		id = sqlite3_last_insert_rowid(store_db(st));
-		break;
-	default:
-		goto fail;
 	}
 	rs->rs_count++;
 	log_progress("mirror %s: primary: %lld packages", rs->rs_mi->mi_name,
 	    (long long)rs->rs_count);
-	return srm_store_xml(rs, id, "primary", rp->rp_raw, rp->rp_rawlen);
-fail:
-	store_error(st, "packages", &rs->rs_cause);
-	return -1;
+	return srm_store_span(rs, id, "primary", rp->rp_offset, rp->rp_rawlen);
+}
+
+/* The store's part of a parse callback, timed as such. */
+static int
+srm_primary_cb(const struct rpmmd_package *rp, void *arg)
+{
+	enum phase	ph;
+	int		rc;
+
+	ph = phase_enter(PHASE_STORE);
+	rc = srm_primary_cb_store(rp, arg);
+	phase_leave(ph);
+	return rc;
 }
 
 /*
@@ -183,70 +179,58 @@ fail:
  * kept whole; views list it when they list its target.
  */
 static int
-srm_delta_cb(const struct rpmmd_package *rp, void *arg)
+srm_delta_cb_store(const struct rpmmd_package *rp, void *arg)
 {
 	struct srm_sync	*rs = arg;
-	struct store		*st = rs->rs_ix->ix_store;
-	sqlite3_stmt		*stmt;
 
 	if (rp->rp_name == NULL || rp->rp_version == NULL) {
 		cause_set(&rs->rs_cause, "line %ld: <newpackage> without %s",
 		    rp->rp_line, rp->rp_name == NULL ? "name" : "version");
 		return -1;
 	}
-	stmt = store_stmt(st, "INSERT INTO deltas (mirror, name, epoch, "
-	    "version, release, arch, raw, position) VALUES (?1, ?2, ?3, ?4, "
-	    "?5, ?6, ?7, ?8)");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, rp->rp_name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, rp->rp_epoch && *rp->rp_epoch ?
-	    rp->rp_epoch : "0", -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, rp->rp_version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, rp->rp_release ? rp->rp_release : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, rp->rp_arch ? rp->rp_arch : "", -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_blob64(stmt, 7, rp->rp_raw, rp->rp_rawlen, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 8, rs->rs_count++);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	return 0;
-fail:
-	store_error(st, "deltas", &rs->rs_cause);
-	return -1;
+	return store_run(rs->rs_ix->ix_store, &rs->rs_cause, "INSERT INTO "
+	    "deltas (mirror, name, epoch, version, release, arch, raw, "
+	    "position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", "ItttttbI",
+	    rs->rs_mirror_id, rp->rp_name,
+	    rp->rp_epoch && *rp->rp_epoch ? rp->rp_epoch : "0",
+	    rp->rp_version, rp->rp_release ? rp->rp_release : "",
+	    rp->rp_arch ? rp->rp_arch : "", rp->rp_raw, rp->rp_rawlen,
+	    (long long)rs->rs_count++);
 }
 
-/* filelists and other: attach the element to the version primary listed. */
+/* The store's part of a parse callback, timed as such. */
 static int
-srm_extra_cb(const struct rpmmd_package *rp, void *arg)
+srm_delta_cb(const struct rpmmd_package *rp, void *arg)
 {
-	struct srm_sync	*rs = arg;
-	struct store		*st = rs->rs_ix->ix_store;
-	sqlite3_stmt		*stmt;
-	long long		 id;
+	enum phase	ph;
+	int		rc;
 
-	if (rp->rp_pkgid == NULL) {
-		cause_set(&rs->rs_cause, "line %ld: package without pkgid",
-		    rp->rp_line);
-		return -1;
-	}
-	stmt = store_stmt(st, "SELECT id FROM packages WHERE mirror = ?1 AND "
-	    "pkgid = ?2 AND upstream = 1");
-	if (stmt == NULL) {
-		store_error(st, "packages", &rs->rs_cause);
-		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, rp->rp_pkgid, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		return 0;	/* not in primary: no view can list it */
-	id = sqlite3_column_int64(stmt, 0);
+	ph = phase_enter(PHASE_STORE);
+	rc = srm_delta_cb_store(rp, arg);
+	phase_leave(ph);
+	return rc;
+}
+
+/*
+ * filelists, other, susedata: attach the element at off to the version
+ * primary listed.
+ */
+static int
+srm_extra_store(struct srm_sync *rs, const char *pkgid, long long off,
+    size_t len)
+{
+	long long	 id;
+	int		 found;
+
+	found = store_one(rs->rs_ix->ix_store, &rs->rs_cause, &id, "SELECT "
+	    "id FROM packages WHERE mirror = ?1 AND pkgid = ?2 AND upstream = "
+	    "1", "It", rs->rs_mirror_id, pkgid);
+	if (found != 1)
+		return found;	/* 0: not in primary, no view can list it */
 	rs->rs_count++;
 	log_progress("mirror %s: %s: %lld packages", rs->rs_mi->mi_name,
 	    rs->rs_kind, (long long)rs->rs_count);
-	return srm_store_xml(rs, id, rs->rs_kind, rp->rp_raw, rp->rp_rawlen);
+	return srm_store_span(rs, id, rs->rs_kind, off, len);
 }
 
 static char *
@@ -315,25 +299,13 @@ srm_update_version(const char *raw, size_t len)
 static int
 srm_advisory_seen(struct srm_sync *rs, const char *key, int *seen)
 {
-	struct store	*st = rs->rs_ix->ix_store;
-	sqlite3_stmt	*stmt;
+	long long	 upstream = 0;
 
-	*seen = 0;
-	stmt = store_stmt(st, "SELECT upstream FROM advisories WHERE "
-	    "mirror = ?1 AND advid = ?2");
-	if (stmt == NULL)
+	if (store_one(rs->rs_ix->ix_store, &rs->rs_cause, &upstream, "SELECT "
+	    "upstream FROM advisories WHERE mirror = ?1 AND advid = ?2", "It",
+	    rs->rs_mirror_id, key) == -1)
 		return -1;
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		*seen = sqlite3_column_int(stmt, 0);
-		break;
-	case SQLITE_DONE:
-		break;
-	default:
-		return -1;
-	}
+	*seen = upstream != 0;
 	return 0;
 }
 
@@ -373,11 +345,10 @@ fail:
 }
 
 static int
-srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
+srm_advisory_cb_store(const struct rpmmd_advisory *ad, void *arg)
 {
 	struct srm_sync	*rs = arg;
 	struct store		*st = rs->rs_ix->ix_store;
-	sqlite3_stmt		*stmt;
 	long long		 id;
 	char			*type, *sev, *key = NULL;
 	size_t			 i;
@@ -390,52 +361,34 @@ srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 	}
 	if ((key = srm_advisory_key(rs, ad)) == NULL)
 		goto fail;
-	stmt = store_stmt(st, "INSERT INTO advisories (mirror, advid, type, "
-	    "severity, issued, updated, raw, upstream, position) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8) ON CONFLICT (mirror, advid) "
-	    "DO UPDATE SET type = ?3, severity = ?4, issued = ?5, updated = ?6, "
-	    "raw = ?7, upstream = 1, position = ?8");
-	if (stmt == NULL)
-		goto fail;
 	type = lowercase(ad->ad_type);
 	sev = lowercase(ad->ad_severity);
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, sev, -1, SQLITE_STATIC);
-	if (ad->ad_issued > 0)
-		sqlite3_bind_int64(stmt, 5, ad->ad_issued);
-	if (ad->ad_updated > 0)
-		sqlite3_bind_int64(stmt, 6, ad->ad_updated);
-	sqlite3_bind_blob64(stmt, 7, ad->ad_raw, ad->ad_rawlen, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 8, rs->rs_count++);
-	rc = sqlite3_step(stmt);
+	/* An issued or updated date of 0 (absent, unparsable) is NULL. */
+	rc = store_run(st, &rs->rs_cause, "INSERT INTO advisories (mirror, "
+	    "advid, type, severity, issued, updated, raw, upstream, position) "
+	    "VALUES (?1, ?2, ?3, ?4, CASE WHEN ?5 > 0 THEN ?5 END, CASE WHEN "
+	    "?6 > 0 THEN ?6 END, ?7, 1, ?8) ON CONFLICT (mirror, advid) DO "
+	    "UPDATE SET type = ?3, severity = ?4, issued = excluded.issued, "
+	    "updated = excluded.updated, raw = ?7, upstream = 1, position = ?8",
+	    "ItttIIbI", rs->rs_mirror_id, key, type, sev,
+	    (long long)ad->ad_issued, (long long)ad->ad_updated, ad->ad_raw,
+	    ad->ad_rawlen, (long long)rs->rs_count++);
 	free(type);
 	free(sev);
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 
-	stmt = store_stmt(st, "SELECT id FROM advisories WHERE mirror = ?1 AND "
-	    "advid = ?2");
-	if (stmt == NULL)
+	rc = store_one(st, &rs->rs_cause, &id, "SELECT id FROM advisories "
+	    "WHERE mirror = ?1 AND advid = ?2", "It", rs->rs_mirror_id, key);
+	if (rc == 0)
+		cause_set(&rs->rs_cause, "store: advisory %s: not stored", key);
+	if (rc != 1)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		goto fail;
-	id = sqlite3_column_int64(stmt, 0);
 
-	stmt = store_stmt(st, "DELETE FROM advisory_packages WHERE advisory = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	stmt = store_stmt(st, "DELETE FROM advisory_cves WHERE advisory = ?1");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, id);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
+	if (store_run(st, &rs->rs_cause, "DELETE FROM advisory_packages WHERE "
+	    "advisory = ?1", "I", id) != 0 ||
+	    store_run(st, &rs->rs_cause, "DELETE FROM advisory_cves WHERE "
+	    "advisory = ?1", "I", id) != 0)
 		goto fail;
 
 	for (i = 0; i < ad->ad_npkgs; i++) {
@@ -443,41 +396,40 @@ srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
 
 		if (ap->ap_name == NULL || ap->ap_version == NULL)
 			continue;
-		stmt = store_stmt(st, "INSERT INTO advisory_packages (advisory, "
-		    "name, epoch, version, release, arch, raw_off, raw_len) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-		if (stmt == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_text(stmt, 2, ap->ap_name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, ap->ap_epoch && *ap->ap_epoch ?
-		    ap->ap_epoch : "0", -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, ap->ap_version, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, ap->ap_release ? ap->ap_release : "",
-		    -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, ap->ap_arch ? ap->ap_arch : "", -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 7, ap->ap_raw_off);
-		sqlite3_bind_int64(stmt, 8, ap->ap_raw_len);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
+		if (store_run(st, &rs->rs_cause, "INSERT INTO advisory_packages "
+		    "(advisory, name, epoch, version, release, arch, raw_off, "
+		    "raw_len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		    "ItttttII", id, ap->ap_name,
+		    ap->ap_epoch && *ap->ap_epoch ? ap->ap_epoch : "0",
+		    ap->ap_version, ap->ap_release ? ap->ap_release : "",
+		    ap->ap_arch ? ap->ap_arch : "", (long long)ap->ap_raw_off,
+		    (long long)ap->ap_raw_len) != 0)
 			goto fail;
 	}
 	for (i = 0; ad->ad_cves != NULL && ad->ad_cves[i] != NULL; i++) {
-		stmt = store_stmt(st, "INSERT INTO advisory_cves (advisory, cve) "
-		    "VALUES (?1, ?2)");
-		if (stmt == NULL)
-			goto fail;
-		sqlite3_bind_int64(stmt, 1, id);
-		sqlite3_bind_text(stmt, 2, ad->ad_cves[i], -1, SQLITE_STATIC);
-		if (sqlite3_step(stmt) != SQLITE_DONE)
+		if (store_run(st, &rs->rs_cause, "INSERT INTO advisory_cves "
+		    "(advisory, cve) VALUES (?1, ?2)", "It", id,
+		    ad->ad_cves[i]) != 0)
 			goto fail;
 	}
 	free(key);
 	return 0;
 fail:
-	store_error(st, "advisories", &rs->rs_cause);
 	free(key);
 	return -1;
+}
+
+/* The store's part of a parse callback, timed as such. */
+static int
+srm_advisory_cb(const struct rpmmd_advisory *ad, void *arg)
+{
+	enum phase	ph;
+	int		rc;
+
+	ph = phase_enter(PHASE_STORE);
+	rc = srm_advisory_cb_store(ad, arg);
+	phase_leave(ph);
+	return rc;
 }
 
 /* Records a root start tag or a passed-through file of the mirror. */
@@ -486,42 +438,29 @@ srm_record_file(struct srm_sync *rs, const char *kind, const char *name,
     const char *value, struct rpmmd_data *rd, char **cause)
 {
 	struct store	*st = rs->rs_ix->ix_store;
-	sqlite3_stmt	*stmt;
+	char		*oc = NULL;
+	int		 rc;
 
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO mirror_files (mirror, "
-	    "kind, name, value, checksum_type, checksum, size, open_checksum, "
-	    "open_size, timestamp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-	    "?10)");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
-	if (value != NULL)
-		sqlite3_bind_blob64(stmt, 4, value, strlen(value), SQLITE_STATIC);
-	if (rd != NULL) {
-		sqlite3_bind_text(stmt, 5, rd->rd_checksum_type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, rd->rd_checksum, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 7, rd->rd_size);
-		if (rd->rd_open_checksum != NULL) {
-			char	*oc;
-
-			xasprintf(&oc, "%s:%s", rd->rd_open_checksum_type,
-			    rd->rd_open_checksum);
-			sqlite3_bind_text(stmt, 8, oc, -1, free);
-		}
-		if (rd->rd_open_size >= 0)
-			sqlite3_bind_int64(stmt, 9, rd->rd_open_size);
-		if (rd->rd_timestamp >= 0)
-			sqlite3_bind_int64(stmt, 10, rd->rd_timestamp);
-	}
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
-	return 0;
+	/* The columns not named are NULL: the row is replaced whole. */
+	if (rd == NULL)
+		return store_run(st, cause, "INSERT OR REPLACE INTO mirror_files "
+		    "(mirror, kind, name, value) VALUES (?1, ?2, ?3, ?4)",
+		    "Ittb", rs->rs_mirror_id, kind, name, value,
+		    value != NULL ? strlen(value) : (size_t)0);
+	if (rd->rd_open_checksum != NULL)
+		xasprintf(&oc, "%s:%s", rd->rd_open_checksum_type,
+		    rd->rd_open_checksum);
+	/* An open size or timestamp of -1 (absent) is NULL. */
+	rc = store_run(st, cause, "INSERT OR REPLACE INTO mirror_files "
+	    "(mirror, kind, name, value, checksum_type, checksum, size, "
+	    "open_checksum, open_size, timestamp) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7, ?8, CASE WHEN ?9 >= 0 THEN ?9 END, CASE WHEN ?10 >= 0 "
+	    "THEN ?10 END)", "IttbttItII", rs->rs_mirror_id, kind, name,
+	    value, value != NULL ? strlen(value) : (size_t)0,
+	    rd->rd_checksum_type, rd->rd_checksum, rd->rd_size, oc,
+	    rd->rd_open_size, rd->rd_timestamp);
+	free(oc);
+	return rc;
 }
 
 /* SUSE's deltainfo and Fedora's prestodelta: the same <newpackage> list. */
@@ -531,20 +470,66 @@ srm_is_delta(const char *type)
 	return strcmp(type, "deltainfo") == 0 || strcmp(type, "prestodelta") == 0;
 }
 
+/*
+ * A new spooled document of the mirror, for a package document: its row
+ * (named by its id: upstream's type names are not file names) and file.
+ */
+static struct rpmmd_spool *
+srm_doc_new(struct srm_sync *rs, const char *kind, char **cause)
+{
+	struct store		*st = rs->rs_ix->ix_store;
+	struct rpmmd_spool	*sp;
+	char			*dir, name[64];
+
+	if (store_run(st, cause, "INSERT INTO rpmmd_docs (mirror, kind, name, "
+	    "size, current) VALUES (?1, ?2, '', 0, 1)", "It", rs->rs_mirror_id,
+	    kind) != 0)
+		return NULL;
+	rs->rs_doc = sqlite3_last_insert_rowid(store_db(st));
+	snprintf(name, sizeof name, "doc-%lld.xml", rs->rs_doc);
+	if (store_run(st, cause, "UPDATE rpmmd_docs SET name = ?2 WHERE id = "
+	    "?1", "It", rs->rs_doc, name) != 0)
+		return NULL;
+	dir = rpmmd_spool_dir(rs->rs_ix->ix_cf->cf_store, rs->rs_mirror_id);
+	sp = rpmmd_spool_new(dir, name, cause);
+	free(dir);
+	return sp;
+}
+
+/* The spooled document's size, once complete. */
+static int
+srm_doc_done(struct srm_sync *rs, long long size, char **cause)
+{
+	return store_run(rs->rs_ix->ix_store, cause, "UPDATE rpmmd_docs SET "
+	    "size = ?2 WHERE id = ?1", "II", rs->rs_doc, size);
+}
+
 static int
 srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 {
 	struct sync_reader	 rr;
+	struct srm_tee		 tee;
+	struct rpmmd_spool	*sp = NULL;
 	char			*why = NULL, *root = NULL;
-	int			 rc;
+	enum phase		 ph;
+	int			 rc, packages;
 
+	packages = strcmp(rd->rd_type, "updateinfo") != 0 &&
+	    !srm_is_delta(rd->rd_type);
 	if (sync_reader_open(&rr, rs->rs_ix, rd->rd_location,
 	    rd->rd_checksum_type, rd->rd_checksum, rd->rd_open_checksum_type,
 	    rd->rd_open_checksum, rd->rd_open_size, cause) != 0)
 		return -1;
+	if (packages && (sp = srm_doc_new(rs, rd->rd_type, cause)) == NULL) {
+		sync_reader_close(&rr, 0, NULL);
+		return -1;
+	}
+	tee.st_rr = &rr;
+	tee.st_sp = sp;
 	rs->rs_count = 0;
+	ph = phase_enter(PHASE_PARSE);
 	if (strcmp(rd->rd_type, "primary") == 0)
-		rc = rpmmd_packages_parse(sync_reader_read, &rr, rd->rd_location,
+		rc = rpmmd_packages_parse(srm_tee_read, &tee, rd->rd_location,
 		    srm_primary_cb, rs, &root, &why);
 	else if (strcmp(rd->rd_type, "updateinfo") == 0)
 		rc = rpmmd_updateinfo_parse(sync_reader_read, &rr,
@@ -553,10 +538,11 @@ srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 		rc = rpmmd_deltainfo_parse(sync_reader_read, &rr,
 		    rd->rd_location, srm_delta_cb, rs, &root, &why);
 	else {
-		rs->rs_kind = rd->rd_type;
-		rc = rpmmd_packages_parse(sync_reader_read, &rr, rd->rd_location,
-		    srm_extra_cb, rs, &root, &why);
+		xasprintf(&why, "%s: not a document parsed here",
+		    rd->rd_location);
+		rc = -1;
 	}
+	phase_leave(ph);
 	if (rc != 0) {
 		if (rs->rs_cause != NULL) {
 			cause_set(cause, "%s: %s", rd->rd_location, rs->rs_cause);
@@ -567,17 +553,261 @@ srm_parse_data(struct srm_sync *rs, struct rpmmd_data *rd, char **cause)
 		free(why);
 		free(root);
 		sync_reader_close(&rr, 0, NULL);
+		rpmmd_spool_abort(sp);
 		return -1;
 	}
 	if (sync_reader_close(&rr, 1, cause) != 0) {
 		free(root);
+		rpmmd_spool_abort(sp);
 		return -1;
+	}
+	if (sp != NULL) {
+		/*
+		 * Whether the document ends with a newline after its root's
+		 * end tag (createrepo_c writes none): views end theirs alike,
+		 * so that a view listing every version is upstream's file.
+		 */
+		ph = phase_enter(PHASE_STORE);
+		rc = srm_record_file(rs, "tail", rd->rd_type,
+		    rpmmd_spool_last(sp) == '\n' ? "\n" : "", NULL, cause);
+		if (rc == 0)
+			rc = srm_doc_done(rs, rpmmd_spool_size(sp), cause);
+		if (rc == 0)
+			rc = rpmmd_spool_commit(sp, cause);
+		else
+			rpmmd_spool_abort(sp);
+		phase_leave(ph);
+		if (rc != 0) {
+			free(root);
+			return -1;
+		}
 	}
 	rc = srm_record_file(rs, "root", rd->rd_type, root, NULL, cause);
 	free(root);
 	log_debug("mirror %s: %s: %lu entries", rs->rs_mi->mi_name,
 	    rd->rd_location, rs->rs_count);
 	return rc;
+}
+
+/*
+ * The package documents other than primary (filelists, other, susedata)
+ * are read, checked and spooled on the second core while primary is
+ * parsed into the store: the worker only collects each element's pkgid
+ * and place, with no store access, and the main thread records them once
+ * primary is in.  Local names: srm_job.
+ */
+struct srm_jspan {
+	char		*js_pkgid;
+	long long	 js_off;
+	size_t		 js_len;
+};
+
+struct srm_job {
+	struct rpmmd_data	*sj_rd;
+	struct sync_reader	 sj_rr;
+	struct srm_tee		 sj_tee;
+	long long		 sj_doc;
+	struct srm_jspan	*sj_spans;
+	size_t			 sj_nspans;
+	size_t			 sj_size;
+	char			*sj_root;
+	char			*sj_why;	/* the parser's */
+	char			*sj_cause;	/* the callback's */
+	int			 sj_rc;
+	int			 sj_ran;	/* parsed, rightly or not */
+	int			 sj_open;
+};
+
+struct srm_jobs {
+	struct srm_job		*sw_jobs;
+	size_t			 sw_n;
+	pthread_t		 sw_tid;
+	int			 sw_thread;	/* sw_tid runs */
+};
+
+static int
+srm_job_cb(const struct rpmmd_package *rp, void *arg)
+{
+	struct srm_job		*sj = arg;
+	struct srm_jspan	*js;
+
+	if (rp->rp_pkgid == NULL) {
+		cause_set(&sj->sj_cause, "line %ld: package without pkgid",
+		    rp->rp_line);
+		return -1;
+	}
+	if (sj->sj_nspans == sj->sj_size) {
+		sj->sj_size = sj->sj_size ? sj->sj_size * 2 : 1024;
+		sj->sj_spans = xreallocarray(sj->sj_spans, sj->sj_size,
+		    sizeof *sj->sj_spans);
+	}
+	js = &sj->sj_spans[sj->sj_nspans++];
+	js->js_pkgid = xstrdup(rp->rp_pkgid);
+	js->js_off = rp->rp_offset;
+	js->js_len = rp->rp_rawlen;
+	return 0;
+}
+
+static void *
+srm_jobs_run(void *arg)
+{
+	struct srm_jobs	*sw = arg;
+	struct srm_job	*sj;
+	size_t		 i;
+
+	for (i = 0; i < sw->sw_n; i++) {
+		sj = &sw->sw_jobs[i];
+		sj->sj_rc = rpmmd_packages_parse(srm_tee_read, &sj->sj_tee,
+		    sj->sj_rd->rd_location, srm_job_cb, sj, &sj->sj_root,
+		    &sj->sj_why);
+		sj->sj_ran = 1;
+	}
+	return NULL;
+}
+
+static void
+srm_jobs_free(struct srm_jobs *sw)
+{
+	struct srm_job	*sj;
+	size_t		 i, j;
+
+	if (sw->sw_thread) {
+		pthread_join(sw->sw_tid, NULL);
+		sw->sw_thread = 0;
+	}
+	for (i = 0; i < sw->sw_n; i++) {
+		sj = &sw->sw_jobs[i];
+		/*
+		 * Only a document that failed itself leaves the blob store
+		 * (as in srm_parse_data), not one abandoned for another's.
+		 */
+		if (sj->sj_open && (!sj->sj_ran || sj->sj_rc == 0)) {
+			free(sj->sj_rr.sr_blob);
+			sj->sj_rr.sr_blob = NULL;
+		}
+		if (sj->sj_open)
+			sync_reader_close(&sj->sj_rr, 0, NULL);
+		rpmmd_spool_abort(sj->sj_tee.st_sp);
+		for (j = 0; j < sj->sj_nspans; j++)
+			free(sj->sj_spans[j].js_pkgid);
+		free(sj->sj_spans);
+		free(sj->sj_root);
+		free(sj->sj_why);
+		free(sj->sj_cause);
+	}
+	free(sw->sw_jobs);
+	memset(sw, 0, sizeof *sw);
+}
+
+/* Opens the job's reader and spooled document, in the main thread. */
+static int
+srm_jobs_add(struct srm_sync *rs, struct srm_jobs *sw, struct rpmmd_data *rd,
+    char **cause)
+{
+	struct srm_job	*sj;
+
+	sw->sw_jobs = xreallocarray(sw->sw_jobs, sw->sw_n + 1,
+	    sizeof *sw->sw_jobs);
+	sj = &sw->sw_jobs[sw->sw_n++];
+	memset(sj, 0, sizeof *sj);
+	sj->sj_rd = rd;
+	if (sync_reader_open(&sj->sj_rr, rs->rs_ix, rd->rd_location,
+	    rd->rd_checksum_type, rd->rd_checksum, rd->rd_open_checksum_type,
+	    rd->rd_open_checksum, rd->rd_open_size, cause) != 0)
+		return -1;
+	sj->sj_open = 1;
+	if ((sj->sj_tee.st_sp = srm_doc_new(rs, rd->rd_type, cause)) == NULL)
+		return -1;
+	sj->sj_doc = rs->rs_doc;
+	return 0;
+}
+
+static void
+srm_jobs_start(struct srm_jobs *sw)
+{
+	size_t	i;
+
+	if (sw->sw_n == 0)
+		return;
+	/* The array moved while it grew: the readers' places are final now. */
+	for (i = 0; i < sw->sw_n; i++)
+		sw->sw_jobs[i].sj_tee.st_rr = &sw->sw_jobs[i].sj_rr;
+	/* libxml2 sets up its globals once, before a second thread parses. */
+	xmlInitParser();
+	if (pthread_create(&sw->sw_tid, NULL, srm_jobs_run, sw) == 0)
+		sw->sw_thread = 1;
+	else
+		srm_jobs_run(sw);	/* on this core, then */
+}
+
+/* Records what the worker read, once primary is in the store. */
+static int
+srm_jobs_finish(struct srm_sync *rs, struct srm_jobs *sw, char **cause)
+{
+	struct srm_job		*sj;
+	struct rpmmd_data	*rd;
+	struct rpmmd_spool	*sp;
+	enum phase		 ph;
+	size_t			 i, j;
+	int			 rc;
+
+	if (sw->sw_thread) {
+		ph = phase_enter(PHASE_PARSE);
+		pthread_join(sw->sw_tid, NULL);
+		phase_leave(ph);
+		sw->sw_thread = 0;
+	}
+	for (i = 0; i < sw->sw_n; i++) {
+		sj = &sw->sw_jobs[i];
+		rd = sj->sj_rd;
+		if (sj->sj_rc != 0) {
+			if (sj->sj_cause != NULL)
+				cause_set(cause, "%s: %s", rd->rd_location,
+				    sj->sj_cause);
+			else
+				cause_set(cause, "%s", sj->sj_why ? sj->sj_why :
+				    "parse failed");
+			return -1;
+		}
+		sj->sj_open = 0;
+		if (sync_reader_close(&sj->sj_rr, 1, cause) != 0)
+			return -1;
+		ph = phase_enter(PHASE_STORE);
+		rs->rs_kind = rd->rd_type;
+		rs->rs_doc = sj->sj_doc;
+		rs->rs_count = 0;
+		rc = 0;
+		for (j = 0; rc == 0 && j < sj->sj_nspans; j++)
+			rc = srm_extra_store(rs, sj->sj_spans[j].js_pkgid,
+			    sj->sj_spans[j].js_off, sj->sj_spans[j].js_len);
+		if (rc != 0) {
+			cause_set(cause, "%s: %s", rd->rd_location, rs->rs_cause);
+			free(rs->rs_cause);
+			rs->rs_cause = NULL;
+			phase_leave(ph);
+			return -1;
+		}
+		sp = sj->sj_tee.st_sp;
+		sj->sj_tee.st_sp = NULL;
+		/* As srm_parse_data: the tail, the size, then the file. */
+		rc = srm_record_file(rs, "tail", rd->rd_type,
+		    rpmmd_spool_last(sp) == '\n' ? "\n" : "", NULL, cause);
+		if (rc == 0)
+			rc = srm_doc_done(rs, rpmmd_spool_size(sp), cause);
+		if (rc == 0)
+			rc = rpmmd_spool_commit(sp, cause);
+		else
+			rpmmd_spool_abort(sp);
+		if (rc == 0)
+			rc = srm_record_file(rs, "root", rd->rd_type,
+			    sj->sj_root, NULL, cause);
+		phase_leave(ph);
+		if (rc != 0)
+			return -1;
+		log_debug("mirror %s: %s: %lu entries", rs->rs_mi->mi_name,
+		    rd->rd_location, rs->rs_count);
+	}
+	return 0;
 }
 
 /*
@@ -679,6 +909,19 @@ srm_check_signature(struct srm_sync *rs, const char *repomd, size_t len,
 }
 
 static int
+srm_check_repomd(const char *url, const char *data, size_t len, void *arg,
+    char **cause)
+{
+	enum phase	ph;
+	int		rc;
+
+	ph = phase_enter(PHASE_VERIFY);
+	rc = srm_check_signature(arg, data, len, cause);
+	phase_leave(ph);
+	return rc;
+}
+
+static int
 srm_fetch_data(struct srm_sync *rs, struct rpmmd_data *rd, int *missing,
     char **cause)
 {
@@ -724,21 +967,9 @@ srm_check_location(struct rpmmd_data *rd, char **cause)
 static int
 srm_repomd_record(struct srm_sync *rs, const char *hex, char **cause)
 {
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(rs->rs_ix->ix_store, "UPDATE mirror_files SET "
+	return store_run(rs->rs_ix->ix_store, cause, "UPDATE mirror_files SET "
 	    "checksum_type = 'sha256', checksum = ?2 WHERE mirror = ?1 AND "
-	    "kind = 'repomd'");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, rs->rs_mirror_id);
-	sqlite3_bind_text(stmt, 2, hex, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	return 0;
-fail:
-	store_error(rs->rs_ix->ix_store, "mirror_files", cause);
-	return -1;
+	    "kind = 'repomd'", "It", rs->rs_mirror_id, hex);
 }
 
 /* What the download phase leaves for the recording phase. */
@@ -774,7 +1005,8 @@ sync_rpmmd_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	struct srm_fetched	*sf;
 	struct rpmmd_data	*rd;
 	char			*url, *why = NULL;
-	int			 missing;
+	enum phase		 ph;
+	int			 missing, rc;
 
 	*out = NULL;
 	memset(&rs, 0, sizeof rs);
@@ -783,17 +1015,18 @@ sync_rpmmd_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	rs.rs_mirror_id = mirror_id;
 	sf = xcalloc(1, sizeof *sf);
 
+	/* A signature refused from one base moves to the next (fetch.h). */
 	url = mirror_url(mi, NULL, "repodata/repomd.xml");
-	if (fetch_to_memory(url, REPOMD_MAX, &sf->sf_repomd, &sf->sf_len, NULL,
-	    &why) != 0) {
+	ph = phase_enter(PHASE_FETCH);
+	rc = fetch_to_memory_check(url, REPOMD_MAX, &sf->sf_repomd,
+	    &sf->sf_len, NULL, mi->mi_keyring != NULL ? srm_check_repomd : NULL,
+	    &rs, &why);
+	phase_leave(ph);
+	free(url);
+	if (rc != 0) {
 		cause_set(cause, "%s", why);
-		free(url);
 		goto fail;
 	}
-	free(url);
-	if (mi->mi_keyring != NULL &&
-	    srm_check_signature(&rs, sf->sf_repomd, sf->sf_len, cause) != 0)
-		goto fail;
 	if ((sf->sf_rm = rpmmd_repomd_parse(sf->sf_repomd, sf->sf_len,
 	    "repodata/repomd.xml", &why)) == NULL) {
 		cause_set(cause, "%s", why);
@@ -878,11 +1111,13 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	struct rpmmd_repomd	*rm = sf->sf_rm;
 	struct rpmmd_data	*rd;
 	struct store		*st = ix->ix_store;
-	sqlite3_stmt		*stmt;
 	static const char *const order[] = { "primary", "filelists", "other",
 					     "updateinfo", "deltainfo",
 					     "prestodelta", NULL };
+	struct srm_jobs		 sw;
 	size_t			 i;
+	enum phase		 ph;
+	int			 rc;
 
 	if (sf->sf_unchanged)
 		return 0;
@@ -892,45 +1127,58 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	rs.rs_mirror_id = mirror_id;
 	rs.rs_first_sync = first_sync;
 
-	stmt = store_stmt(st, "DELETE FROM mirror_files WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
+	if (store_run(st, cause, "DELETE FROM mirror_files WHERE mirror = ?1",
+	    "I", mirror_id) != 0 ||
+	    store_run(st, cause, "UPDATE packages SET upstream = 0 WHERE "
+	    "mirror = ?1", "I", mirror_id) != 0 ||
+	    store_run(st, cause, "UPDATE advisories SET upstream = 0 WHERE "
+	    "mirror = ?1", "I", mirror_id) != 0)
 		return -1;
-	}
-	stmt = store_stmt(st, "UPDATE packages SET upstream = 0 WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "packages", cause);
-		return -1;
-	}
-	stmt = store_stmt(st, "UPDATE advisories SET upstream = 0 WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "advisories", cause);
-		return -1;
-	}
 	/* Deltas only ever lead to what upstream lists now. */
-	stmt = store_stmt(st, "DELETE FROM deltas WHERE mirror = ?1");
-	if (stmt == NULL || (sqlite3_bind_int64(stmt, 1, mirror_id),
-	    sqlite3_step(stmt)) != SQLITE_DONE) {
-		store_error(st, "deltas", cause);
+	if (store_run(st, cause, "DELETE FROM deltas WHERE mirror = ?1", "I",
+	    mirror_id) != 0)
 		return -1;
-	}
+	/* The spooled documents of the last sync give way to this one's. */
+	rpmmd_spool_prune(st, ix->ix_cf->cf_store, mirror_id);
+	if (store_run(st, cause, "UPDATE rpmmd_docs SET current = 0 WHERE "
+	    "mirror = ?1", "I", mirror_id) != 0)
+		return -1;
 
-	/* primary before the documents that refer to its packages. */
-	for (i = 0; order[i] != NULL; i++) {
-		if ((rd = rpmmd_repomd_find(rm, order[i])) == NULL)
-			continue;
-		if (srm_parse_data(&rs, rd, cause) != 0)
-			return -1;
-	}
+	/*
+	 * filelists, other and susedata on the second core, primary and
+	 * the rest here; their elements are recorded after primary's, as
+	 * they attach to the versions primary lists.
+	 */
+	memset(&sw, 0, sizeof sw);
 	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
-		if (*rd->rd_type == '\0' || !srm_is_susedata(rd->rd_type))
+		if (*rd->rd_type == '\0' ||
+		    (strcmp(rd->rd_type, "filelists") != 0 &&
+		    strcmp(rd->rd_type, "other") != 0 &&
+		    !srm_is_susedata(rd->rd_type)))
 			continue;
-		if (srm_parse_data(&rs, rd, cause) != 0)
+		/* The first of a type, as rpmmd_repomd_find() takes it. */
+		if (rpmmd_repomd_find(rm, rd->rd_type) != rd)
+			continue;
+		if (srm_jobs_add(&rs, &sw, rd, cause) != 0) {
+			srm_jobs_free(&sw);
 			return -1;
+		}
 	}
+	srm_jobs_start(&sw);
+	for (i = 0; order[i] != NULL; i++) {
+		if ((rd = rpmmd_repomd_find(rm, order[i])) == NULL ||
+		    strcmp(order[i], "filelists") == 0 ||
+		    strcmp(order[i], "other") == 0)
+			continue;
+		if (srm_parse_data(&rs, rd, cause) != 0) {
+			srm_jobs_free(&sw);
+			return -1;
+		}
+	}
+	rc = srm_jobs_finish(&rs, &sw, cause);
+	srm_jobs_free(&sw);
+	if (rc != 0)
+		return -1;
 	TAILQ_FOREACH(rd, &rm->rm_datas, rd_entry) {
 		if (*rd->rd_type == '\0' ||
 		    srm_data_use(rd->rd_type) == SRM_SKIP)
@@ -944,5 +1192,14 @@ sync_rpmmd(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	if (srm_record_file(&rs, "repomd", "repomd.xml", NULL, NULL, cause) != 0 ||
 	    srm_repomd_record(&rs, sf->sf_hex, cause) != 0)
 		return -1;
-	return 0;
+	ph = phase_enter(PHASE_STORE);
+	rc = rpmmd_spool_retire(st, ix->ix_cf->cf_store, mirror_id, cause);
+	phase_leave(ph);
+	return rc;
+}
+
+void
+sync_rpmmd_prune(struct indexer *ix, long long mirror_id)
+{
+	rpmmd_spool_prune(ix->ix_store, ix->ix_cf->cf_store, mirror_id);
 }

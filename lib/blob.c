@@ -1,9 +1,21 @@
 /*
  * The local blob store: package files named by their checksum.  A blob is
  * written to ROOT/tmp under a unique name, hashed while it is written, and
- * renamed into ROOT/blobs/<algo>/<2 hex>/<hex> only once its size and
- * checksum match, after an fsync of the file and of its directory: no
- * reader ever sees a partial or unverified blob, whatever crashes when.
+ * renamed into place only once its size and checksum match, after an
+ * fsync of the file and of its directory: no reader ever sees a partial
+ * or unverified blob, whatever crashes when.
+ *
+ * Every file is kept once, under its SHA-256, whatever checksum the
+ * metadata gave: ROOT/blobs/sha256/<2 hex>/<hex>.  A file that metadata
+ * names by another algorithm gets an alias beside it,
+ * ROOT/blobs/<algo>/<2 hex>/<hex>, a relative symbolic link to its sha256
+ * file, so that two mirrors that list the same rpm with sha1 and sha256
+ * share one copy.  The alias is made (renamed into place) only after the
+ * file it names, so an alias without its file exists only once the file
+ * was removed: it then counts as absent, and gc removes it.  Stores of
+ * older versions hold plain files under blobs/<algo>/: they are found as
+ * they are.
+ *
  * The proxy writes blobs on its request path, so allocation is checked.
  */
 #include "config.h"
@@ -36,26 +48,35 @@ struct blob_writer {
 	long long	 bw_size;	/* expected, -1: unknown */
 	long long	 bw_written;
 	struct hash	*bw_hash;
+	struct hash	*bw_sha256;	/* the file's name, when bw_algo is not sha256 */
 	char		*bw_tmp;
 	int		 bw_fd;
 	char		*bw_error;	/* a failed write: commit fails too */
 };
 
+/* The directories under blobs/: sha256 holds files, the others aliases. */
+static const struct {
+	const char	*ba_name;
+	size_t		 ba_len;	/* of the hex */
+} blob_algos[] = {
+	{ "sha256", 64 },
+	{ "sha1", 40 },
+	{ "sha512", 128 },
+	{ "sha384", 96 },
+	{ "sha224", 56 },
+	{ "md5", 32 },
+};
+#define BLOB_NALGOS	(sizeof blob_algos / sizeof blob_algos[0])
+
 static size_t
 blob_hex_len(const char *algo)
 {
-	if (strcmp(algo, "md5") == 0)
-		return 32;
-	if (strcmp(algo, "sha1") == 0)
-		return 40;
-	if (strcmp(algo, "sha224") == 0)
-		return 56;
-	if (strcmp(algo, "sha256") == 0)
-		return 64;
-	if (strcmp(algo, "sha384") == 0)
-		return 96;
-	if (strcmp(algo, "sha512") == 0)
-		return 128;
+	size_t	i;
+
+	for (i = 0; i < BLOB_NALGOS; i++) {
+		if (strcmp(algo, blob_algos[i].ba_name) == 0)
+			return blob_algos[i].ba_len;
+	}
 	return 0;
 }
 
@@ -190,22 +211,61 @@ blob_close(struct blobstore *bs)
 	free(bs);
 }
 
+/*
+ * Where the alias at ROOT/blobs/<algo>/<xx>/<hex> leads: the sha256 hex
+ * its target names, into sha (HASH_HEX_MAX bytes).  The target is
+ * trusted no more than a client's URL: only "../../sha256/<xx>/<hex>"
+ * with a valid hex is an alias.  -1 when path is no alias.
+ */
+static int
+blob_alias_target(const char *path, char *sha)
+{
+	char	 target[160];
+	ssize_t	 n;
+
+	if ((n = readlink(path, target, sizeof target - 1)) == -1)
+		return -1;
+	target[n] = '\0';
+	if (n != 6 + 7 + 3 + 64 || strncmp(target, "../../sha256/", 13) != 0 ||
+	    target[15] != '/' || strncmp(target + 13, target + 16, 2) != 0 ||
+	    blob_valid("sha256", target + 16) == NULL)
+		return -1;
+	memcpy(sha, target + 16, 65);
+	return 0;
+}
+
 char *
 blob_path(struct blobstore *bs, const char *algo, const char *hex)
 {
 	struct stat	 sb;
 	const char	*canon;
-	char		*path;
+	char		*path, *file, sha[HASH_HEX_MAX];
 
 	if ((canon = blob_valid(algo, hex)) == NULL)
 		return NULL;
 	if ((path = blob_make_path(bs, canon, hex)) == NULL)
 		return NULL;
-	if (stat(path, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+	if (lstat(path, &sb) == -1) {
 		free(path);
 		return NULL;
 	}
-	return path;
+	/* A plain file: a sha256 blob, or one of an older store. */
+	if (S_ISREG(sb.st_mode))
+		return path;
+	if (!S_ISLNK(sb.st_mode) || strcmp(canon, "sha256") == 0 ||
+	    blob_alias_target(path, sha) == -1) {
+		free(path);
+		return NULL;
+	}
+	free(path);
+	/* The file itself: callers link it and open it. */
+	if ((file = blob_make_path(bs, "sha256", sha)) == NULL)
+		return NULL;
+	if (lstat(file, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		free(file);
+		return NULL;
+	}
+	return file;
 }
 
 int
@@ -242,6 +302,8 @@ blob_writer_new(struct blobstore *bs, const char *algo, const char *hex,
 	w->bw_size = size;
 	w->bw_fd = -1;
 	if ((w->bw_hash = hash_new(canon)) == NULL ||
+	    (strcmp(canon, "sha256") != 0 &&
+	    (w->bw_sha256 = hash_new("sha256")) == NULL) ||
 	    asprintf(&w->bw_tmp, "%s/tmp/blob.%ld.XXXXXX", bs->bs_root,
 	    (long)getpid()) == -1) {
 		w->bw_tmp = NULL;
@@ -296,14 +358,108 @@ blob_writer_write(struct blob_writer *w, const void *p, size_t len,
 		left -= n;
 	}
 	hash_update(w->bw_hash, p, len);
+	if (w->bw_sha256 != NULL)
+		hash_update(w->bw_sha256, p, len);
 	w->bw_written += len;
 	return 0;
+}
+
+/* mkdir -p of the directory of path; -1 with the cause. */
+static int
+blob_mkdir_for(const char *path, char **cause)
+{
+	char	*dir, *slash;
+	int	 rc = 0;
+
+	if ((dir = strdup(path)) == NULL) {
+		cause_set(cause, "%s: out of memory", path);
+		return -1;
+	}
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (mkdir_p(dir, 0755) == -1) {
+		cause_set(cause, "%s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
+/* fsyncs the directory of path: a rename in it survives a crash. */
+static void
+blob_sync_dir_of(const char *path)
+{
+	char	*dir, *slash;
+
+	if ((dir = strdup(path)) == NULL)
+		return;
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (dir_sync(dir) == -1)
+		log_warn("%s: fsync", dir);
+	free(dir);
+}
+
+/*
+ * Points the alias algo:hex at the sha256 file sha, atomically: a link
+ * made in tmp/ under a name of this process (blob_tmp_clean removes it
+ * after a crash) and renamed over whatever was there, an older store's
+ * copy included, which is the same bytes.
+ */
+static int
+blob_alias(struct blobstore *bs, const char *algo, const char *hex,
+    const char *sha, char **cause)
+{
+	static unsigned	 seq;
+	char		*alias = NULL, *tmp = NULL, target[96], cur[HASH_HEX_MAX];
+	int		 rc = -1, tries;
+
+	if ((alias = blob_make_path(bs, algo, hex)) == NULL) {
+		cause_set(cause, "blob %s: out of memory", hex);
+		return -1;
+	}
+	if (blob_alias_target(alias, cur) == 0 && strcmp(cur, sha) == 0) {
+		free(alias);
+		return 0;
+	}
+	if (blob_mkdir_for(alias, cause) != 0)
+		goto out;
+	snprintf(target, sizeof target, "../../sha256/%.2s/%s", sha, sha);
+	for (tries = 0; tries < 100; tries++) {
+		free(tmp);
+		/* The daemon commits on several threads at once. */
+		if (asprintf(&tmp, "%s/tmp/blob.%ld.alias%u", bs->bs_root,
+		    (long)getpid(), __atomic_fetch_add(&seq, 1,
+		    __ATOMIC_RELAXED)) == -1) {
+			tmp = NULL;
+			cause_set(cause, "blob %s: out of memory", hex);
+			goto out;
+		}
+		if (symlink(target, tmp) == 0)
+			break;
+		if (errno != EEXIST || tries == 99) {
+			cause_set(cause, "%s: %s", tmp, strerror(errno));
+			goto out;
+		}
+	}
+	if (rename(tmp, alias) == -1) {
+		cause_set(cause, "%s: %s", alias, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	blob_sync_dir_of(alias);
+	rc = 0;
+out:
+	free(tmp);
+	free(alias);
+	return rc;
 }
 
 int
 blob_writer_commit(struct blob_writer *w, char **cause)
 {
-	char	 got[HASH_HEX_MAX], *final = NULL, *dir = NULL, *slash;
+	struct stat	 sb;
+	char		 got[HASH_HEX_MAX], sha[HASH_HEX_MAX], *final = NULL;
 
 	if (w->bw_error != NULL) {
 		cause_set(cause, "%s", w->bw_error);
@@ -321,6 +477,22 @@ blob_writer_commit(struct blob_writer *w, char **cause)
 		    w->bw_hex, got);
 		goto fail;
 	}
+	if (w->bw_sha256 != NULL) {
+		hash_final(w->bw_sha256, sha);
+		w->bw_sha256 = NULL;
+	} else
+		memcpy(sha, got, sizeof sha);
+	if ((final = blob_make_path(w->bw_store, "sha256", sha)) == NULL) {
+		cause_set(cause, "blob %s: out of memory", w->bw_hex);
+		goto fail;
+	}
+	/* The same file from another mirror, under another checksum: kept once. */
+	if (lstat(final, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size == w->bw_written) {
+		log_debug("blob %s:%s: stored already as sha256 %s", w->bw_algo,
+		    w->bw_hex, sha);
+		goto alias;
+	}
 	/* mkstemp made it 0600; other users (the daemon) may read it. */
 	if (fchmod(w->bw_fd, 0644) == -1 || fsync(w->bw_fd) == -1) {
 		cause_set(cause, "%s: %s", w->bw_tmp, strerror(errno));
@@ -332,33 +504,25 @@ blob_writer_commit(struct blob_writer *w, char **cause)
 		goto fail;
 	}
 	w->bw_fd = -1;
-	if ((final = blob_make_path(w->bw_store, w->bw_algo, w->bw_hex)) == NULL ||
-	    (dir = strdup(final)) == NULL) {
-		cause_set(cause, "blob %s: out of memory", w->bw_hex);
+	if (blob_mkdir_for(final, cause) != 0)
 		goto fail;
-	}
-	slash = strrchr(dir, '/');
-	*slash = '\0';
-	if (mkdir_p(dir, 0755) == -1) {
-		cause_set(cause, "%s: %s", dir, strerror(errno));
-		goto fail;
-	}
 	if (rename(w->bw_tmp, final) == -1) {
 		cause_set(cause, "%s: %s", final, strerror(errno));
 		goto fail;
 	}
 	/* The blob is in place and correct; a crash may only lose it. */
-	if (dir_sync(dir) == -1)
-		log_warn("%s: fsync", dir);
-	free(final);
-	free(dir);
+	blob_sync_dir_of(final);
 	free(w->bw_tmp);
 	w->bw_tmp = NULL;
+alias:
+	if (strcmp(w->bw_algo, "sha256") != 0 &&
+	    blob_alias(w->bw_store, w->bw_algo, w->bw_hex, sha, cause) != 0)
+		goto fail;
+	free(final);
 	blob_writer_abort(w);
 	return 0;
 fail:
 	free(final);
-	free(dir);
 	blob_writer_abort(w);
 	return -1;
 }
@@ -381,6 +545,213 @@ blob_writer_abort(struct blob_writer *w)
 		free(w->bw_tmp);
 	}
 	hash_free(w->bw_hash);
+	hash_free(w->bw_sha256);
 	free(w->bw_error);
 	free(w);
+}
+
+int
+blob_rekey(struct blobstore *bs, const char *algo, const char *hex, char *sha,
+    char **cause)
+{
+	struct stat	 sb, fsb;
+	struct hash	*h = NULL, *h256 = NULL;
+	const char	*canon;
+	char		*path = NULL, *final = NULL, got[HASH_HEX_MAX];
+	char		 chunk[65536];
+	ssize_t		 n;
+	int		 fd = -1, rc = -1;
+
+	if ((canon = blob_valid(algo, hex)) == NULL ||
+	    strcmp(canon, "sha256") == 0) {
+		cause_set(cause, "invalid %s checksum \"%.140s\"",
+		    algo != NULL ? algo : "(no algorithm)", hex != NULL ? hex : "");
+		return -1;
+	}
+	if ((path = blob_make_path(bs, canon, hex)) == NULL ||
+	    (h = hash_new(canon)) == NULL || (h256 = hash_new("sha256")) == NULL) {
+		cause_set(cause, "blob %s: out of memory", hex);
+		goto out;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		cause_set(cause, "%s: %s", path, fd == -1 ? strerror(errno) :
+		    "not a plain file");
+		goto out;
+	}
+	while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			cause_set(cause, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		hash_update(h, chunk, n);
+		hash_update(h256, chunk, n);
+	}
+	hash_final(h, got);
+	h = NULL;
+	hash_final(h256, sha);
+	h256 = NULL;
+	/* Rotten on disk: served, it would fail every client's check. */
+	if (strcmp(got, hex) != 0) {
+		unlink(path);
+		cause_set(cause, "%s: %s mismatch (expected %s, got %s); removed",
+		    path, canon, hex, got);
+		goto out;
+	}
+	if ((final = blob_make_path(bs, "sha256", sha)) == NULL) {
+		cause_set(cause, "blob %s: out of memory", hex);
+		goto out;
+	}
+	/* A second name of the same inode: no copy, no moment without it. */
+	if (lstat(final, &fsb) == -1 || !S_ISREG(fsb.st_mode) ||
+	    fsb.st_size != sb.st_size) {
+		if (blob_mkdir_for(final, cause) != 0)
+			goto out;
+		unlink(final);
+		if (link(path, final) == -1 && errno != EEXIST) {
+			cause_set(cause, "%s: %s", final, strerror(errno));
+			goto out;
+		}
+		blob_sync_dir_of(final);
+	}
+	rc = blob_alias(bs, canon, hex, sha, cause);
+out:
+	if (fd != -1)
+		close(fd);
+	hash_free(h);
+	hash_free(h256);
+	free(final);
+	free(path);
+	return rc;
+}
+
+/* Reports each valid entry of blobs/<algo>/<xx>/. */
+static int
+blob_scan_algo(struct blobstore *bs, const char *algo, blob_scan_fn fn,
+    void *arg, char **cause)
+{
+	struct blob_entry	 be;
+	struct stat		 sb, tsb;
+	DIR			*d, *sub;
+	struct dirent		*de, *fe;
+	char			*dir, *subdir, *path, *file, sha[HASH_HEX_MAX];
+	int			 rc = 0;
+
+	if (asprintf(&dir, "%s/blobs/%s", bs->bs_root, algo) == -1) {
+		cause_set(cause, "blobs: out of memory");
+		return -1;
+	}
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT) {
+			cause_set(cause, "%s: %s", dir, strerror(errno));
+			rc = -1;
+		}
+		free(dir);
+		return rc;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) != 2 || de->d_name[0] == '.')
+			continue;
+		if (asprintf(&subdir, "%s/%s", dir, de->d_name) == -1) {
+			cause_set(cause, "blobs: out of memory");
+			rc = -1;
+			break;
+		}
+		if ((sub = opendir(subdir)) == NULL) {
+			if (errno != ENOENT && errno != ENOTDIR) {
+				cause_set(cause, "%s: %s", subdir,
+				    strerror(errno));
+				rc = -1;
+			}
+			free(subdir);
+			continue;
+		}
+		while (rc == 0 && (fe = readdir(sub)) != NULL) {
+			/* Only names a blob could have: never a stray file. */
+			if (blob_valid(algo, fe->d_name) == NULL ||
+			    strncmp(fe->d_name, de->d_name, 2) != 0)
+				continue;
+			if (asprintf(&path, "%s/%s", subdir, fe->d_name) == -1) {
+				cause_set(cause, "blobs: out of memory");
+				rc = -1;
+				break;
+			}
+			if (lstat(path, &sb) == -1) {
+				free(path);
+				continue;	/* removed meanwhile */
+			}
+			memset(&be, 0, sizeof be);
+			be.be_algo = algo;
+			be.be_hex = fe->d_name;
+			if (S_ISLNK(sb.st_mode)) {
+				if (strcmp(algo, "sha256") == 0 ||
+				    blob_alias_target(path, sha) == -1) {
+					free(path);
+					continue;
+				}
+				be.be_target = sha;
+				file = blob_make_path(bs, "sha256", sha);
+				be.be_dangling = file == NULL ||
+				    lstat(file, &tsb) == -1 ||
+				    !S_ISREG(tsb.st_mode);
+				free(file);
+			} else if (S_ISREG(sb.st_mode)) {
+				be.be_size = sb.st_size;
+				be.be_atime = sb.st_atime;
+				/* A rename changes ctime: when it was stored. */
+				be.be_stored = sb.st_mtime > sb.st_ctime ?
+				    sb.st_mtime : sb.st_ctime;
+			} else {
+				free(path);
+				continue;
+			}
+			free(path);
+			rc = fn(&be, arg);
+		}
+		closedir(sub);
+		free(subdir);
+	}
+	closedir(d);
+	free(dir);
+	return rc;
+}
+
+int
+blob_scan(struct blobstore *bs, blob_scan_fn fn, void *arg, char **cause)
+{
+	size_t	i;
+
+	for (i = 0; i < BLOB_NALGOS; i++) {
+		if (blob_scan_algo(bs, blob_algos[i].ba_name, fn, arg, cause) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+blob_remove(struct blobstore *bs, const char *algo, const char *hex,
+    char **cause)
+{
+	const char	*canon;
+	char		*path;
+
+	if ((canon = blob_valid(algo, hex)) == NULL) {
+		cause_set(cause, "invalid %s checksum \"%.140s\"",
+		    algo != NULL ? algo : "(no algorithm)", hex != NULL ? hex : "");
+		return -1;
+	}
+	if ((path = blob_make_path(bs, canon, hex)) == NULL) {
+		cause_set(cause, "blob %s: out of memory", hex);
+		return -1;
+	}
+	/* unlink never follows an alias: it goes, its file stays. */
+	if (unlink(path) == -1 && errno != ENOENT) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	free(path);
+	return 0;
 }

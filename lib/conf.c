@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -376,6 +377,41 @@ conf_server_tls(struct conf_parse *cp, const char *key, const char *value)
 	return 0;
 }
 
+/*
+ * A size: bytes, or a whole number with K, M, G or T (powers of 1024, an
+ * optional "B" or "iB" after them); "none" is 0.
+ */
+static int
+conf_size_parse(const char *value, long long *v)
+{
+	static const char	 units[] = "KMGT";
+	const char		*u;
+	char			*end;
+	long long		 n, mul = 1;
+
+	if (strcmp(value, "none") == 0) {
+		*v = 0;
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(value, &end, 10);
+	if (!isdigit((unsigned char)*value) || errno != 0 || n < 0)
+		return -1;
+	if (*end != '\0') {
+		if ((u = strchr(units, toupper((unsigned char)*end))) == NULL)
+			return -1;
+		mul = 1LL << (10 * (u - units + 1));
+		end++;
+		if (strcmp(end, "") != 0 && strcmp(end, "B") != 0 &&
+		    strcmp(end, "iB") != 0)
+			return -1;
+	}
+	if (n > LLONG_MAX / mul)
+		return -1;
+	*v = n * mul;
+	return 0;
+}
+
 static void
 conf_server(struct conf_parse *cp, const char *key, const char *value)
 {
@@ -448,6 +484,25 @@ conf_server(struct conf_parse *cp, const char *key, const char *value)
 		while (strlen(cf->cf_public_url) > 8 &&
 		    cf->cf_public_url[strlen(cf->cf_public_url) - 1] == '/')
 			cf->cf_public_url[strlen(cf->cf_public_url) - 1] = '\0';
+	} else if (strcmp(key, "schedule") == 0) {
+		if (strcmp(value, "yes") == 0)
+			cf->cf_schedule = 1;
+		else if (strcmp(value, "no") == 0)
+			cf->cf_schedule = 0;
+		else
+			conf_error(cp, cp->cp_line, "schedule: \"%s\" is "
+			    "neither yes nor no", value);
+	} else if (strcmp(key, "store-quota") == 0) {
+		if (conf_size_parse(value, &cf->cf_store_quota) != 0)
+			conf_error(cp, cp->cp_line, "store-quota: bad size \"%s\" "
+			    "(bytes, or a number with K, M, G or T; 0 or none: "
+			    "no quota)", value);
+	} else if (strcmp(key, "output-buffer-max") == 0) {
+		if (conf_size_parse(value, &cf->cf_output_buffer_max) != 0 ||
+		    cf->cf_output_buffer_max < 64 * 1024)
+			conf_error(cp, cp->cp_line, "output-buffer-max: bad size "
+			    "\"%s\" (bytes, or a number with K, M, G or T; at "
+			    "least 64K)", value);
 	} else if (strcmp(key, "user") == 0) {
 		if (*value == '\0' || strchr(value, ' ') != NULL) {
 			conf_error(cp, cp->cp_line, "user: \"%s\" is not a "
@@ -482,18 +537,48 @@ conf_mirror(struct conf_parse *cp, const char *key, const char *value)
 			    "\"%s\" (rpm-md or apt)", value);
 		cp->cp_mirror_type_seen = 1;
 	} else if (strcmp(key, "url") == 0) {
-		if (strncmp(value, "http://", 7) != 0 &&
+		/* Several, on one line or repeated lines: tried in order. */
+		char	**urls = words_split_on(value, " \t", NULL);
+		size_t	  i, n = 0;
+
+		for (i = 0; urls[i] != NULL; i++) {
+			if (strncmp(urls[i], "http://", 7) != 0 &&
+			    strncmp(urls[i], "https://", 8) != 0 &&
+			    strncmp(urls[i], "file://", 7) != 0)
+				conf_error(cp, cp->cp_line, "url: \"%s\" is not an "
+				    "http://, https:// or file:// URL", urls[i]);
+			while (strlen(urls[i]) > 8 &&
+			    urls[i][strlen(urls[i]) - 1] == '/')
+				urls[i][strlen(urls[i]) - 1] = '\0';
+		}
+		if (urls[0] == NULL)
+			conf_error(cp, cp->cp_line, "url: empty list");
+		while (mi->mi_urls != NULL && mi->mi_urls[n] != NULL)
+			n++;
+		mi->mi_urls = xreallocarray(mi->mi_urls, n + i + 1,
+		    sizeof *mi->mi_urls);
+		memcpy(mi->mi_urls + n, urls, (i + 1) * sizeof *urls);
+		free(urls);
+		if (mi->mi_url == NULL && mi->mi_urls[0] != NULL)
+			mi->mi_url = xstrdup(mi->mi_urls[0]);
+	} else if (strcmp(key, "mirrorlist") == 0 ||
+	    strcmp(key, "metalink") == 0) {
+		if ((strncmp(value, "http://", 7) != 0 &&
 		    strncmp(value, "https://", 8) != 0 &&
-		    strncmp(value, "file://", 7) != 0) {
-			conf_error(cp, cp->cp_line, "url: \"%s\" is not an "
-			    "http://, https:// or file:// URL", value);
+		    strncmp(value, "file://", 7) != 0) ||
+		    strpbrk(value, " \t") != NULL) {
+			conf_error(cp, cp->cp_line, "[mirror %s]: %s: \"%s\" is "
+			    "not an http://, https:// or file:// URL",
+			    mi->mi_name, key, value);
 			return;
 		}
-		free(mi->mi_url);
-		mi->mi_url = xstrdup(value);
-		while (strlen(mi->mi_url) > 8 &&
-		    mi->mi_url[strlen(mi->mi_url) - 1] == '/')
-			mi->mi_url[strlen(mi->mi_url) - 1] = '\0';
+		if (key[1] == 'i') {
+			free(mi->mi_mirrorlist);
+			mi->mi_mirrorlist = xstrdup(value);
+		} else {
+			free(mi->mi_metalink);
+			mi->mi_metalink = xstrdup(value);
+		}
 	} else if (strcmp(key, "keyring") == 0) {
 		if (access(value, R_OK) != 0) {
 			conf_error(cp, cp->cp_line, "keyring: %s: %s", value,
@@ -769,8 +854,13 @@ conf_mirror_end(struct conf_parse *cp)
 		return;
 	if (!cp->cp_mirror_type_seen)
 		conf_error(cp, mi->mi_line, "[mirror %s]: no type", mi->mi_name);
-	if (mi->mi_url == NULL)
-		conf_error(cp, mi->mi_line, "[mirror %s]: no url", mi->mi_name);
+	if (mi->mi_url == NULL && mi->mi_metalink == NULL &&
+	    mi->mi_mirrorlist == NULL)
+		conf_error(cp, mi->mi_line, "[mirror %s]: no url (url, "
+		    "mirrorlist or metalink)", mi->mi_name);
+	else if (mi->mi_url == NULL)
+		mi->mi_url = xstrdup(mi->mi_metalink != NULL ?
+		    mi->mi_metalink : mi->mi_mirrorlist);
 	if (mi->mi_keyring_allow_expired && mi->mi_keyring == NULL)
 		conf_error(cp, mi->mi_line, "[mirror %s]: keyring-allow-expired "
 		    "needs a keyring", mi->mi_name);
@@ -1037,6 +1127,7 @@ config_load(const char *path)
 	}
 	cf = xcalloc(1, sizeof *cf);
 	cf->cf_path = xstrdup(path);
+	cf->cf_schedule = 1;
 	cf->cf_grace = 3600;
 	cf->cf_log_keep = 30 * 86400;
 	cf->cf_preview_keep = 86400;
@@ -1047,6 +1138,7 @@ config_load(const char *path)
 	cf->cf_max_headers = 100;
 	cf->cf_max_connections = 10000;
 	cf->cf_max_connections_per_address = 1000;
+	cf->cf_output_buffer_max = 64LL * 1024 * 1024;
 	TAILQ_INIT(&cf->cf_mirrors);
 	TAILQ_INIT(&cf->cf_baselines);
 	TAILQ_INIT(&cf->cf_groups);
@@ -1109,6 +1201,9 @@ config_free(struct config *cf)
 		TAILQ_REMOVE(&cf->cf_mirrors, mi, mi_entry);
 		free(mi->mi_name);
 		free(mi->mi_url);
+		words_free(mi->mi_urls);
+		free(mi->mi_mirrorlist);
+		free(mi->mi_metalink);
 		free(mi->mi_proxy);
 		free(mi->mi_ca_file);
 		free(mi->mi_keyring);

@@ -26,7 +26,16 @@ enum prefetch_mode {
 struct mirror {
 	char			*mi_name;
 	enum mirror_type	 mi_type;
-	char			*mi_url;		/* no trailing slash */
+	char			*mi_url;		/* no trailing slash; see mi_urls */
+	/*
+	 * Every url, in order (mi_url is the first), tried in turn; NULL
+	 * when there is none.  A mirror with only a mirrorlist or metalink
+	 * has its URL as mi_url: the prefix package URLs carry, mapped to
+	 * the bases the list gives (fetch.h, mirrorlist.h).
+	 */
+	char			**mi_urls;
+	char			*mi_mirrorlist;		/* a list of base URLs; NULL: none */
+	char			*mi_metalink;		/* metalink of repodata/repomd.xml; NULL: none */
 	char			*mi_keyring;		/* NULL: signatures not checked */
 	int			 mi_keyring_allow_expired; /* good signatures by keys expired since */
 	char			*mi_classification;	/* of versions no advisory lists; NULL: none */
@@ -122,7 +131,9 @@ struct config {
 	char			*cf_api_tokens;		/* NAME ROLE SECRET lines; NULL: no API */
 	char			**cf_admin_allow;	/* CIDRs /metrics and /_status are open to */
 	char			*cf_public_url;		/* what _setup names; NULL: the Host */
+	int			 cf_schedule;		/* 0: a replica: patchgated runs no sync or publish */
 	long long		 cf_grace;		/* seconds old generations stay served */
+	long long		 cf_store_quota;	/* bytes of blobs; 0: no quota */
 	long long		 cf_log_keep;		/* seconds run logs (STORE/log) are kept */
 	long long		 cf_preview_keep;	/* seconds a published preview stays */
 	long long		 cf_report_stale;	/* seconds until a machine's report is stale */
@@ -133,6 +144,7 @@ struct config {
 	long long		 cf_max_headers;	/* header fields of one request */
 	long long		 cf_max_connections;	/* open at once */
 	long long		 cf_max_connections_per_address; /* from one client address */
+	long long		 cf_output_buffer_max;	/* bytes of client output waiting in memory, in all */
 	struct mirrors		 cf_mirrors;
 	struct baselines	 cf_baselines;
 	struct groups		 cf_groups;

@@ -26,6 +26,7 @@
 #include "events.h"
 #include "log.h"
 #include "store.h"
+#include "store_query.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -211,21 +212,23 @@ events_emit(const struct config *cf, enum event_kind k, const char *mirror,
 int
 events_once(struct store *st, const char *key)
 {
-	sqlite3_stmt	*stmt;
+	char	*why = NULL;
 
+	/* The callers go on without the event: the cause is said here. */
 	if (sqlite3_exec(store_db(st), "CREATE TABLE IF NOT EXISTS "
 	    "events_once (key TEXT PRIMARY KEY, created INTEGER NOT NULL)",
-	    NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	stmt = store_stmt(st, "INSERT OR IGNORE INTO events_once (key, "
-	    "created) VALUES (?1, ?2)");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(stmt, 2, time(NULL));
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		return -1;
+	    NULL, NULL, NULL) != SQLITE_OK) {
+		store_error(st, "events_once", &why);
+		goto fail;
+	}
+	if (store_run(st, &why, "INSERT OR IGNORE INTO events_once (key, "
+	    "created) VALUES (?1, ?2)", "tI", key, (long long)time(NULL)) != 0)
+		goto fail;
 	return sqlite3_changes(store_db(st)) > 0;
+fail:
+	log_warnx("events: %s: %s", key, why);
+	free(why);
+	return -1;
 }
 
 void
@@ -233,28 +236,28 @@ events_sync_result(const struct config *cf, struct store *st,
     long long mirror_id, const char *mirror, const char *error)
 {
 	sqlite3_stmt	*stmt;
-	char		*last = NULL;
-	int		 failed = 0;
+	char		*last = NULL, *why = NULL;
+	int		 failed = 0, rc;
 
 	if (!events_wanted(cf, EVENT_SYNC_FAILED) &&
 	    !events_wanted(cf, EVENT_SYNC_RECOVERED))
 		return;
-	stmt = store_stmt(st, "SELECT result, error FROM runs WHERE mirror = "
-	    "?1 AND kind = 'sync' ORDER BY id DESC LIMIT 1");
-	if (stmt == NULL) {
-		log_warnx("mirror %s: events: %s", mirror,
-		    sqlite3_errmsg(store_db(st)));
+	stmt = store_query(st, &why, "SELECT result, error FROM runs WHERE "
+	    "mirror = ?1 AND kind = 'sync' ORDER BY id DESC LIMIT 1", "I",
+	    mirror_id);
+	if (stmt == NULL || (rc = store_step(st, stmt, &why)) == -1) {
+		log_warnx("mirror %s: events: %s", mirror, why);
+		free(why);
 		return;
 	}
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	if (sqlite3_step(stmt) == SQLITE_ROW) {
+	if (rc == 1) {
 		failed = strcmp((const char *)sqlite3_column_text(stmt, 0),
 		    "ok") != 0;
 		if (sqlite3_column_text(stmt, 1) != NULL)
 			last = xstrdup((const char *)sqlite3_column_text(stmt,
 			    1));
+		store_done(stmt);
 	}
-	sqlite3_reset(stmt);
 	if (error != NULL && !failed)
 		events_emit(cf, EVENT_SYNC_FAILED, mirror, NULL,
 		    json_pack("{s:s}", "cause", error),
@@ -267,39 +270,36 @@ events_sync_result(const struct config *cf, struct store *st,
 	free(last);
 }
 
-/* The status last recorded for host of group; caller-freed, NULL: none. */
-static char *
-events_compliance_get(struct store *st, const char *group, const char *host)
+/*
+ * The status last recorded for host of group into *v, caller-freed (NULL:
+ * none); -1 with a cause.
+ */
+static int
+events_compliance_get(struct store *st, const char *group, const char *host,
+    char **v, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	char		*v = NULL;
+	int		 rc;
 
-	stmt = store_stmt(st, "SELECT status FROM compliance_notified WHERE "
-	    "grp = ?1 AND host = ?2");
-	if (stmt == NULL)
-		return NULL;
-	sqlite3_bind_text(stmt, 1, group, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, host, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(stmt) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(stmt, 0));
-	sqlite3_reset(stmt);
-	return v;
+	*v = NULL;
+	stmt = store_query(st, cause, "SELECT status FROM compliance_notified "
+	    "WHERE grp = ?1 AND host = ?2", "tt", group, host);
+	if (stmt == NULL || (rc = store_step(st, stmt, cause)) == -1)
+		return -1;
+	if (rc == 1) {
+		*v = xstrdup((const char *)sqlite3_column_text(stmt, 0));
+		store_done(stmt);
+	}
+	return 0;
 }
 
 static int
 events_compliance_set(struct store *st, const char *group, const char *host,
-    const char *status)
+    const char *status, char **cause)
 {
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO compliance_notified "
-	    "(grp, host, status) VALUES (?1, ?2, ?3)");
-	if (stmt == NULL)
-		return -1;
-	sqlite3_bind_text(stmt, 1, group, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 2, host, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(stmt, 3, status, -1, SQLITE_TRANSIENT);
-	return sqlite3_step(stmt) == SQLITE_DONE ? 0 : -1;
+	return store_run(st, cause, "INSERT OR REPLACE INTO "
+	    "compliance_notified (grp, host, status) VALUES (?1, ?2, ?3)",
+	    "ttt", group, host, status);
 }
 
 void
@@ -307,7 +307,7 @@ events_compliance(const struct config *cf, struct store *st, json_t *doc)
 {
 	json_t		*g, *m;
 	const char	*group, *host, *status;
-	char		*was;
+	char		*was, *why = NULL;
 	size_t		 i, k;
 
 	if (doc == NULL)
@@ -327,15 +327,25 @@ events_compliance(const struct config *cf, struct store *st, json_t *doc)
 			status = json_string_value(json_object_get(m, "status"));
 			if (group == NULL || host == NULL || status == NULL)
 				continue;
-			was = events_compliance_get(st, group, host);
+			if (events_compliance_get(st, group, host, &was,
+			    &why) != 0) {
+				log_warnx("events: compliance of %s: %s", host,
+				    why);
+				free(why);
+				why = NULL;
+				continue;
+			}
 			if (was != NULL && strcmp(was, status) == 0) {
 				free(was);
 				continue;
 			}
-			if (events_compliance_set(st, group, host, status) != 0)
+			if (events_compliance_set(st, group, host, status,
+			    &why) != 0) {
 				log_warnx("events: compliance of %s: %s", host,
-				    sqlite3_errmsg(store_db(st)));
-			else
+				    why);
+				free(why);
+				why = NULL;
+			} else
 				events_emit(cf, EVENT_COMPLIANCE_CHANGED, NULL,
 				    group, json_pack("{s:s,s:s?,s:s,s:O?,s:O?}",
 				    "host", host, "previous", was, "status", status,

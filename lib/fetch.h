@@ -2,7 +2,8 @@
  * Blocking upstream fetching for the indexer process (libcurl's easy
  * interface): http://, https:// and file:// URLs, redirects (same host
  * unless the mirror allows any), a connect timeout and a total deadline,
- * a few retries on transient errors.  patchgated fetches on its event
+ * a few retries on transient errors, failover between a mirror's base
+ * URLs (struct fetch_policy).  patchgated fetches on its event
  * loop (proxy/upstream.c), with the same curl setup: fetch_curl_setup.
  */
 #ifndef PG_FETCH_H
@@ -42,6 +43,26 @@ struct fetch_policy {
 	int		 fp_redirects_any;	/* 0: only to the same host */
 	const char	*fp_proxy;		/* outbound proxy; NULL: none */
 	const char	*fp_ca_file;		/* NULL: the system's CAs */
+	/*
+	 * Failover (indexer): a URL under fp_canon (the mirror's mi_url,
+	 * which package URLs and metadata URLs start with) or under one of
+	 * fp_bases is fetched from each of fp_bases in turn: first the base
+	 * the sync's first file came from, so that one sync reads one
+	 * mirror, then the others in order.  A refused connection, a
+	 * timeout, an HTTP error, a wrong checksum or a refused signature
+	 * moves to the next base, with a warning naming the URL and cause;
+	 * the fetch fails when every base did, naming each.  NULL: no
+	 * failover.  fetch_set_policy keeps copies.
+	 */
+	const char	*fp_canon;
+	char *const	*fp_bases;
+	/*
+	 * The sha256 values a metalink (fp_metalink names it) allows for
+	 * repodata/repomd.xml: a repomd.xml fetched under fp_canon with
+	 * another is refused, and the next base tried.  NULL: no check.
+	 */
+	char *const	*fp_repomd_sha256;
+	const char	*fp_metalink;
 };
 void	 fetch_set_policy(const struct fetch_policy *);
 
@@ -59,6 +80,27 @@ int	 fetch_to_file(const char *url, const char *path, long long maxsize,
 /* The same into a caller-freed memory buffer. */
 int	 fetch_to_memory(const char *url, long long maxsize, char **data,
 	     size_t *len, long *status, char **cause);
+
+/*
+ * fetch_to_file that also checks the body against the checksum algo/hex
+ * (when not NULL) before accepting it: a mismatch is an error of that
+ * URL, and with failover (fp_bases) the next base is tried.
+ */
+int	 fetch_to_file_hash(const char *url, const char *path,
+	     long long maxsize, const char *algo, const char *hex,
+	     long *status, char **cause);
+
+/*
+ * Accepts or refuses a fetched body (a signature check): 0, or -1 with
+ * *cause (caller-freed) to try the next base.  Fetches made inside it
+ * prefer the base of url (repomd.xml.asc from where repomd.xml came).
+ */
+typedef int	(*fetch_check_fn)(const char *url, const char *data,
+		    size_t len, void *arg, char **cause);
+/* fetch_to_memory with a check of the body; check may be NULL. */
+int	 fetch_to_memory_check(const char *url, long long maxsize,
+	     char **data, size_t *len, long *status, fetch_check_fn check,
+	     void *arg, char **cause);
 
 /* Joins a base URL and a relative location ("repodata/x.xml.gz"). */
 char	*url_join(const char *base, const char *rel);

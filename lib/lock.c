@@ -73,6 +73,28 @@ lock_take_mirror(const char *store, const char *mirror, char **cause)
 }
 
 int
+lock_try_mirror(const char *store, const char *mirror)
+{
+	char	*path;
+	int	 fd;
+
+	xasprintf(&path, "%s/%s", store, LOCK_DIR_NAME);
+	if (mkdir_p(path, 0755) == -1) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	xasprintf(&path, "%s/%s/mirror.%s.lock", store, LOCK_DIR_NAME, mirror);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(path);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+int
 lock_take_store(const char *store, char **cause)
 {
 	return lock_take(store, LOCK_STORE_NAME,

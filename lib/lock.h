@@ -22,6 +22,11 @@ int	 lock_take(const char *store, const char *name, const char *holder,
 	     char **cause);
 /* The lock of one mirror's sync (lock_take on locks/mirror.NAME.lock). */
 int	 lock_take_mirror(const char *store, const char *mirror, char **cause);
+/*
+ * One mirror's lock without waiting: its descriptor, or -1 when a sync
+ * of the mirror holds it (or it cannot be taken at all).
+ */
+int	 lock_try_mirror(const char *store, const char *mirror);
 /* The store lock. */
 int	 lock_take_store(const char *store, char **cause);
 void	 lock_release(int fd);

@@ -137,4 +137,56 @@ int	 rpmmd_updateinfo_parse(pg_read_fn, void *rarg, const char *what,
 int	 rpmmd_deltainfo_parse(pg_read_fn, void *rarg, const char *what,
 	     rpmmd_package_cb, void *cbarg, char **root_start, char **cause);
 
+/*
+ * rpmmd_spool.c: the package documents of a mirror, decompressed, in
+ * STORE/spool/MIRROR-ID/; the store keeps where each version's element
+ * lies in them (tables rpmmd_docs and package_spans).
+ */
+struct store;
+struct rpmmd_spool;
+struct rpmmd_elems;
+
+/* STORE/spool/MIRROR-ID; caller-freed. */
+char	*rpmmd_spool_dir(const char *store_dir, long long mirror_id);
+/* A new document to be named dir/name once committed. */
+struct rpmmd_spool *rpmmd_spool_new(const char *dir, const char *name,
+	     char **cause);
+int	 rpmmd_spool_add(struct rpmmd_spool *, const void *, size_t,
+	     char **cause);
+long long rpmmd_spool_size(const struct rpmmd_spool *);
+/* The document's last byte so far, -1 when empty. */
+int	 rpmmd_spool_last(const struct rpmmd_spool *);
+/* Makes the document durable under its name; always frees. */
+int	 rpmmd_spool_commit(struct rpmmd_spool *, char **cause);
+void	 rpmmd_spool_abort(struct rpmmd_spool *);
+/*
+ * Inside the sync's transaction, after every document of the sync was
+ * recorded with current = 1: moves the elements the older documents
+ * (current = 0) alone hold into package_xml and forgets those documents.
+ */
+int	 rpmmd_spool_retire(struct store *, const char *store_dir,
+	     long long mirror_id, char **cause);
+/* Removes the mirror's spooled files the committed store does not name. */
+void	 rpmmd_spool_prune(struct store *, const char *store_dir,
+	     long long mirror_id);
+
+/* Reads the elements of one kind ("primary") of a mirror's versions. */
+struct rpmmd_elems *rpmmd_elems_open(struct store *, const char *store_dir,
+	     long long mirror_id, const char *kind, char **cause);
+/*
+ * The exact bytes of version pkg's element, valid until the next call;
+ * NULL with *cause untouched when it has none, NULL with *cause on error.
+ */
+const char *rpmmd_elems_get(struct rpmmd_elems *, long long pkg,
+	     size_t *len, char **cause);
+/*
+ * 1 and the element's place when version pkg's element lies in a spooled
+ * document, 0 when not (none, or kept in the store).
+ */
+int	 rpmmd_elems_where(struct rpmmd_elems *, long long pkg, long long *doc,
+	     long long *off);
+/* 1 when version pkg has an element of this kind, 0 if not, -1 on error. */
+int	 rpmmd_elems_has(struct rpmmd_elems *, long long pkg, char **cause);
+void	 rpmmd_elems_close(struct rpmmd_elems *);
+
 #endif

@@ -225,23 +225,21 @@ static int
 rpmmd_xml_tag_start(struct rpmmd_xml *x, long long pos, long long *lt,
     long *line)
 {
-	const char	*base, *p;
+	const char	*base, *end, *p, *q;
 	long		 nl = 0;
 
 	if (pos < x->x_winoff || pos > x->x_winoff + (long long)x->x_win.b_len)
 		return -1;
 	base = rpmmd_xml_win(x, x->x_winoff);
-	for (p = rpmmd_xml_win(x, pos); p > base; ) {
-		p--;
-		if (*p == '<') {
-			*lt = x->x_winoff + (p - base);
-			*line = rpmmd_xml_line(x) - nl;
-			return 0;
-		}
-		if (*p == '\n')
-			nl++;
-	}
-	return -1;
+	end = rpmmd_xml_win(x, pos);
+	/* Once per element of a large document: memrchr, not a byte loop. */
+	if ((p = memrchr(base, '<', end - base)) == NULL)
+		return -1;
+	*lt = x->x_winoff + (p - base);
+	for (q = p; (q = memchr(q, '\n', end - q)) != NULL; q++)
+		nl++;
+	*line = rpmmd_xml_line(x) - nl;
+	return 0;
 }
 
 /* Copies the root start tag; "<metadata/>" becomes "<metadata>". */

@@ -51,11 +51,34 @@ static const char store_schema[] =
 	"  upstream INTEGER NOT NULL DEFAULT 1, last_seen INTEGER,"
 	"  UNIQUE (mirror, pkgid));"
 	"CREATE INDEX IF NOT EXISTS packages_name ON packages (mirror, name, arch);"
+	/*
+	 * A mirror's versions in id order, the order the planner loads them
+	 * in: read along this index, the rows come without a sort and their
+	 * pages in order.
+	 */
+	"CREATE INDEX IF NOT EXISTS packages_mirror ON packages (mirror);"
 	/* Upstream's metadata elements of each version, byte for byte. */
 	"CREATE TABLE IF NOT EXISTS package_xml ("
 	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
 	"  kind TEXT NOT NULL, raw BLOB NOT NULL,"
 	"  PRIMARY KEY (package, kind));"
+	/*
+	 * rpm-md: upstream's package documents spooled in STORE/spool/MIRROR
+	 * (current: of the last sync), and where each version's element
+	 * lies in them; package_xml keeps the elements of versions that
+	 * only older documents listed (lib/rpmmd_spool.c).
+	 */
+	"CREATE TABLE IF NOT EXISTS rpmmd_docs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  kind TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  current INTEGER NOT NULL DEFAULT 1);"
+	"CREATE TABLE IF NOT EXISTS package_spans ("
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL, doc INTEGER NOT NULL REFERENCES rpmmd_docs(id),"
+	"  off INTEGER NOT NULL, len INTEGER NOT NULL,"
+	"  PRIMARY KEY (package, kind));"
+	"CREATE INDEX IF NOT EXISTS package_spans_doc ON package_spans (doc);"
 	"CREATE TABLE IF NOT EXISTS advisories ("
 	"  id INTEGER PRIMARY KEY,"
 	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
@@ -258,33 +281,56 @@ store_rollback(struct store *st)
 	sqlite3_exec(st->st_db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*
+ * A mirror's id, made at its first sync.  Looked up first: the INSERT is a
+ * write, which would wait behind another mirror's sync that holds the
+ * store's write lock for its whole store phase.
+ */
+static long long
+store_mirror_lookup(struct store *st, const char *name, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	long long	 id;
+	int		 rc;
+
+	stmt = store_stmt(st, "SELECT id FROM mirrors WHERE name = ?1");
+	if (stmt == NULL ||
+	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
+		store_error(st, "mirrors", cause);
+		return -1;
+	}
+	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE)
+		id = 0;
+	else if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(stmt, 0);
+	else {
+		store_error(st, "mirrors", cause);
+		id = -1;
+	}
+	/* No read transaction stays open behind the caller's back. */
+	sqlite3_reset(stmt);
+	return id;
+}
+
 long long
 store_mirror_id(struct store *st, const char *name, const char *type,
     char **cause)
 {
 	sqlite3_stmt	*stmt;
+	long long	 id;
 
+	if ((id = store_mirror_lookup(st, name, cause)) != 0)
+		return id;
 	stmt = store_stmt(st, "INSERT OR IGNORE INTO mirrors (name, type) "
 	    "VALUES (?1, ?2)");
-	if (stmt == NULL) {
+	if (stmt == NULL ||
+	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_DONE) {
 		store_error(st, "mirrors", cause);
 		return -1;
 	}
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	stmt = store_stmt(st, "SELECT id FROM mirrors WHERE name = ?1");
-	if (stmt == NULL) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
-		store_error(st, "mirrors", cause);
-		return -1;
-	}
-	return sqlite3_column_int64(stmt, 0);
+	if ((id = store_mirror_lookup(st, name, cause)) == 0)
+		cause_set(cause, "mirrors: %s was not recorded", name);
+	return id == 0 ? -1 : id;
 }

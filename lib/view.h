@@ -96,6 +96,11 @@ char	*view_generation_path(const char *store, const char *group,
  * is renamed into place.
  */
 int	 view_seal(const char *gen, const char *prev, char **cause);
+/*
+ * Tells view_seal() the sha256 (hex) of a file the writer just made or
+ * linked at path, so that sealing does not read it again.
+ */
+void	 view_sum_note(const char *path, const char *hex);
 
 /*
  * A snapshot's name (STORE/snapshots/NAME, /_snapshot/NAME/): letters,

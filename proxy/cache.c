@@ -84,6 +84,7 @@ struct cache {
 	long long		 ca_entries;
 	long long		 ca_fds;
 	long long		 ca_data;	/* bytes in memory */
+	struct evbuffer		*ca_body;	/* cache_send's, empty between */
 };
 
 /* A read of a small file into memory, on the pool. */
@@ -326,6 +327,13 @@ cache_new(struct event_base *base, struct pool *pool, struct gate_cache *gates,
 	LIST_INIT(&ca->ca_views);
 	LIST_INIT(&ca->ca_gens);
 	TAILQ_INIT(&ca->ca_lru);
+	/* Sending moves a body's chains out: one buffer serves every answer. */
+	if ((ca->ca_body = evbuffer_new()) == NULL) {
+		cause_set(cause, "out of memory");
+		free(ca);
+		return NULL;
+	}
+	ca->ca_ifd = -1;
 	/* Without inotify nothing is kept: every request looks again. */
 	if ((ca->ca_ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
 		log_warn("inotify: files are looked up at every request");
@@ -364,7 +372,25 @@ cache_free(struct cache *ca)
 		event_free(ca->ca_iev);
 	if (ca->ca_ifd != -1)
 		close(ca->ca_ifd);
+	evbuffer_free(ca->ca_body);
 	free(ca);
+}
+
+/* Whether dir is store/views/group/mirror, compared without building it. */
+static int
+cache_view_is(const char *dir, const char *store, const char *group,
+    const char *mirror)
+{
+	size_t	len;
+
+	len = strlen(store);
+	if (strncmp(dir, store, len) != 0 || strncmp(dir + len, "/views/", 7) != 0)
+		return 0;
+	dir += len + 7;
+	len = strlen(group);
+	if (strncmp(dir, group, len) != 0 || dir[len] != '/')
+		return 0;
+	return strcmp(dir + len + 1, mirror) == 0;
 }
 
 char *
@@ -375,15 +401,15 @@ cache_current(struct cache *ca, const char *store, const char *group,
 	char			 dir[PATH_MAX];
 	char			*gen;
 
-	if (snprintf(dir, sizeof dir, "%s/views/%s/%s", store, group,
-	    mirror) >= (int)sizeof dir)
-		return NULL;
 	LIST_FOREACH(cv, &ca->ca_views, cv_link) {
-		if (strcmp(cv->cv_dir, dir) == 0)
+		if (cache_view_is(cv->cv_dir, store, group, mirror))
 			break;
 	}
 	if (cv != NULL && cv->cv_valid)
 		return cv->cv_gen != NULL ? strdup(cv->cv_gen) : NULL;
+	if (snprintf(dir, sizeof dir, "%s/views/%s/%s", store, group,
+	    mirror) >= (int)sizeof dir)
+		return NULL;
 	if (cv == NULL && (cv = calloc(1, sizeof *cv)) != NULL) {
 		if ((cv->cv_dir = strdup(dir)) == NULL) {
 			free(cv);
@@ -450,6 +476,25 @@ out:
 	return fd;
 }
 
+/*
+ * Joins a, b and c into buf, the key of an entry: no allocation for a
+ * lookup that finds it.  -1 with ENAMETOOLONG when it does not fit.
+ */
+static int
+cache_key(char *buf, size_t size, const char *a, const char *b, const char *c)
+{
+	size_t	la = strlen(a), lb = strlen(b), lc = strlen(c);
+
+	if (la + lb + lc >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, a, la);
+	memcpy(buf + la, b, lb);
+	memcpy(buf + la + lb, c, lc + 1);
+	return 0;
+}
+
 static struct cache_file *
 cache_file_new(struct cache *ca, char *key, uint64_t h)
 {
@@ -489,23 +534,24 @@ cache_tree(struct cache *ca, const char *gen, const char *rel)
 {
 	struct cache_file	*cf;
 	struct cache_gen	*cg;
-	char			*key, *tree;
+	char			 buf[PATH_MAX + 8], *key, *tree;
 	uint64_t		 h;
 	int			 fd, saved;
 
-	if (asprintf(&key, "%s/tree/%s", gen, rel) == -1) {
-		errno = ENOMEM;
+	if (cache_key(buf, sizeof buf, gen, "/tree/", rel) == -1)
 		return NULL;
-	}
-	h = cache_hash(key);
-	if ((cf = cache_find(ca, key, h)) != NULL) {
-		free(key);
+	h = cache_hash(buf);
+	if ((cf = cache_find(ca, buf, h)) != NULL) {
 		if (cf->cf_negative) {
 			errno = cf->cf_errno;
 			return NULL;
 		}
 		cf->cf_refs++;
 		return cf;
+	}
+	if ((key = strdup(buf)) == NULL) {
+		errno = ENOMEM;
+		return NULL;
 	}
 	if ((cg = cache_gen_get(ca, gen)) == NULL ||
 	    (cf = cache_file_new(ca, key, h)) == NULL) {
@@ -539,19 +585,22 @@ struct cache_file *
 cache_blob(struct cache *ca, const char *algo, const char *hex)
 {
 	struct cache_file	*cf;
-	char			*key, *path;
+	char			 buf[256], *key, *path;
 	uint64_t		 h;
 	int			 fd;
 
-	if (asprintf(&key, "blob:%s:%s", algo, hex) == -1) {
-		errno = ENOMEM;
+	if (cache_key(buf, sizeof buf, "blob:", algo, ":") == -1 ||
+	    cache_key(buf + strlen(buf), sizeof buf - strlen(buf), hex, "",
+	    "") == -1)
 		return NULL;
-	}
-	h = cache_hash(key);
-	if ((cf = cache_find(ca, key, h)) != NULL) {
-		free(key);
+	h = cache_hash(buf);
+	if ((cf = cache_find(ca, buf, h)) != NULL) {
 		cf->cf_refs++;
 		return cf;
+	}
+	if ((key = strdup(buf)) == NULL) {
+		errno = ENOMEM;
+		return NULL;
 	}
 	/* Not cached when missing: it may be stored any time. */
 	if ((path = blob_path(ca->ca_blobs, algo, hex)) == NULL) {
@@ -657,7 +706,7 @@ void
 cache_send(struct evhttp_request *req, const struct resource *rs,
     struct cache_file *cf)
 {
-	struct evbuffer	*body;
+	struct evbuffer	*body = cf->cf_cache->ca_body;
 	struct range	 rg;
 	long long	 len;
 	int		 code, fd, r;
@@ -679,10 +728,6 @@ cache_send(struct evhttp_request *req, const struct resource *rs,
 		tls_send_file(req, code, fd, &rg);
 		return;
 	}
-	if ((body = evbuffer_new()) == NULL) {
-		server_error(req, 500, "out of memory");
-		return;
-	}
 	if (cf->cf_data != NULL) {
 		cf->cf_refs++;
 		r = evbuffer_add_reference(body, cf->cf_data + rg.rg_first, len,
@@ -696,10 +741,10 @@ cache_send(struct evhttp_request *req, const struct resource *rs,
 		cache_read_soon(cf);
 	}
 	if (r == -1) {
-		evbuffer_free(body);
 		server_error(req, 500, "cannot send the file");
 		return;
 	}
-	server_reply(req, code, body);
-	evbuffer_free(body);
+	server_reply_file(req, code, body);
+	/* Sending took it all, unless the connection was gone. */
+	evbuffer_drain(body, evbuffer_get_length(body));
 }

@@ -34,9 +34,18 @@ struct pool;
 /* Client output buffered beyond this pauses the upstream transfer. */
 #define UPSTREAM_BUFFER_MAX	(4 * 1024 * 1024)
 
-/* Cache-Control of what changes between generations, and of what cannot. */
+/*
+ * Cache-Control of what changes between generations, of a file verified
+ * with another (repomd.xml and its .asc: route.c), and of what cannot
+ * change; "private" for a view a shared cache must not hand out to
+ * anyone (a group with allow or auth-file, /_mirror/).
+ */
 #define CACHE_SHORT		"max-age=60"
+#define CACHE_REVALIDATE	"no-cache"
 #define CACHE_IMMUTABLE		"public, max-age=31536000, immutable"
+#define CACHE_PRIVATE_SHORT	"private, max-age=60"
+#define CACHE_PRIVATE_REVALIDATE "private, no-cache"
+#define CACHE_PRIVATE_IMMUTABLE	"private, max-age=31536000, immutable"
 
 /* Everything the daemon runs on; main() builds it and hands it down. */
 struct proxy {
@@ -82,6 +91,13 @@ void		 server_send_file(struct evhttp_request *, const struct resource *,
 void		 server_send_buffer(struct evhttp_request *,
 		     const struct resource *, struct evbuffer *);
 void		 server_reply(struct evhttp_request *, int code, struct evbuffer *);
+/*
+ * Likewise for a body that is no memory of the connection's own: file
+ * segments, or the serving cache's memory (not counted against [server]
+ * output-buffer-max).
+ */
+void		 server_reply_file(struct evhttp_request *, int code,
+		     struct evbuffer *);
 void		 server_writing(struct evhttp_connection *);
 void		 server_error(struct evhttp_request *, int code, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));
@@ -98,9 +114,11 @@ void		 server_access(const char *client, const char *method,
 /*
  * Serves rel from the generation directory gen (a view's generation, a
  * snapshot, a preview); -1, unanswered, when gen has no such file.
+ * shared: whether a shared cache may answer anyone with it.
  */
 int		 route_generation(struct proxy *, struct evhttp_request *,
-		     const char *gen, const char *what, const char *rel);
+		     const char *gen, const char *what, const char *rel,
+		     int shared);
 void		 route_request(struct evhttp_request *, void *proxy);
 
 /* gate.c */
@@ -358,5 +376,19 @@ void		 conns_free(struct conns *);
  */
 void		 server_on_close(struct evhttp_connection *,
 		     void (*cb)(struct evhttp_connection *, void *), void *arg);
+/*
+ * What evcon's output holds now is memory of its own (a body built for
+ * it, not yet sent): it counts against [server] output-buffer-max until
+ * the output drains.  A TLS connection's output is counted as it is
+ * queued, without this.
+ */
+void		 conns_output_held(struct evhttp_connection *);
+/*
+ * The most one connection should queue in memory at once now: its share
+ * of output-buffer-max among the connections holding output, at least
+ * CONNS_OUTPUT_MIN (tls.c reads files in pieces of at most this).
+ */
+size_t		 conns_output_share(void);
+#define CONNS_OUTPUT_MIN	(16 * 1024)
 
 #endif

@@ -41,10 +41,18 @@
 /* The largest STORE/key.asc _setup embeds: a key and its signatures. */
 #define ROUTE_MAX_KEY	(256 * 1024)
 
-/* What clients re-read at every update; the rest is named by content. */
+/*
+ * What clients re-read at every update; the rest is named by content.
+ * A file and its detached signature are revalidated at every request: a
+ * cache holding each for its own max-age would pair one generation's
+ * repomd.xml with another's repomd.xml.asc (dnf sends "no-cache" for
+ * repomd.xml alone), a "Bad GPG signature" for the client.
+ */
+static const char *const route_paired_names[] = {
+	"repomd.xml", "repomd.xml.asc", "Release", "Release.gpg", NULL
+};
 static const char *const route_short_names[] = {
-	"repomd.xml", "repomd.xml.asc", "repomd.xml.key",
-	"InRelease", "Release", "Release.gpg", NULL
+	"repomd.xml.key", "InRelease", NULL
 };
 
 /* The path of the request target, without query; caller-freed. */
@@ -72,28 +80,44 @@ route_raw_path(struct evhttp_request *req)
  * a year would break apt clients.
  */
 static const char *
-route_cache_control(const char *rel)
+route_cache_control(const char *rel, int shared)
 {
 	const char	*base, *p, *ext;
 	size_t		 i;
 
 	base = strrchr(rel, '/');
 	base = base != NULL ? base + 1 : rel;
+	for (i = 0; route_paired_names[i] != NULL; i++) {
+		if (strcmp(base, route_paired_names[i]) == 0)
+			return shared ? CACHE_REVALIDATE :
+			    CACHE_PRIVATE_REVALIDATE;
+	}
 	for (i = 0; route_short_names[i] != NULL; i++) {
 		if (strcmp(base, route_short_names[i]) == 0)
-			return CACHE_SHORT;
+			return shared ? CACHE_SHORT : CACHE_PRIVATE_SHORT;
 	}
 	if (strstr(rel, "/by-hash/") != NULL || strncmp(rel, "by-hash/", 8) == 0)
-		return CACHE_IMMUTABLE;
+		return shared ? CACHE_IMMUTABLE : CACHE_PRIVATE_IMMUTABLE;
 	if ((ext = strrchr(base, '.')) != NULL &&
 	    (strcmp(ext, ".rpm") == 0 || strcmp(ext, ".deb") == 0 ||
 	    strcmp(ext, ".udeb") == 0 || strcmp(ext, ".ddeb") == 0))
-		return CACHE_IMMUTABLE;
+		return shared ? CACHE_IMMUTABLE : CACHE_PRIVATE_IMMUTABLE;
 	for (p = base; *p != '\0' && strchr("0123456789abcdef", *p) != NULL; p++)
 		;
 	if (p - base >= 32 && *p == '-')
-		return CACHE_IMMUTABLE;
-	return CACHE_SHORT;
+		return shared ? CACHE_IMMUTABLE : CACHE_PRIVATE_IMMUTABLE;
+	return shared ? CACHE_SHORT : CACHE_PRIVATE_SHORT;
+}
+
+/*
+ * Whether a shared cache in front may answer anyone with what gr's view
+ * serves: not when the group limits who may read it (allow, auth-file),
+ * as the cache would hand it out without asking.
+ */
+static int
+route_group_shared(const struct group *gr)
+{
+	return gr != NULL && gr->gr_allow == NULL && gr->gr_auth_file == NULL;
 }
 
 /* A strong validator for a file that never changes in place. */
@@ -169,7 +193,7 @@ route_gen_modified(struct proxy *px, const char *gen)
  */
 static int
 route_tree(struct proxy *px, struct evhttp_request *req, const char *gen,
-    const char *rel)
+    const char *rel, int shared)
 {
 	struct resource		 rs;
 	struct cache_file	*cf;
@@ -193,7 +217,7 @@ route_tree(struct proxy *px, struct evhttp_request *req, const char *gen,
 	rs.rs_mtime = cf->cf_mtime;
 	rs.rs_size = cf->cf_sb.st_size;
 	rs.rs_type = server_content_type(rel);
-	rs.rs_cache = route_cache_control(rel);
+	rs.rs_cache = route_cache_control(rel, shared);
 	cache_send(req, &rs, cf);
 	cache_file_unref(cf);
 	return 0;
@@ -235,7 +259,8 @@ route_old_trees(struct proxy *px, struct evhttp_request *req,
 			continue;
 		path = view_generation_path(px->px_conf->cf_store, gr->gr_name,
 		    mi->mi_name, gens[i]);
-		served = route_tree(px, req, path, rel);
+		served = route_tree(px, req, path, rel,
+		    route_group_shared(gr));
 		if (served == 0)
 			log_debug("%s: served from %s", rel, path);
 		free(path);
@@ -252,7 +277,7 @@ route_old_trees(struct proxy *px, struct evhttp_request *req,
  */
 static void
 route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
-    const struct gate_entry *e)
+    const struct gate_entry *e, int shared)
 {
 	struct resource		 rs;
 	struct range		 rg;
@@ -265,7 +290,7 @@ route_package(struct proxy *px, struct evhttp_request *req, const char *gen,
 	rs.rs_mtime = route_gen_modified(px, gen);
 	rs.rs_size = e->ge_size;
 	rs.rs_type = server_content_type(e->ge_path);
-	rs.rs_cache = CACHE_IMMUTABLE;
+	rs.rs_cache = shared ? CACHE_IMMUTABLE : CACHE_PRIVATE_IMMUTABLE;
 
 	/* Stored: open already, or opened and kept (cache.c). */
 	if ((cf = cache_blob(px->px_cache, e->ge_algo, e->ge_hex)) != NULL) {
@@ -312,7 +337,7 @@ route_resume(struct evhttp_request *req, void *arg)
  */
 int
 route_generation(struct proxy *px, struct evhttp_request *req,
-    const char *gen, const char *what, const char *rel)
+    const char *gen, const char *what, const char *rel, int shared)
 {
 	const struct gate_entry	*e;
 	struct gate		*ga;
@@ -321,7 +346,7 @@ route_generation(struct proxy *px, struct evhttp_request *req,
 	/* gen's index and seal are read off the loop; req waits for them. */
 	if (gate_wait(px->px_gates, gen, route_resume, req, px) == 1)
 		return 0;
-	if (route_tree(px, req, gen, rel) == 0)
+	if (route_tree(px, req, gen, rel, shared) == 0)
 		return 0;
 	if ((ga = gate_get(px->px_gates, gen, &cause)) == NULL) {
 		log_warnx("%s: %s", what, cause);
@@ -332,7 +357,7 @@ route_generation(struct proxy *px, struct evhttp_request *req,
 	}
 	if ((e = gate_lookup(ga, rel)) != NULL) {
 		if (e->ge_visible)
-			route_package(px, req, gen, e);
+			route_package(px, req, gen, e, shared);
 		else
 			server_error(req, 404, "%s: not in %s: %s", rel, what,
 			    e->ge_reason);
@@ -362,7 +387,8 @@ route_view(struct proxy *px, struct evhttp_request *req,
 		free(gen);
 		return;
 	}
-	if (route_generation(px, req, gen, what, rel) == 0)
+	if (route_generation(px, req, gen, what, rel,
+	    route_group_shared(gr)) == 0)
 		goto out;
 	if (route_old_trees(px, req, gr, mi, gen, rel) == 0)
 		goto out;
@@ -678,7 +704,7 @@ route_setup(struct proxy *px, struct evhttp_request *req,
 	rs.rs_mtime = 0;
 	rs.rs_size = evbuffer_get_length(b);
 	rs.rs_type = "text/plain; charset=utf-8";
-	rs.rs_cache = CACHE_SHORT;
+	rs.rs_cache = route_group_shared(gr) ? CACHE_SHORT : CACHE_PRIVATE_SHORT;
 	server_send_buffer(req, &rs, b);
 	goto out;
 nomem:
@@ -749,7 +775,7 @@ route_preview(struct proxy *px, struct evhttp_request *req,
 		goto out;
 	}
 	if (route_generation(px, req, gen, what, rp->rp_norm +
-	    rp->rp_offs[4]) != 0)
+	    rp->rp_offs[4], route_group_shared(gr)) != 0)
 		server_error(req, 404, "%s: not in %s",
 		    rp->rp_norm + rp->rp_offs[4], what);
 out:
@@ -764,7 +790,7 @@ out:
  */
 static int
 route_snapshot_access(struct proxy *px, struct evhttp_request *req,
-    const char *snap)
+    const char *snap, int *shared)
 {
 	struct group	*gr = NULL;
 	char		*path, *name = NULL;
@@ -781,6 +807,7 @@ route_snapshot_access(struct proxy *px, struct evhttp_request *req,
 		log_warn("%s", path);
 	free(path);
 	free(name);
+	*shared = route_group_shared(gr);
 	if (gr != NULL)
 		return access_group(px, req, gr, ACCESS_VIEW);
 	if (api_admin_ok(px, req))
@@ -801,6 +828,7 @@ route_snapshot(struct proxy *px, struct evhttp_request *req,
 	struct stat	  sb;
 	char		**segs = rp->rp_segs;
 	char		 *snap = NULL, *gen = NULL, *what = NULL;
+	int		  shared = 0;
 
 	if (rp->rp_nsegs < 2) {
 		server_error(req, 404, "/_snapshot/: name a snapshot: "
@@ -820,7 +848,7 @@ route_snapshot(struct proxy *px, struct evhttp_request *req,
 		access_no_view(req);
 		goto out;
 	}
-	if (route_snapshot_access(px, req, snap) != 0)
+	if (route_snapshot_access(px, req, snap, &shared) != 0)
 		goto out;
 	if (rp->rp_nsegs < 3) {
 		server_error(req, 404, "/_snapshot/%s/: name a mirror: "
@@ -854,7 +882,7 @@ route_snapshot(struct proxy *px, struct evhttp_request *req,
 		goto out;
 	}
 	if (route_generation(px, req, gen, what, rp->rp_norm +
-	    rp->rp_offs[3]) != 0)
+	    rp->rp_offs[3], shared) != 0)
 		server_error(req, 404, "%s: not in %s", rp->rp_norm +
 		    rp->rp_offs[3], what);
 out:
@@ -909,8 +937,9 @@ route_mirror(struct proxy *px, struct evhttp_request *req,
 		server_error(req, 500, "out of memory");
 		goto out;
 	}
+	/* Admins' only: never for a shared cache to hand out. */
 	if (route_generation(px, req, gen, what, rp->rp_norm +
-	    rp->rp_offs[2]) != 0)
+	    rp->rp_offs[2], 0) != 0)
 		server_error(req, 404, "%s: not in %s", rp->rp_norm +
 		    rp->rp_offs[2], what);
 out:

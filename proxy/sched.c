@@ -197,6 +197,7 @@ sched_mirrors_update(struct sched *sc, struct config *cf)
 	struct sched_mirror	*sm;
 	struct mirror		*mi;
 	time_t			 now = time(NULL), last;
+	long long		 every;
 
 	TAILQ_INIT(&old);
 	TAILQ_CONCAT(&old, &sc->sc_mirrors, sm_entry);
@@ -205,9 +206,11 @@ sched_mirrors_update(struct sched *sc, struct config *cf)
 			if (strcmp(sm->sm_name, mi->mi_name) == 0)
 				break;
 		}
+		/* A replica (schedule = no) leaves syncs to the indexer. */
+		every = cf->cf_schedule ? mi->mi_sync_every : 0;
 		if (sm != NULL) {
 			TAILQ_REMOVE(&old, sm, sm_entry);
-			if (sm->sm_every == mi->mi_sync_every) {
+			if (sm->sm_every == every) {
 				TAILQ_INSERT_TAIL(&sc->sc_mirrors, sm, sm_entry);
 				continue;
 			}
@@ -215,7 +218,7 @@ sched_mirrors_update(struct sched *sc, struct config *cf)
 			sm = xcalloc(1, sizeof *sm);
 			sm->sm_name = xstrdup(mi->mi_name);
 		}
-		sm->sm_every = mi->mi_sync_every;
+		sm->sm_every = every;
 		last = sched_last_sync(cf->cf_store, mi->mi_name);
 		sm->sm_due = last == 0 ? now : last + sm->sm_every;
 		TAILQ_INSERT_TAIL(&sc->sc_mirrors, sm, sm_entry);
@@ -268,7 +271,9 @@ sched_plan(struct sched *sc)
 {
 	time_t	nc, now = clock_now();
 
-	nc = sched_next_change(sc->sc_px->px_conf);
+	/* A replica publishes nothing: the host that syncs does. */
+	nc = sc->sc_px->px_conf->cf_schedule ?
+	    sched_next_change(sc->sc_px->px_conf) : 0;
 	/* Published for it already: a clock that stands still (PATCHGATE_NOW). */
 	if (nc == 0 || nc == sc->sc_pub_done) {
 		sc->sc_pub_due = 0;
@@ -676,6 +681,9 @@ sched_new(struct proxy *px, char **cause)
 		sched_free(sc);
 		return NULL;
 	}
+	if (!px->px_conf->cf_schedule)
+		log_info("schedule = no: serving only; syncs and publishes "
+		    "are the indexer host's");
 	sched_mirrors_update(sc, px->px_conf);
 	sched_plan(sc);
 	return sc;

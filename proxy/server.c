@@ -46,6 +46,9 @@
  */
 #define SERVER_MAX_HEADERS	(32 * 1024)
 #define SERVER_MAX_BODY		(2 * INVENTORY_MAX_BYTES)
+/* An IMF-fixdate and its NUL; how many server_http_date keeps. */
+#define SERVER_DATE_MAX		32
+#define SERVER_DATE_MEMO	4
 
 struct server {
 	struct evhttp		*sv_http;	/* listen; NULL: none */
@@ -385,6 +388,54 @@ server_host(struct evhttp_request *req, char *buf, size_t size)
 	return parse_host(buf) ? 0 : -1;
 }
 
+/*
+ * Writes t as an IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") to buf, or
+ * "" when it has none.  An answer names few times (now, for Date, and the
+ * Last-Modified of one generation or a few): the last ones are kept
+ * formatted, as gmtime and a printf cost more than the rest of a header.
+ * The loop's own: one thread formats dates.
+ */
+static void
+server_http_date(time_t t, char *buf)
+{
+	static struct {
+		time_t	t;
+		char	s[SERVER_DATE_MAX];
+	}			 memo[SERVER_DATE_MEMO];
+	static unsigned int	 next;
+	struct tm		 tm;
+	size_t			 i;
+
+	for (i = 0; i < SERVER_DATE_MEMO; i++) {
+		if (memo[i].t == t && memo[i].s[0] != '\0') {
+			memcpy(buf, memo[i].s, SERVER_DATE_MAX);
+			return;
+		}
+	}
+	if (gmtime_r(&t, &tm) == NULL ||
+	    evutil_date_rfc1123(buf, SERVER_DATE_MAX, &tm) <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	i = next++ % SERVER_DATE_MEMO;
+	memo[i].t = t;
+	memcpy(memo[i].s, buf, SERVER_DATE_MAX);
+}
+
+/* Writes n, not negative, in decimal to buf (room for 21 bytes). */
+static void
+server_number(long long n, char *buf)
+{
+	char	tmp[24], *p = tmp + sizeof tmp;
+
+	*--p = '\0';
+	do {
+		*--p = '0' + n % 10;
+		n /= 10;
+	} while (n > 0 && p > tmp);
+	memcpy(buf, p, tmp + sizeof tmp - p);
+}
+
 /* One line per request: CLIENT "METHOD PATH" STATUS BYTES. */
 void
 server_access(const char *client, const char *method, const char *uri,
@@ -443,24 +494,53 @@ server_flush(struct evhttp_connection *evcon)
 	return 1;
 }
 
-/* Sends a response whose headers are set; body may be NULL. */
-void
-server_reply(struct evhttp_request *req, int code, struct evbuffer *body)
+/*
+ * Sends a response whose headers are set; body may be NULL.  held says
+ * whether the bytes of body are the connection's own, built in memory for
+ * it: what of them waits for the client counts against [server]
+ * output-buffer-max (server_conn.c).  A file segment, or the serving
+ * cache's memory, costs nothing more for one client waiting.
+ */
+static void
+server_send(struct evhttp_request *req, int code, struct evbuffer *body,
+    int held)
 {
 	struct evhttp_connection	*evcon;
 	long long			 bytes;
 	int				 tls;
+	char				 date[SERVER_DATE_MAX];
 
 	bytes = body != NULL ? (long long)evbuffer_get_length(body) : 0;
 	server_access(server_client(req), server_method(req),
 	    evhttp_request_get_uri(req), code, bytes);
+	/* libevent would format the date itself at every answer. */
+	server_http_date(time(NULL), date);
+	if (date[0] != '\0')
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Date", date);
 	/* Sending frees a request whose connection is gone: keep evcon. */
 	evcon = evhttp_request_get_connection(req);
 	tls = server_request_is_tls(req);
 	evhttp_send_reply(req, code, NULL, body);
 	/* Sent whole: reading never needed to stop (server_writing). */
-	if (tls || !server_flush(evcon))
+	if (tls || !server_flush(evcon)) {
 		server_writing(evcon);
+		/* TLS output is counted as it is queued (server_conn.c). */
+		if (held && !tls)
+			conns_output_held(evcon);
+	}
+}
+
+void
+server_reply(struct evhttp_request *req, int code, struct evbuffer *body)
+{
+	server_send(req, code, body, 1);
+}
+
+void
+server_reply_file(struct evhttp_request *req, int code, struct evbuffer *body)
+{
+	server_send(req, code, body, 0);
 }
 
 /* A short text/plain answer; never cached, as the condition may pass. */
@@ -560,16 +640,55 @@ server_etag_listed(const char *list, const char *etag)
 	}
 }
 
-static int
-server_not_modified(struct evkeyvalq *in, const struct resource *rs)
+/* The request headers server_begin() acts on; NULL: not sent. */
+struct server_conds {
+	const char	*sc_inm;	/* If-None-Match */
+	const char	*sc_ims;	/* If-Modified-Since */
+	const char	*sc_range;
+	const char	*sc_ifrange;
+};
+
+/*
+ * Finds them in one pass over the request's headers, the first of each
+ * name as evhttp_find_header() would: a lookup per name costs a pass each.
+ */
+static void
+server_conditions(struct evkeyvalq *in, struct server_conds *sc)
 {
-	const char	*inm, *ims;
+	struct evkeyval	*kv;
+	const char	*k;
+
+	memset(sc, 0, sizeof *sc);
+	TAILQ_FOREACH(kv, in, next) {
+		k = kv->key;
+		if (k[0] == 'R' || k[0] == 'r') {
+			if (sc->sc_range == NULL && strcasecmp(k, "Range") == 0)
+				sc->sc_range = kv->value;
+		} else if ((k[0] == 'I' || k[0] == 'i') &&
+		    (k[1] == 'F' || k[1] == 'f') && k[2] == '-') {
+			if (sc->sc_inm == NULL &&
+			    strcasecmp(k, "If-None-Match") == 0)
+				sc->sc_inm = kv->value;
+			else if (sc->sc_ims == NULL &&
+			    strcasecmp(k, "If-Modified-Since") == 0)
+				sc->sc_ims = kv->value;
+			else if (sc->sc_ifrange == NULL &&
+			    strcasecmp(k, "If-Range") == 0)
+				sc->sc_ifrange = kv->value;
+		}
+	}
+}
+
+static int
+server_not_modified(const struct server_conds *sc, const struct resource *rs)
+{
 	time_t		 t;
 
-	if ((inm = evhttp_find_header(in, "If-None-Match")) != NULL)
-		return rs->rs_etag != NULL && server_etag_listed(inm, rs->rs_etag);
-	if ((ims = evhttp_find_header(in, "If-Modified-Since")) != NULL &&
-	    rs->rs_mtime != 0 && server_parse_date(ims, &t) == 0)
+	if (sc->sc_inm != NULL)
+		return rs->rs_etag != NULL &&
+		    server_etag_listed(sc->sc_inm, rs->rs_etag);
+	if (sc->sc_ims != NULL && rs->rs_mtime != 0 &&
+	    server_parse_date(sc->sc_ims, &t) == 0)
 		return rs->rs_mtime <= t;
 	return 0;
 }
@@ -579,15 +698,15 @@ server_not_modified(struct evkeyvalq *in, const struct resource *rs)
  * 9110 allows: the client gets the whole file.
  */
 static enum parse_range
-server_parse_range(struct evkeyvalq *in, const struct resource *rs,
+server_parse_range(const struct server_conds *sc, const struct resource *rs,
     struct range *rg)
 {
 	const char	*s, *ifr;
 	time_t		 t;
 
-	if ((s = evhttp_find_header(in, "Range")) == NULL)
+	if ((s = sc->sc_range) == NULL)
 		return RANGE_NONE;
-	if ((ifr = evhttp_find_header(in, "If-Range")) != NULL) {
+	if ((ifr = sc->sc_ifrange) != NULL) {
 		if (*ifr == '"' || strncmp(ifr, "W/", 2) == 0) {
 			if (rs->rs_etag == NULL || strcmp(ifr, rs->rs_etag) != 0)
 				return RANGE_NONE;
@@ -607,29 +726,32 @@ int
 server_begin(struct evhttp_request *req, const struct resource *rs,
     struct range *rg)
 {
-	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	struct tm		 tm;
-	char			 date[64], buf[96];
-	int			 code = 200;
+	struct server_conds	 sc;
+	char			 date[SERVER_DATE_MAX], buf[96];
+	int			 code = 200, unchanged;
 
-	evhttp_add_header(out, "Content-Type", rs->rs_type);
+	server_conditions(evhttp_request_get_input_headers(req), &sc);
+	/* A 304 describes the file, but has no Content-Type of a body. */
+	if (!(unchanged = server_not_modified(&sc, rs)))
+		evhttp_add_header(out, "Content-Type", rs->rs_type);
 	if (rs->rs_etag != NULL)
 		evhttp_add_header(out, "ETag", rs->rs_etag);
-	if (rs->rs_mtime != 0 && gmtime_r(&rs->rs_mtime, &tm) != NULL &&
-	    evutil_date_rfc1123(date, sizeof date, &tm) > 0)
-		evhttp_add_header(out, "Last-Modified", date);
+	if (rs->rs_mtime != 0) {
+		server_http_date(rs->rs_mtime, date);
+		if (date[0] != '\0')
+			evhttp_add_header(out, "Last-Modified", date);
+	}
 	evhttp_add_header(out, "Cache-Control", rs->rs_cache);
 	evhttp_add_header(out, "Accept-Ranges", "bytes");
 
-	if (server_not_modified(in, rs)) {
-		evhttp_remove_header(out, "Content-Type");
+	if (unchanged) {
 		server_reply(req, 304, NULL);
 		return 0;
 	}
 	rg->rg_first = 0;
 	rg->rg_last = rs->rs_size - 1;
-	switch (server_parse_range(in, rs, rg)) {
+	switch (server_parse_range(&sc, rs, rg)) {
 	case RANGE_NONE:
 		break;
 	case RANGE_PARTIAL:
@@ -645,7 +767,7 @@ server_begin(struct evhttp_request *req, const struct resource *rs,
 		    "%lld bytes)", evhttp_request_get_uri(req), rs->rs_size);
 		return 0;
 	}
-	snprintf(buf, sizeof buf, "%lld", rg->rg_last - rg->rg_first + 1);
+	server_number(rg->rg_last - rg->rg_first + 1, buf);
 	evhttp_add_header(out, "Content-Length", buf);
 	return code;
 }
@@ -699,7 +821,7 @@ server_send_file(struct evhttp_request *req, const struct resource *rs, int fd)
 	}
 	/* The buffer holds its own reference to the segment now. */
 	evbuffer_file_segment_free(seg);
-	server_reply(req, code, body);
+	server_reply_file(req, code, body);
 	evbuffer_free(body);
 }
 

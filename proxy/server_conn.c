@@ -13,6 +13,18 @@
  * callback is this file's: others ask for one with server_on_close().
  * The TLS listener's connections (tls.c makes their bufferevents) share
  * the caps; their deadline for a request head covers the handshake.
+ *
+ * Output waiting in memory for slow clients has a cap for all connections
+ * together ([server] output-buffer-max).  Package files and stored
+ * metadata go out as file segments (sendfile) or from the serving cache's
+ * memory, which a client waiting holds no more of; what counts is memory
+ * made for one connection: every byte queued on a TLS connection (TLS
+ * encrypts from memory, piece by piece: tls.c), and bodies built in memory
+ * (the API, /metrics, errors) that a plain connection could not send at
+ * once.  Once the total goes over the cap, connections holding more than
+ * their share of it (the cap over the connections holding output) are
+ * cut, the one that has waited longest first; a client that keeps reading
+ * drains its output to nothing at every piece and is never that one.
  */
 #include "config.h"
 
@@ -25,6 +37,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +92,11 @@ struct conn {
 					    void *);
 	void				*cn_closearg;
 	TAILQ_ENTRY(conn)		 cn_link;
+	/* Output held in memory (output-buffer-max). */
+	struct evbuffer_cb_entry	*cn_output;
+	size_t				 cn_held;	/* bytes counted */
+	int				 cn_cut;	/* over its share: closing */
+	TAILQ_ENTRY(conn)		 cn_heldlink;	/* on ct_held */
 };
 
 struct conns {
@@ -93,10 +111,16 @@ struct conns {
 	long long		 ct_max;
 	long long		 ct_max_per_addr;
 	long long		 ct_max_headers;
-	/* Refusals and deadline closes are logged at most every 10 s. */
+	/* Connections holding output, the one holding it longest first. */
+	TAILQ_HEAD(, conn)	 ct_held;
+	size_t			 ct_nheld;
+	long long		 ct_out;	/* bytes they hold */
+	long long		 ct_out_max;
+	/* Refusals, deadline closes and cuts: logged at most every 10 s. */
 	time_t			 ct_noted;
 	long long		 ct_refused;
 	long long		 ct_expired;
+	long long		 ct_cut;
 };
 
 /*
@@ -151,8 +175,78 @@ conn_note(struct conns *ct, int force)
 		    "head within %ld s", ct->ct_expired,
 		    ct->ct_expired == 1 ? "" : "s",
 		    (long)ct->ct_header_timeout.tv_sec);
-	ct->ct_refused = ct->ct_expired = 0;
+	if (ct->ct_cut > 0)
+		log_warnx("cut %lld client%s that fell behind: output waiting "
+		    "in memory over their share of output-buffer-max (%lld "
+		    "bytes)", ct->ct_cut, ct->ct_cut == 1 ? "" : "s",
+		    ct->ct_out_max);
+	ct->ct_refused = ct->ct_expired = ct->ct_cut = 0;
 	ct->ct_noted = now;
+}
+
+/* Counts n bytes of output held by cn, in place of what it held. */
+static void
+conn_hold(struct conn *cn, size_t n)
+{
+	struct conns	*ct = cn->cn_tab;
+
+	if (cn->cn_cut)
+		n = 0;
+	if (cn->cn_held == 0 && n > 0) {
+		TAILQ_INSERT_TAIL(&ct->ct_held, cn, cn_heldlink);
+		ct->ct_nheld++;
+	} else if (cn->cn_held > 0 && n == 0) {
+		TAILQ_REMOVE(&ct->ct_held, cn, cn_heldlink);
+		ct->ct_nheld--;
+	}
+	ct->ct_out += (long long)n - (long long)cn->cn_held;
+	cn->cn_held = n;
+}
+
+/*
+ * Over the cap: cuts connections that hold more than their share, the
+ * longest held first, until the rest fit.  The close comes from the
+ * connection's timer, as this runs inside libevent's writing.
+ */
+static void
+conns_trim(struct conns *ct)
+{
+	struct conn	*cn, *next;
+	size_t		 share;
+
+	for (cn = TAILQ_FIRST(&ct->ct_held); cn != NULL &&
+	    ct->ct_out > ct->ct_out_max; cn = next) {
+		next = TAILQ_NEXT(cn, cn_heldlink);
+		share = ct->ct_out_max / ct->ct_nheld;
+		if (cn->cn_held <= share)
+			continue;
+		log_debug("client %s: cut: %zu bytes of output waiting, over "
+		    "its share (%zu) of output-buffer-max", cn->cn_addr != NULL ?
+		    cn->cn_addr->ca_name : "-", cn->cn_held, share);
+		cn->cn_cut = 1;
+		conn_hold(cn, 0);
+		ct->ct_cut++;
+		event_active(cn->cn_timer, EV_TIMEOUT, 1);
+	}
+	conn_note(ct, 0);
+}
+
+/*
+ * The connection's output changed: a TLS connection's is all memory; a
+ * plain one's is counted from conns_output_held() until it drains.
+ */
+static void
+conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*cn = arg;
+	size_t		 len = evbuffer_get_length(buf);
+
+	conn_hold(cn, len);
+	if (len == 0 && !cn->cn_tls)
+		evbuffer_cb_clear_flags(buf, cn->cn_output, EVBUFFER_CB_ENABLED);
+	if (info->n_added > 0 && cn->cn_tab->ct_out > cn->cn_tab->ct_out_max)
+		conns_trim(cn->cn_tab);
 }
 
 static struct conn *
@@ -181,6 +275,11 @@ conn_free(struct conn *cn)
 	if (cn->cn_input != NULL)
 		evbuffer_remove_cb_entry(bufferevent_get_input(cn->cn_bev),
 		    cn->cn_input);
+	if (cn->cn_output != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_output(cn->cn_bev),
+		    cn->cn_output);
+	cn->cn_cut = 1;
+	conn_hold(cn, 0);
 	if (cn->cn_fd >= 0 && (size_t)cn->cn_fd < ct->ct_nfd &&
 	    ct->ct_byfd[cn->cn_fd] == cn) {
 		ct->ct_byfd[cn->cn_fd] = NULL;
@@ -299,8 +398,14 @@ conn_start(struct conn *cn)
 	if (why[0] == '\0') {
 		cn->cn_input = evbuffer_add_cb(bufferevent_get_input(cn->cn_bev),
 		    conn_input, cn);
-		if (cn->cn_input == NULL)
+		cn->cn_output = evbuffer_add_cb(bufferevent_get_output(cn->cn_bev),
+		    conn_output, cn);
+		if (cn->cn_input == NULL || cn->cn_output == NULL)
 			snprintf(why, sizeof why, "out of memory");
+		/* A plain connection's is counted only when it is memory. */
+		else if (!cn->cn_tls)
+			evbuffer_cb_clear_flags(bufferevent_get_output(cn->cn_bev),
+			    cn->cn_output, EVBUFFER_CB_ENABLED);
 	}
 	if (why[0] != '\0') {
 		log_debug("client %s: connection refused: %s", addr, why);
@@ -338,6 +443,12 @@ conn_timer(evutil_socket_t fd, short events, void *arg)
 	struct conn	*cn = arg;
 	struct conns	*ct = cn->cn_tab;
 
+	/* Over its share of output-buffer-max (conns_trim). */
+	if (cn->cn_cut) {
+		/* Calls conn_closed, which frees cn. */
+		evhttp_connection_free(cn->cn_evcon);
+		return;
+	}
 	switch (cn->cn_state) {
 	case CONN_NEW:
 		conn_start(cn);
@@ -445,6 +556,34 @@ conn_request(struct evhttp_request *req, void *arg)
 }
 
 void
+conns_output_held(struct evhttp_connection *evcon)
+{
+	struct conn	*cn;
+	struct evbuffer	*out;
+
+	if ((cn = conn_find(conn_table, evcon)) == NULL || cn->cn_tls ||
+	    cn->cn_cut)
+		return;
+	out = bufferevent_get_output(cn->cn_bev);
+	evbuffer_cb_set_flags(out, cn->cn_output, EVBUFFER_CB_ENABLED);
+	conn_hold(cn, evbuffer_get_length(out));
+	if (cn->cn_tab->ct_out > cn->cn_tab->ct_out_max)
+		conns_trim(cn->cn_tab);
+}
+
+size_t
+conns_output_share(void)
+{
+	struct conns	*ct = conn_table;
+	long long	 share;
+
+	if (ct == NULL)
+		return SIZE_MAX;
+	share = ct->ct_out_max / (long long)(ct->ct_nheld + 1);
+	return share < CONNS_OUTPUT_MIN ? CONNS_OUTPUT_MIN : (size_t)share;
+}
+
+void
 server_on_close(struct evhttp_connection *evcon,
     void (*cb)(struct evhttp_connection *, void *), void *arg)
 {
@@ -512,6 +651,8 @@ conns_new(struct proxy *px, struct evhttp *http, char **cause)
 	ct->ct_px = px;
 	ct->ct_base = px->px_base;
 	TAILQ_INIT(&ct->ct_all);
+	TAILQ_INIT(&ct->ct_held);
+	ct->ct_out_max = cf->cf_output_buffer_max;
 	for (i = 0; i < CONN_BUCKETS; i++)
 		LIST_INIT(&ct->ct_addrs[i]);
 	ct->ct_header_timeout.tv_sec = cf->cf_header_timeout;
@@ -560,6 +701,7 @@ conns_free(struct conns *ct)
 		cn->cn_fd = -1;
 		cn->cn_addr = NULL;
 		cn->cn_input = NULL;
+		cn->cn_output = NULL;
 		conn_free(cn);
 	}
 	for (i = 0; i < CONN_BUCKETS; i++) {

@@ -385,9 +385,13 @@ tls_read_piece(struct evbuffer *buf, int fd, long long off, long long len)
 {
 	struct evbuffer_iovec	 v;
 	ssize_t			 n;
+	size_t			 share;
 
 	if (len > TLS_FILE_PIECE)
 		len = TLS_FILE_PIECE;
+	/* No more than the connection's share of output-buffer-max. */
+	if ((size_t)len > (share = conns_output_share()))
+		len = share;
 	if (evbuffer_reserve_space(buf, len, &v, 1) != 1) {
 		errno = ENOMEM;
 		return -1;

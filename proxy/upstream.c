@@ -24,6 +24,14 @@
  * when the check fails, or upstream fails half-way, every client that has
  * started is cut, and with the Content-Length it was promised sees a failed
  * transfer.  Clients that got no byte yet get a 502 with the cause.
+ *
+ * Failover: a file of a mirror with several base URLs (url, and the
+ * bases its mirrorlist or metalink gave the last sync) is fetched from
+ * each in turn until one answers with the file; a base that cannot be
+ * reached or answers 5xx is put back for UPSTREAM_BACKOFF seconds, tried
+ * then only after the others, so that requests do not wait on a dead
+ * host first.  A base is left only before the first byte: once bytes
+ * went to clients, a failure is the download's.
  */
 #include "config.h"
 
@@ -32,6 +40,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,8 +55,11 @@
 #include "conf.h"
 #include "fetch.h"
 #include "log.h"
+#include "mirrorlist.h"
 #include "proxy.h"
 #include "util.h"
+
+#define UPSTREAM_BACKOFF	30	/* seconds a failing base is tried last */
 
 /* A socket curl asked the loop to watch. */
 struct upsock {
@@ -83,6 +95,12 @@ struct download {
 	char			*dl_url;
 	char			*dl_path;
 	char			*dl_cause;	/* why a callback stopped curl */
+	char			**dl_urls;	/* to try in turn; dl_url is one */
+	char			**dl_bases;	/* the base of each, or "" */
+	size_t			 dl_try;	/* index of dl_url in dl_urls */
+	struct buf		 dl_failed;	/* what the URLs tried did */
+	char			*dl_proxy;	/* the mirror's, for the next */
+	char			*dl_ca_file;	/* try: cf may be reloaded */
 	char			 dl_errbuf[CURL_ERROR_SIZE];
 	long long		 dl_size;	/* of the whole file */
 	long long		 dl_received;	/* on disk */
@@ -94,6 +112,13 @@ struct download {
 	TAILQ_ENTRY(download)	 dl_link;
 };
 
+/* A base URL that failed lately: tried after the others until bo_until. */
+struct backoff {
+	char			*bo_base;
+	long long		 bo_until;	/* ms, monotonic */
+	LIST_ENTRY(backoff)	 bo_link;
+};
+
 struct upstream {
 	struct event_base	*us_base;
 	struct blobstore	*us_blobs;
@@ -103,6 +128,7 @@ struct upstream {
 	TAILQ_HEAD(, download)	 us_downloads;
 	TAILQ_HEAD(, download)	 us_ended;	/* clients still draining */
 	LIST_HEAD(, upsock)	 us_socks;
+	LIST_HEAD(, backoff)	 us_backoffs;	/* bases that failed lately */
 };
 
 static void	upstream_pump(struct upclient *);
@@ -213,6 +239,57 @@ download_close(struct download *dl, const char *cause)
 	}
 }
 
+static long long
+upstream_msec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The back-off entry of base, if it is still running; NULL when not. */
+static struct backoff *
+upstream_backoff_find(struct upstream *up, const char *base)
+{
+	struct backoff	*bo, *next;
+	long long	 now = upstream_msec();
+
+	for (bo = LIST_FIRST(&up->us_backoffs); bo != NULL; bo = next) {
+		next = LIST_NEXT(bo, bo_link);
+		if (bo->bo_until <= now) {
+			LIST_REMOVE(bo, bo_link);
+			free(bo->bo_base);
+			free(bo);
+			continue;
+		}
+		if (strcmp(bo->bo_base, base) == 0)
+			return bo;
+	}
+	return NULL;
+}
+
+/* base failed: others first for UPSTREAM_BACKOFF seconds. */
+static void
+upstream_backoff_set(struct upstream *up, const char *base)
+{
+	struct backoff	*bo;
+
+	if (*base == '\0')
+		return;
+	if ((bo = upstream_backoff_find(up, base)) == NULL) {
+		if ((bo = calloc(1, sizeof *bo)) == NULL ||
+		    (bo->bo_base = strdup(base)) == NULL) {
+			free(bo);
+			return;
+		}
+		LIST_INSERT_HEAD(&up->us_backoffs, bo, bo_link);
+		log_warnx("upstream %s: tried after the mirror's other URLs "
+		    "for %d s", base, UPSTREAM_BACKOFF);
+	}
+	bo->bo_until = upstream_msec() + UPSTREAM_BACKOFF * 1000;
+}
+
 /* Frees an ended download, whose clients are gone. */
 static void
 download_free(struct download *dl)
@@ -226,6 +303,11 @@ download_free(struct download *dl)
 	free(dl->dl_url);
 	free(dl->dl_path);
 	free(dl->dl_cause);
+	words_free(dl->dl_urls);
+	words_free(dl->dl_bases);
+	buf_free(&dl->dl_failed);
+	free(dl->dl_proxy);
+	free(dl->dl_ca_file);
 	free(dl);
 }
 
@@ -407,23 +489,92 @@ upstream_commit(struct download *dl)
 	}
 }
 
+static int	upstream_setup(struct download *, const struct fetch_policy *,
+		    char **);
+
+/*
+ * The try of dl's current URL failed with why before any byte: the next
+ * URL is tried, or, when it cannot start, dl ends with every cause.
+ */
+static void
+upstream_next(struct download *dl, const char *why)
+{
+	struct fetch_policy	 fp;
+	char			*cause = NULL, *next;
+
+	next = dl->dl_urls[dl->dl_try + 1];
+	log_warnx("%s: %s: %s; trying %s", dl->dl_path, dl->dl_url, why, next);
+	buf_addf(&dl->dl_failed, "%s%s: %s", dl->dl_failed.b_len > 0 ? "; " :
+	    "", dl->dl_url, why);
+	curl_multi_remove_handle(dl->dl_up->us_multi, dl->dl_easy);
+	curl_easy_cleanup(dl->dl_easy);
+	dl->dl_easy = NULL;
+	free(dl->dl_cause);
+	dl->dl_cause = NULL;
+	dl->dl_errbuf[0] = '\0';
+	dl->dl_try++;
+	memset(&fp, 0, sizeof fp);
+	fp.fp_proxy = dl->dl_proxy;
+	fp.fp_ca_file = dl->dl_ca_file;
+	if ((next = strdup(next)) == NULL)
+		cause_set(&cause, "out of memory");
+	else {
+		free(dl->dl_url);
+		dl->dl_url = next;
+		if (upstream_setup(dl, &fp, &cause) == 0)
+			return;
+	}
+	buf_addf(&dl->dl_failed, "; %s: %s", dl->dl_url, cause);
+	buf_add(&dl->dl_failed, "", 1);
+	free(cause);
+	download_close(dl, dl->dl_failed.b_data);
+}
+
 /* curl is done with dl: verify, store, and finish the replies. */
 static void
 upstream_done(struct download *dl, CURLcode rc)
 {
 	curl_off_t	 us = 0;
 
+	struct backoff	*bo;
+	const char	*why;
+	long		 status = 0;
+
 	curl_easy_getinfo(dl->dl_easy, CURLINFO_TOTAL_TIME_T, &us);
+	curl_easy_getinfo(dl->dl_easy, CURLINFO_RESPONSE_CODE, &status);
 	metrics_upstream(rc == CURLE_OK && dl->dl_cause == NULL,
 	    (double)us / 1e6);
-	if (rc == CURLE_OK)
+	if (rc == CURLE_OK) {
+		/* It answers again: no need to try it last. */
+		if ((bo = upstream_backoff_find(dl->dl_up,
+		    dl->dl_bases[dl->dl_try])) != NULL)
+			bo->bo_until = 0;
 		upstream_commit(dl);
-	else if (dl->dl_cause != NULL)
-		download_close(dl, dl->dl_cause);
-	else if (dl->dl_errbuf[0] != '\0')
-		download_close(dl, dl->dl_errbuf);
+		return;
+	}
+	if (dl->dl_cause != NULL)
+		why = dl->dl_cause;
+	else if (rc == CURLE_HTTP_RETURNED_ERROR && status != 0) {
+		cause_set(&dl->dl_cause, "HTTP %ld", status);
+		why = dl->dl_cause;
+	} else if (dl->dl_errbuf[0] != '\0')
+		why = dl->dl_errbuf;
 	else
-		download_close(dl, curl_easy_strerror(rc));
+		why = curl_easy_strerror(rc);
+	/* An unreachable or failing host, not a missing file: back off. */
+	if (status >= 500 || (rc != CURLE_HTTP_RETURNED_ERROR &&
+	    dl->dl_received == 0 && dl->dl_cause == NULL))
+		upstream_backoff_set(dl->dl_up, dl->dl_bases[dl->dl_try]);
+	if (dl->dl_urls[dl->dl_try + 1] != NULL && dl->dl_received == 0) {
+		upstream_next(dl, why);
+		return;
+	}
+	if (dl->dl_failed.b_len > 0) {
+		buf_addf(&dl->dl_failed, "; %s: %s", dl->dl_url, why);
+		buf_add(&dl->dl_failed, "", 1);
+		download_close(dl, dl->dl_failed.b_data);
+	} else
+		download_close(dl, why);
 }
 
 static void
@@ -551,6 +702,7 @@ upstream_new(struct event_base *base, struct blobstore *blobs,
 	up->us_pool = pool;
 	TAILQ_INIT(&up->us_downloads);
 	TAILQ_INIT(&up->us_ended);
+	LIST_INIT(&up->us_backoffs);
 	LIST_INIT(&up->us_socks);
 	if ((up->us_multi = curl_multi_init()) == NULL ||
 	    (up->us_timer = evtimer_new(base, upstream_timeout, up)) == NULL) {
@@ -572,6 +724,7 @@ upstream_free(struct upstream *up)
 {
 	struct download	*dl;
 	struct upsock	*sk;
+	struct backoff	*bo;
 
 	if (up == NULL)
 		return;
@@ -594,6 +747,11 @@ upstream_free(struct upstream *up)
 		upstream_sock_free(sk);
 	if (up->us_timer != NULL)
 		event_free(up->us_timer);
+	while ((bo = LIST_FIRST(&up->us_backoffs)) != NULL) {
+		LIST_REMOVE(bo, bo_link);
+		free(bo->bo_base);
+		free(bo);
+	}
 	free(up);
 	curl_global_cleanup();
 }
@@ -677,6 +835,107 @@ upstream_policy(const struct config *cf, const char *url,
 	return 0;
 }
 
+/* What url is relative to base ("Packages/x.rpm"), or NULL: not under it. */
+static const char *
+upstream_rel(const char *base, const char *url)
+{
+	size_t	len = strlen(base);
+
+	if (strncmp(url, base, len) == 0 && url[len] == '/' &&
+	    url[len + 1] != '\0')
+		return url + len + 1;
+	return NULL;
+}
+
+/*
+ * The URLs to fetch url's file from into dl (dl_urls, dl_bases): the
+ * bases of the mirror url belongs to (its url list, then what its
+ * mirrorlist or metalink gave the last sync), those not backed off first;
+ * url alone when it is under no mirror's base.  The mirror's proxy and CA
+ * file go to fp.  -1 when out of memory.
+ */
+static int
+upstream_urls(struct upstream *up, const struct config *cf, const char *url,
+    struct download *dl, struct fetch_policy *fp)
+{
+	const struct mirror	*mi;
+	const char		**all = NULL, *rel = NULL, *matched = NULL;
+	char			**loaded = NULL, *u;
+	size_t			 nall = 0, i, j, n = 0;
+	int			 pass, rc = -1;
+
+	TAILQ_FOREACH(mi, &cf->cf_mirrors, mi_entry) {
+		if (mi->mi_mirrorlist != NULL || mi->mi_metalink != NULL)
+			loaded = mirror_bases_load(cf->cf_store, mi->mi_name);
+		for (i = 0; mi->mi_urls != NULL && mi->mi_urls[i] != NULL; i++)
+			;
+		for (j = 0; loaded != NULL && loaded[j] != NULL; j++)
+			;
+		if ((all = calloc(i + j + 1, sizeof *all)) == NULL)
+			goto out;
+		nall = 0;
+		for (i = 0; mi->mi_urls != NULL && mi->mi_urls[i] != NULL; i++)
+			all[nall++] = mi->mi_urls[i];
+		for (j = 0; loaded != NULL && loaded[j] != NULL; j++) {
+			for (i = 0; i < nall && strcmp(all[i], loaded[j]) != 0;
+			    i++)
+				;
+			if (i == nall)
+				all[nall++] = loaded[j];
+		}
+		if ((rel = upstream_rel(mi->mi_url, url)) != NULL)
+			matched = mi->mi_url;
+		for (i = 0; rel == NULL && i < nall; i++) {
+			if ((rel = upstream_rel(all[i], url)) != NULL)
+				matched = all[i];
+		}
+		if (rel != NULL)
+			break;
+		free(all);
+		all = NULL;
+		words_free(loaded);
+		loaded = NULL;
+	}
+	if (mi != NULL) {
+		fp->fp_proxy = mi->mi_proxy;
+		fp->fp_ca_file = mi->mi_ca_file;
+	} else
+		upstream_policy(cf, url, fp);
+	if (rel == NULL || nall == 0) {
+		all = NULL;
+		nall = 0;
+	}
+	if ((dl->dl_urls = calloc(nall + 2, sizeof *dl->dl_urls)) == NULL ||
+	    (dl->dl_bases = calloc(nall + 2, sizeof *dl->dl_bases)) == NULL)
+		goto out;
+	if (nall == 0) {
+		if ((dl->dl_urls[0] = strdup(url)) == NULL ||
+		    (dl->dl_bases[0] = strdup("")) == NULL)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	/* Bases in back-off go last: still better than failing. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < nall; i++) {
+			if ((upstream_backoff_find(up, all[i]) != NULL) != pass)
+				continue;
+			u = strcmp(all[i], matched) == 0 ? strdup(url) :
+			    url_join(all[i], rel);
+			if (u == NULL)
+				goto out;
+			dl->dl_urls[n] = u;
+			if ((dl->dl_bases[n++] = strdup(all[i])) == NULL)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(all);
+	words_free(loaded);
+	return rc;
+}
+
 /* The download of the file e, running or started now; NULL with *cause. */
 static struct download *
 upstream_download(struct upstream *up, const struct config *cf,
@@ -700,10 +959,18 @@ upstream_download(struct upstream *up, const struct config *cf,
 	dl->dl_size = e->ge_size;
 	TAILQ_INIT(&dl->dl_list);
 	TAILQ_INSERT_TAIL(&up->us_downloads, dl, dl_link);
+	buf_init(&dl->dl_failed);
+	/* curl copies the strings: cf may be reloaded while this runs. */
+	memset(&fp, 0, sizeof fp);
 	if ((dl->dl_algo = strdup(e->ge_algo)) == NULL ||
 	    (dl->dl_hex = strdup(e->ge_hex)) == NULL ||
-	    (dl->dl_url = strdup(e->ge_url)) == NULL ||
-	    (dl->dl_path = strdup(e->ge_path)) == NULL) {
+	    (dl->dl_path = strdup(e->ge_path)) == NULL ||
+	    upstream_urls(up, cf, e->ge_url, dl, &fp) != 0 ||
+	    (dl->dl_url = strdup(dl->dl_urls[0])) == NULL ||
+	    (fp.fp_proxy != NULL &&
+	    (dl->dl_proxy = strdup(fp.fp_proxy)) == NULL) ||
+	    (fp.fp_ca_file != NULL &&
+	    (dl->dl_ca_file = strdup(fp.fp_ca_file)) == NULL)) {
 		cause_set(cause, "out of memory");
 		goto fail;
 	}
@@ -715,8 +982,8 @@ upstream_download(struct upstream *up, const struct config *cf,
 		cause_set(cause, "dup: %s", strerror(errno));
 		goto fail;
 	}
-	/* curl copies the strings: cf may be reloaded while this runs. */
-	upstream_policy(cf, e->ge_url, &fp);
+	fp.fp_proxy = dl->dl_proxy;
+	fp.fp_ca_file = dl->dl_ca_file;
 	if (upstream_setup(dl, &fp, cause) != 0)
 		goto fail;
 	log_info("%s: fetching %s", dl->dl_path, dl->dl_url);

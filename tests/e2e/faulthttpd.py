@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """
-A hostile upstream for fetch_limits.sh: serves one directory on every
+A hostile upstream for fetch_limits.sh and proxy_faults.sh: serves one directory on every
 loopback address (so that 127.0.0.1 and 127.0.0.2 are two hosts of one
 server) and breaks the files whose path ends in a given suffix, the way
 the indexer must survive.
@@ -17,12 +17,20 @@ FAULTFILE, read at every request, holds "SUFFIX MODE" (or nothing):
                   for up to 60 s (a download that a test kills)
   redirect-other  302 to the same path on 127.0.0.2
   redirect-same   302 to /_moved/PATH on the same host
+  redirect-loop   302 to the same path, for ever
+  reset           half of the real file, then a TCP reset
+  short           the real Content-Length, half of the file, then close
+  long-length     Content-Length one more than the file, the file, close
+  corrupt         the real length, one byte changed in the middle
+  error500        500 Internal Server Error
 One line per request goes to stderr: "GET PATH MODE", and when a faulty
 body ends, "sent N bytes of PATH".  Every wait is bounded.
 """
 
 import http.server
 import os
+import socket
+import struct
 import socketserver
 import sys
 import time
@@ -85,6 +93,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if mode == "redirect-loop":
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if mode == "error500":
+            self.send_error(500)
+            return
         data = self.real(self.path)
         if data is None:
             self.send_error(404)
@@ -101,10 +118,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     yield b"\0" * 65536
             self.body(forever())
             return
+        length = len(data)
+        if mode == "long-length":
+            length += 1
+        elif mode == "corrupt":
+            mid = len(data) // 2
+            data = data[:mid] + bytes([data[mid] ^ 0xff]) + data[mid + 1:]
         self.send_response(200)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(length))
         self.end_headers()
-        if mode == "drip":
+        if mode == "short":
+            self.body([data[:len(data) // 2]])
+            self.close_connection = True
+        elif mode == "reset":
+            self.body([data[:len(data) // 2]])
+            # SO_LINGER with a zero timeout: close sends a reset.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                       struct.pack("ii", 1, 0))
+            os.close(self.connection.detach())
+            self.close_connection = True
+        elif mode == "drip":
             def drip():
                 for i in range(0, len(data), 2):
                     if time.monotonic() > deadline:

@@ -116,6 +116,21 @@ mkdeb() {
 	cp "$T/debs/$deb" "$repo/pool/main/${name:0:1}/$name/$deb"
 }
 
+# bigdeb NAME SIZE: NAME_1.0_all.deb holding SIZE (as head -c counts:
+# 256K, 50M) of random bytes, uncompressed, where mkdeb finds it built: a
+# file whose download takes many reads.
+bigdeb() {
+	local pkg=$T/debs/build/$1
+	mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$1" "$T/debs"
+	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@pgtest.invalid>\nDescription: big\n big\n' \
+	    "$1" >"$pkg/DEBIAN/control"
+	head -c "$2" /dev/urandom >"$pkg/usr/share/$1/blob"
+	dpkg-deb --root-owner-group -Znone --build "$pkg" "$T/debs/${1}_1.0_all.deb" \
+	    >"$T/log/dpkg-deb.$1.log" 2>&1 || fail "dpkg-deb $1: $(cat "$T/log/dpkg-deb.$1.log")"
+	echo "Depends=;Pre-Depends=;Provides=" >"$T/debs/${1}_1.0_all.deb.deps"
+	rm -rf "$pkg"
+}
+
 # deb_path NAME VERSION: the path of that .deb under REPO (its Filename).
 deb_path() {
 	echo "pool/main/${1:0:1}/$1/${1}_${2}_all.deb"

@@ -19,22 +19,8 @@ REPO=$W/debian
 STORE=$T/store
 NCLIENTS=100
 
-# bigdeb NAME MB: NAME_1.0_all.deb holding MB megabytes of random bytes,
-# uncompressed, where mkdeb finds it built.
-bigdeb() {
-	local pkg=$T/debs/build/$1
-	mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$1"
-	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@pgtest.invalid>\nDescription: big\n big\n' \
-	    "$1" >"$pkg/DEBIAN/control"
-	head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$pkg/usr/share/$1/blob"
-	dpkg-deb --root-owner-group -Znone --build "$pkg" "$T/debs/${1}_1.0_all.deb" \
-	    >"$T/log/dpkg-deb.$1.log" 2>&1 || fail "dpkg-deb $1: $(cat "$T/log/dpkg-deb.$1.log")"
-	echo "Depends=;Pre-Depends=;Provides=" >"$T/debs/${1}_1.0_all.deb.deps"
-	rm -rf "$pkg"
-}
-
-bigdeb big 50
-bigdeb mid 4
+bigdeb big 50M
+bigdeb mid 4M
 mkdeb "$REPO" big 1.0
 mkdeb "$REPO" mid 1.0
 mkaptrepo "$REPO" 2026-01-01T00:00:00Z

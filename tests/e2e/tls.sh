@@ -61,25 +61,12 @@ cp -p "$PKI/gate-one.key" "$PKI/server.key"
 mkrpm "$W/repo/Packages" foo 1.0
 mkrepo "$W/repo"
 
-# bigdeb NAME MB: NAME_1.0_all.deb holding MB megabytes of random bytes,
-# uncompressed, where mkdeb finds it built.
-bigdeb() {
-	local pkg=$T/debs/build/$1
-	mkdir -p "$pkg/DEBIAN" "$pkg/usr/share/$1"
-	printf 'Package: %s\nVersion: 1.0\nArchitecture: all\nMaintainer: t <t@pgtest.invalid>\nDescription: big\n big\n' \
-	    "$1" >"$pkg/DEBIAN/control"
-	head -c "$(($2 * 1024 * 1024))" /dev/urandom >"$pkg/usr/share/$1/blob"
-	dpkg-deb --root-owner-group -Znone --build "$pkg" "$T/debs/${1}_1.0_all.deb" \
-	    >"$T/log/dpkg-deb.$1.log" 2>&1 || fail "dpkg-deb $1: $(cat "$T/log/dpkg-deb.$1.log")"
-	echo "Depends=;Pre-Depends=;Provides=" >"$T/debs/${1}_1.0_all.deb.deps"
-	rm -rf "$pkg"
-}
 mkdeb "$W/debian" hello 1.0
-bigdeb big 50
+bigdeb big 50M
 mkdeb "$W/debian" big 1.0
 UNCACHED="unc1 unc2 unc3 unc4 unc5"
 for p in $UNCACHED; do
-	bigdeb "$p" 20
+	bigdeb "$p" 20M
 	mkdeb "$W/debian" "$p" 1.0
 done
 mkaptrepo "$W/debian" 2026-01-01T00:00:00Z

@@ -228,6 +228,94 @@ main(void)
 	    NULL, "apt mirror without suites");
 	free(err);
 
+	/* Several urls, a mirrorlist, a metalink (lib/mirrorlist.c). */
+	cf = load("[server]\nstore = /s\n[mirror a]\ntype = rpm-md\n"
+	    "url = http://x/ https://y//\nurl = file:///z\n"
+	    "mirrorlist = https://m/list?repo=a\n"
+	    "[mirror b]\ntype = rpm-md\nmetalink = https://m/ml?repo=b\n", &err);
+	ok(cf != NULL, "several urls, a mirrorlist and a metalink load");
+	if (cf != NULL) {
+		mi = config_find_mirror(cf, "a");
+		ok(mi->mi_urls != NULL && strcmp(mi->mi_urls[0], "http://x") == 0 &&
+		    strcmp(mi->mi_urls[1], "https://y") == 0 &&
+		    strcmp(mi->mi_urls[2], "file:///z") == 0 &&
+		    mi->mi_urls[3] == NULL, "url: three, in order, from two lines");
+		is_str(mi->mi_url, "http://x", "mi_url is the first");
+		is_str(mi->mi_mirrorlist, "https://m/list?repo=a", "mirrorlist");
+		mi = config_find_mirror(cf, "b");
+		is_str(mi->mi_url, "https://m/ml?repo=b",
+		    "a metalink alone: its URL is the mirror's prefix");
+		ok(mi->mi_urls == NULL, "... and there is no url");
+		config_free(cf);
+	}
+	free(err);
+	cf = load("[server]\nstore = /s\n[mirror a]\ntype = rpm-md\n"
+	    "[mirror b]\ntype = rpm-md\nurl = http://x ftp://y\n"
+	    "mirrorlist = list.txt\n", &err);
+	ok(cf == NULL && strstr(err, ":3: [mirror a]: no url (url, mirrorlist "
+	    "or metalink)") != NULL, "a mirror without any url");
+	ok(strstr(err, ":7: url: \"ftp://y\" is not an http://, https:// or "
+	    "file:// URL") != NULL, "a bad URL in a list");
+	ok(strstr(err, ":8: [mirror b]: mirrorlist: \"list.txt\" is not an "
+	    "http://, https:// or file:// URL") != NULL, "a bad mirrorlist");
+	free(err);
+
+	/* store-quota: bytes, K/M/G/T in powers of 1024, none. */
+	{
+		static const struct {
+			const char	*value;
+			long long	 want;	/* -1: refused */
+		} quotas[] = {
+			{ "50G", 50LL << 30 }, { "1024", 1024 }, { "2K", 2048 },
+			{ "3MiB", 3LL << 20 }, { "1TB", 1LL << 40 },
+			{ "none", 0 }, { "0", 0 }, { "lots", -1 }, { "5X", -1 },
+			{ "-1G", -1 }, { "1.5G", -1 }, { "G", -1 }, { "5Gb", -1 },
+			{ "99999999999T", -1 },
+		};
+		char		*text;
+		size_t		 q;
+
+		for (q = 0; q < sizeof quotas / sizeof quotas[0]; q++) {
+			if (asprintf(&text, "[server]\nstore = /s\n"
+			    "store-quota = %s\n", quotas[q].value) < 0)
+				abort();
+			cf = load(text, &err);
+			if (quotas[q].want >= 0)
+				ok(cf != NULL && cf->cf_store_quota ==
+				    quotas[q].want, "store-quota = %s",
+				    quotas[q].value);
+			else
+				ok(cf == NULL && strstr(err, ":3: store-quota: "
+				    "bad size") != NULL, "store-quota = %s is "
+				    "refused: %s", quotas[q].value, err);
+			config_free(cf);
+			free(err);
+			free(text);
+		}
+	}
+
+	/* output-buffer-max: a size of at least 64K; 64M unless set. */
+	cf = load("[server]\nstore = /s\n", &err);
+	ok(cf != NULL && cf->cf_output_buffer_max == 64LL << 20,
+	    "output-buffer-max is 64M by default");
+	config_free(cf);
+	free(err);
+	cf = load("[server]\nstore = /s\noutput-buffer-max = 256K\n", &err);
+	ok(cf != NULL && cf->cf_output_buffer_max == 256 << 10,
+	    "output-buffer-max = 256K");
+	config_free(cf);
+	free(err);
+	cf = load("[server]\nstore = /s\noutput-buffer-max = 4K\n", &err);
+	ok(cf == NULL && strstr(err, ":3: output-buffer-max: bad size \"4K\"") !=
+	    NULL, "output-buffer-max below 64K is refused: %s", err);
+	config_free(cf);
+	free(err);
+	cf = load("[server]\nstore = /s\noutput-buffer-max = none\n", &err);
+	ok(cf == NULL && strstr(err, ":3: output-buffer-max: bad size") != NULL,
+	    "output-buffer-max = none is refused");
+	config_free(cf);
+	free(err);
+
 	remove_tree(tmpdir);
 	return done_testing();
 }

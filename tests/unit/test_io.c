@@ -598,6 +598,215 @@ test_blob(void)
 	free(blobs);
 }
 
+/* Counts blob_scan's entries: files, aliases and dangling aliases. */
+struct scan_count {
+	int	files;
+	int	aliases;
+	int	dangling;
+};
+
+static int
+scan_count_one(const struct blob_entry *be, void *arg)
+{
+	struct scan_count	*sc = arg;
+
+	if (be->be_target == NULL)
+		sc->files++;
+	else if (be->be_dangling)
+		sc->dangling++;
+	else
+		sc->aliases++;
+	return 0;
+}
+
+static int
+store_one(struct blobstore *bs, const char *algo, const char *hex,
+    const char *data, size_t len, char **cause)
+{
+	struct blob_writer	*w;
+
+	if ((w = blob_writer_new(bs, algo, hex, len, cause)) == NULL)
+		return -1;
+	if (blob_writer_write(w, data, len, cause) != 0) {
+		blob_writer_abort(w);
+		return -1;
+	}
+	return blob_writer_commit(w, cause);
+}
+
+/*
+ * Blobs are keyed by SHA-256 whatever checksum the metadata gives: the
+ * same bytes under sha1, sha512 and sha256 are one file, the others
+ * aliases of it; an older store's plain files are found as they are.
+ */
+static void
+test_blob_keying(void)
+{
+	static const char	 content[] = "one rpm, two mirrors\n";
+	static const char	 other[] = "an older store's file\n";
+	struct blobstore	*bs;
+	struct blob_writer	*w;
+	struct scan_count	 sc;
+	struct stat		 sb;
+	char			 s256[HASH_HEX_MAX], s1[HASH_HEX_MAX], s512[HASH_HEX_MAX];
+	char			 o1[HASH_HEX_MAX], link_target[256];
+	char			 rekeyed[HASH_HEX_MAX], o256[HASH_HEX_MAX];
+	char			*root, *tmp, *p1, *p512, *p256, *want, *path, *cause = NULL;
+	char			*data;
+	size_t			 len;
+	ssize_t			 n;
+
+	root = tpath("keyed");
+	tmp = tpath("keyed/tmp");
+	bs = blob_open(root, &cause);
+	ok(bs != NULL, "blob_open of a second store");
+	hash_buffer("sha256", content, sizeof content - 1, s256);
+	hash_buffer("sha1", content, sizeof content - 1, s1);
+	hash_buffer("sha512", content, sizeof content - 1, s512);
+
+	is_int(store_one(bs, "sha1", s1, content, sizeof content - 1, &cause), 0,
+	    "a blob by sha1 is stored");
+	xasprintf(&want, "%s/blobs/sha256/%.2s/%s", root, s256, s256);
+	ok(lstat(want, &sb) == 0 && S_ISREG(sb.st_mode),
+	    "its file lies under its sha256");
+	p1 = blob_path(bs, "sha1", s1);
+	is_str(p1, want, "blob_path by sha1 leads to the sha256 file");
+	xasprintf(&path, "%s/blobs/sha1/%.2s/%s", root, s1, s1);
+	n = readlink(path, link_target, sizeof link_target - 1);
+	if (n >= 0)
+		link_target[n] = '\0';
+	ok(n > 0 && strncmp(link_target, "../../sha256/", 13) == 0,
+	    "the sha1 name is a relative alias: %s", n > 0 ? link_target : "none");
+	free(path);
+	ok(blob_exists(bs, "sha256", s256), "the same file is found by sha256");
+
+	is_int(store_one(bs, "sha512", s512, content, sizeof content - 1,
+	    &cause), 0, "the same bytes by sha512 (another mirror)");
+	p512 = blob_path(bs, "sha512", s512);
+	is_str(p512, want, "... lead to the same file");
+	is_int(store_one(bs, "sha256", s256, content, sizeof content - 1,
+	    &cause), 0, "and by sha256 (a third)");
+	memset(&sc, 0, sizeof sc);
+	is_int(blob_scan(bs, scan_count_one, &sc, &cause), 0, "blob_scan");
+	is_int(sc.files, 1, "one file for three checksums: kept once");
+	is_int(sc.aliases, 2, "two aliases");
+	is_int(count_entries(tmp), 0, "nothing left in tmp/");
+
+	/* A corrupt or truncated download is refused, and adds no alias. */
+	hash_buffer("sha1", "different", 9, o1);
+	is_int(store_one(bs, "sha1", o1, content, sizeof content - 1, &cause),
+	    -1, "bytes that are not the sha1's are refused");
+	ok(cause != NULL && starts_with(cause, "sha1 mismatch"),
+	    "... saying why: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ok(!blob_exists(bs, "sha1", o1), "... and not found");
+	w = blob_writer_new(bs, "sha512", s512, sizeof content - 1, &cause);
+	ok(w != NULL && blob_writer_write(w, content, 5, &cause) == 0,
+	    "a truncated download");
+	is_int(blob_writer_commit(w, &cause), -1, "... is refused");
+	free(cause);
+	cause = NULL;
+	memset(&sc, 0, sizeof sc);
+	blob_scan(bs, scan_count_one, &sc, &cause);
+	ok(sc.files == 1 && sc.aliases == 2 && sc.dangling == 0,
+	    "refusals change nothing in the store");
+
+	/* An older store: a plain file under blobs/sha1/. */
+	hash_buffer("sha1", other, sizeof other - 1, o1);
+	xasprintf(&path, "%s/blobs/sha1/%.2s", root, o1);
+	mkdir_p(path, 0755);
+	free(path);
+	xasprintf(&path, "%s/blobs/sha1/%.2s/%s", root, o1, o1);
+	ok(file_write_atomic(path, other, sizeof other - 1, &cause) == 0,
+	    "an older store's plain sha1 file");
+	p256 = blob_path(bs, "sha1", o1);
+	is_str(p256, path, "... is found where it is");
+	ok(p256 != NULL && file_read(p256, 1024, &data, &len, &cause) == 0 &&
+	    len == sizeof other - 1 && memcmp(data, other, len) == 0,
+	    "... with its bytes");
+	if (p256 != NULL)
+		free(data);
+	free(p256);
+	/* gc moves it to this layout: its sha256 file, an alias. */
+	ok(blob_rekey(bs, "sha1", o1, rekeyed, &cause) == 0, "blob_rekey");
+	hash_buffer("sha256", other, sizeof other - 1, o256);
+	is_str(rekeyed, o256, "... gives its sha256");
+	ok(lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode), "... its old name is an alias");
+	p256 = blob_path(bs, "sha1", o1);
+	xasprintf(&data, "%s/blobs/sha256/%.2s/%s", root, o256, o256);
+	is_str(p256, data, "... of the sha256 file");
+	free(data);
+	ok(p256 != NULL && file_read(p256, 1024, &data, &len, &cause) == 0 &&
+	    len == sizeof other - 1 && memcmp(data, other, len) == 0,
+	    "... with the same bytes");
+	if (p256 != NULL)
+		free(data);
+	free(p256);
+	ok(blob_rekey(bs, "sha1", o1, rekeyed, &cause) == -1,
+	    "an alias is not rekeyed again");
+	free(cause);
+	cause = NULL;
+	free(path);
+	/* A rotten plain file is removed, not moved. */
+	hash_buffer("sha1", "expected", 8, o1);
+	xasprintf(&path, "%s/blobs/sha1/%.2s", root, o1);
+	mkdir_p(path, 0755);
+	free(path);
+	xasprintf(&path, "%s/blobs/sha1/%.2s/%s", root, o1, o1);
+	file_write_atomic(path, "rotten", 6, &cause);
+	is_int(blob_rekey(bs, "sha1", o1, rekeyed, &cause), -1,
+	    "blob_rekey of a rotten file fails");
+	ok(contains(cause, "sha1 mismatch") && contains(cause, "removed"),
+	    "... saying why: %s", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ok(lstat(path, &sb) == -1, "... and removes it");
+	free(path);
+
+	/* Aliases that lead nowhere, or out of the tree, count as absent. */
+	ok(blob_remove(bs, "sha256", s256, &cause) == 0, "blob_remove of the file");
+	ok(!blob_exists(bs, "sha1", s1) && blob_path(bs, "sha512", s512) == NULL,
+	    "its aliases then find nothing");
+	memset(&sc, 0, sizeof sc);
+	blob_scan(bs, scan_count_one, &sc, &cause);
+	is_int(sc.dangling, 2, "blob_scan reports them dangling");
+	is_int(sc.files, 1, "and the older store's file");
+	ok(blob_remove(bs, "sha1", s1, &cause) == 0 &&
+	    blob_remove(bs, "sha512", s512, &cause) == 0 &&
+	    blob_remove(bs, "sha512", s512, &cause) == 0,
+	    "blob_remove of aliases, twice is no error");
+	ok(blob_remove(bs, "sha256", "../../etc", &cause) == -1,
+	    "blob_remove refuses a hostile name");
+	free(cause);
+	cause = NULL;
+	xasprintf(&path, "%s/blobs/sha1/%.2s/%s", root, s1, s1);
+	ok(symlink("../../../../../../etc/passwd", path) == 0,
+	    "an alias made to point out of the store");
+	ok(blob_path(bs, "sha1", s1) == NULL, "... is not followed");
+	unlink(path);
+	free(path);
+	/* Stored again: the alias is made anew. */
+	is_int(store_one(bs, "sha1", s1, content, sizeof content - 1, &cause), 0,
+	    "stored again by sha1");
+	ok(blob_exists(bs, "sha1", s1) && blob_exists(bs, "sha256", s256),
+	    "file and alias are back");
+	/* A killed commit's alias in tmp/ is cleaned at the next open. */
+	xasprintf(&path, "%s/tmp/blob.999999999.alias0", root);
+	ok(symlink("../../sha256/00/00", path) == 0, "a dead process's alias in tmp/");
+	blob_close(bs);
+	bs = blob_open(root, &cause);
+	ok(bs != NULL && lstat(path, &sb) == -1, "blob_open removed it");
+	free(path);
+
+	blob_close(bs);
+	free(p1);
+	free(p512);
+	free(want);
+	free(tmp);
+	free(root);
+}
+
 /* A failed write shows up as a failed fetch in the parent. */
 static void
 http_send(int c, const char *p, size_t len)
@@ -1313,6 +1522,7 @@ main(void)
 	test_compress_tool("xz -c", "xz");
 	test_compress_truncated();
 	test_blob();
+	test_blob_keying();
 	test_url_join();
 	test_fetch();
 	test_sign();
