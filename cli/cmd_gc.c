@@ -46,6 +46,7 @@
 #include "lock.h"
 #include "log.h"
 #include "store.h"
+#include "store_query.h"
 #include "util.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -276,19 +277,17 @@ gc_refs_metadata(struct gc *gc)
 	char		*why = NULL;
 	int		 step;
 
-	stmt = store_stmt(st, "SELECT checksum FROM mirror_files WHERE "
-	    "checksum IS NOT NULL");
+	stmt = store_query(st, &why, "SELECT checksum FROM mirror_files WHERE "
+	    "checksum IS NOT NULL", "");
 	if (stmt == NULL)
 		goto fail;
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, &why)) == 1) {
 		if ((hex = (const char *)sqlite3_column_text(stmt, 0)) != NULL)
 			gc_ref_add(gc, hex);
 	}
-	sqlite3_reset(stmt);
-	if (step == SQLITE_DONE)
+	if (step == 0)
 		return 0;
 fail:
-	store_error(st, "mirror_files", &why);
 	log_warnx("%s", why);
 	free(why);
 	return -1;
@@ -321,29 +320,20 @@ gc_refs_planned(struct gc *gc)
 	struct group	*gr;
 	struct facts	 fa;
 	struct plan	*pl;
-	sqlite3_stmt	*stmt;
 	long long	 id;
 	time_t		 at;
+	char		*why = NULL;
 	int		 step;
 
 	TAILQ_FOREACH(mi, &cl->cl_cf->cf_mirrors, mi_entry) {
-		stmt = store_stmt(ix->ix_store, "SELECT id FROM mirrors "
-		    "WHERE name = ?1");
-		if (stmt == NULL) {
-			log_warnx("store: mirrors: %s",
-			    sqlite3_errmsg(store_db(ix->ix_store)));
+		step = store_one(ix->ix_store, &why, &id, "SELECT id FROM "
+		    "mirrors WHERE name = ?1", "t", mi->mi_name);
+		if (step == -1) {
+			log_warnx("%s", why);
+			free(why);
 			return -1;
 		}
-		sqlite3_bind_text(stmt, 1, mi->mi_name, -1, SQLITE_STATIC);
-		step = sqlite3_step(stmt);
-		id = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-		sqlite3_reset(stmt);
-		if (step != SQLITE_ROW && step != SQLITE_DONE) {
-			log_warnx("store: mirrors: %s",
-			    sqlite3_errmsg(store_db(ix->ix_store)));
-			return -1;
-		}
-		if (id == -1)
+		if (step == 0)
 			continue;	/* never synced: nothing stored */
 		if (cli_facts(cl, mi, &fa) != 0)
 			return -1;
@@ -525,13 +515,14 @@ gc_names(struct gc *gc, struct gc_set *cand)
 			alias.gs_names[slot] = xstrdup(gb->gb_target);
 		}
 	}
-	stmt = store_stmt(st, "SELECT m.name, p.location, p.pkgid FROM "
-	    "packages p JOIN mirrors m ON m.id = p.mirror ORDER BY p.id DESC");
+	stmt = store_query(st, NULL, "SELECT m.name, p.location, p.pkgid FROM "
+	    "packages p JOIN mirrors m ON m.id = p.mirror ORDER BY p.id DESC",
+	    "");
 	if (stmt == NULL) {
 		gc_set_free(&alias);
 		return;
 	}
-	while (sqlite3_step(stmt) == SQLITE_ROW) {
+	while (store_step(st, stmt, NULL) == 1) {
 		mirror = (const char *)sqlite3_column_text(stmt, 0);
 		loc = (const char *)sqlite3_column_text(stmt, 1);
 		pkgid = (const char *)sqlite3_column_text(stmt, 2);
@@ -547,7 +538,6 @@ gc_names(struct gc *gc, struct gc_set *cand)
 			continue;
 		xasprintf(&cand->gs_names[fslot], "%s: %s", mirror, loc);
 	}
-	sqlite3_reset(stmt);
 	gc_set_free(&alias);
 }
 

@@ -17,6 +17,7 @@
 #include "planner.h"
 #include "rpmmd.h"
 #include "store.h"
+#include "store_query.h"
 #include "xmalloc.h"
 
 /* Versions read for dependencies in one parse. */
@@ -236,12 +237,12 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 	int		 rc;
 
 	memset(fa, 0, sizeof *fa);
-	stmt = store_stmt(st, "SELECT id, advid, type, severity, issued FROM "
-	    "advisories WHERE mirror = ?1 ORDER BY id");
+	stmt = store_query(st, cause, "SELECT id, advid, type, severity, "
+	    "issued FROM advisories WHERE mirror = ?1 ORDER BY id", "I",
+	    mirror_id);
 	if (stmt == NULL)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt, cause)) == 1) {
 		fa->fa_advs = xreallocarray(fa->fa_advs, fa->fa_nadvs + 1,
 		    sizeof *fa->fa_advs);
 		pa = &fa->fa_advs[fa->fa_nadvs++];
@@ -252,15 +253,15 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 		pa->pa_va.va_severity = col_text(stmt, 3);
 		pa->pa_va.va_issued = sqlite3_column_int64(stmt, 4);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 
-	stmt = store_stmt(st, "SELECT c.advisory, c.cve FROM advisory_cves c "
-	    "JOIN advisories a ON a.id = c.advisory WHERE a.mirror = ?1");
+	stmt = store_query(st, cause, "SELECT c.advisory, c.cve FROM "
+	    "advisory_cves c JOIN advisories a ON a.id = c.advisory WHERE "
+	    "a.mirror = ?1", "I", mirror_id);
 	if (stmt == NULL)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt, cause)) == 1) {
 		if ((pa = facts_find_adv(fa, sqlite3_column_int64(stmt, 0))) == NULL)
 			continue;
 		pa->pa_cves = xreallocarray(pa->pa_cves, pa->pa_ncves + 2,
@@ -268,20 +269,19 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 		pa->pa_cves[pa->pa_ncves++] = col_text(stmt, 1);
 		pa->pa_cves[pa->pa_ncves] = NULL;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 	for (size_t i = 0; i < fa->fa_nadvs; i++)
 		fa->fa_advs[i].pa_va.va_cves =
 		    (const char *const *)fa->fa_advs[i].pa_cves;
 
-	stmt = store_stmt(st, "SELECT id, pkgid, checksum_type, name, arch, "
-	    "epoch, version, release, location, location_base, size, "
+	stmt = store_query(st, cause, "SELECT id, pkgid, checksum_type, name, "
+	    "arch, epoch, version, release, location, location_base, size, "
 	    "first_seen, 0, upstream FROM packages WHERE mirror = ?1 "
-	    "ORDER BY id");
+	    "ORDER BY id", "I", mirror_id);
 	if (stmt == NULL)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt, cause)) == 1) {
 		/* Doubling: a block moved 63,000 times leaves holes behind. */
 		if (fa->fa_npkgs == size) {
 			size = size ? size * 2 : 1024;
@@ -304,22 +304,21 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 		pp->pp_first_seen = sqlite3_column_int64(stmt, 11);
 		pp->pp_upstream = sqlite3_column_int(stmt, 13);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 
 	/* apt mirrors have none: no join of every version with nothing. */
 	stmt = fa->fa_nadvs == 0 ? NULL :
-	    store_stmt(st, "SELECT p.id, ap.advisory FROM packages p JOIN "
-	    "advisory_packages ap ON ap.name = p.name AND ap.version = "
+	    store_query(st, cause, "SELECT p.id, ap.advisory FROM packages p "
+	    "JOIN advisory_packages ap ON ap.name = p.name AND ap.version = "
 	    "p.version AND ap.release = p.release AND ap.epoch = p.epoch AND "
 	    "(ap.arch = p.arch OR ap.arch = '') JOIN advisories a ON a.id = "
-	    "ap.advisory AND a.mirror = p.mirror WHERE p.mirror = ?1");
+	    "ap.advisory AND a.mirror = p.mirror WHERE p.mirror = ?1", "I",
+	    mirror_id);
 	if (stmt == NULL && fa->fa_nadvs > 0)
 		goto fail;
-	rc = SQLITE_DONE;
-	if (stmt != NULL)
-		sqlite3_bind_int64(stmt, 1, mirror_id);
-	while (stmt != NULL && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	rc = 0;
+	while (stmt != NULL && (rc = store_step(st, stmt, cause)) == 1) {
 		pp = facts_find_pkg(fa, sqlite3_column_int64(stmt, 0));
 		pa = facts_find_adv(fa, sqlite3_column_int64(stmt, 1));
 		if (pp == NULL || pa == NULL)
@@ -328,21 +327,20 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 		    sizeof *pp->pp_advs);
 		pp->pp_advs[pp->pp_nadvs++] = pa->pa_va;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 
 	/*
 	 * apt: the indexes that list each version, in id order as the
 	 * versions are (packages_mirror), so each is found by a step.
 	 */
-	stmt = store_stmt(st, "SELECT l.package, l.list, l.upstream FROM "
-	    "packages p JOIN package_lists l ON l.package = p.id WHERE "
-	    "p.mirror = ?1 ORDER BY p.id");
+	stmt = store_query(st, cause, "SELECT l.package, l.list, l.upstream "
+	    "FROM packages p JOIN package_lists l ON l.package = p.id WHERE "
+	    "p.mirror = ?1 ORDER BY p.id", "I", mirror_id);
 	if (stmt == NULL)
 		goto fail;
-	sqlite3_bind_int64(stmt, 1, mirror_id);
 	j = 0;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_step(st, stmt, cause)) == 1) {
 		id = sqlite3_column_int64(stmt, 0);
 		while (j < fa->fa_npkgs && fa->fa_pkgs[j].pp_id < id)
 			j++;
@@ -356,11 +354,10 @@ facts_read(struct indexer *ix, long long mirror_id, struct facts *fa,
 		    sqlite3_column_int(stmt, 2);
 		pp->pp_nlists++;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != 0)
 		goto fail;
 	return 0;
 fail:
-	store_error(st, "loading packages", cause);
 	facts_free(fa);
 	return -1;
 }
@@ -640,11 +637,11 @@ facts_holds(struct indexer *ix, struct facts *fa, char **cause)
 	struct plan_hold	*h;
 	int			 rc;
 
-	stmt = store_stmt(ix->ix_store, "SELECT pattern, grp, reason, until "
-	    "FROM holds ORDER BY id");
+	stmt = store_query(ix->ix_store, cause, "SELECT pattern, grp, reason, "
+	    "until FROM holds ORDER BY id", "");
 	if (stmt == NULL)
-		goto fail;
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		return -1;
+	while ((rc = store_step(ix->ix_store, stmt, cause)) == 1) {
 		fa->fa_holds = xreallocarray(fa->fa_holds, fa->fa_nholds + 1,
 		    sizeof *fa->fa_holds);
 		h = &fa->fa_holds[fa->fa_nholds++];
@@ -654,11 +651,7 @@ facts_holds(struct indexer *ix, struct facts *fa, char **cause)
 		h->ph_reason = col_text(stmt, 2);
 		h->ph_until = sqlite3_column_int64(stmt, 3);
 	}
-	if (rc == SQLITE_DONE)
-		return 0;
-fail:
-	store_error(ix->ix_store, "holds", cause);
-	return -1;
+	return rc == 0 ? 0 : -1;
 }
 
 int

@@ -146,7 +146,8 @@ int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
 	     char **cause);
 char	*mirror_url(struct mirror *, const char *base, const char *location);
 int	 sync_file_unchanged(struct indexer *, long long mirror_id,
-	     const char *kind, const char *name, const char *sha256);
+	     const char *kind, const char *name, const char *sha256,
+	     char **cause);
 
 /*
  * sync_rpmmd.c: the download phase (the mirror's lock held, no store

@@ -31,6 +31,7 @@
 #include "planner.h"
 #include "sign.h"
 #include "store.h"
+#include "store_query.h"
 #include "vercmp.h"
 #include "view.h"
 #include "window.h"
@@ -137,6 +138,7 @@ pub_mirror_inputs(struct indexer *ix, struct mirror *mi, long long id,
 	struct store	*st = ix->ix_store;
 	sqlite3_stmt	*stmt;
 	struct hash	*h;
+	char		*why = NULL;
 	int		 i, step;
 
 	if ((h = hash_new("sha256")) == NULL)
@@ -162,49 +164,50 @@ pub_mirror_inputs(struct indexer *ix, struct mirror *mi, long long id,
 	pub_hash_str(h, "key", ix->ix_signer != NULL ?
 	    signer_fingerprint(ix->ix_signer) : NULL);
 
-	stmt = store_stmt(st, "SELECT first_sync FROM mirrors "
-	    "WHERE id = ?1");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, id) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_ROW)
+	stmt = store_query(st, &why, "SELECT first_sync FROM mirrors "
+	    "WHERE id = ?1", "I", id);
+	if (stmt == NULL || (step = store_step(st, stmt, &why)) == -1)
 		goto fail;
+	if (step == 0) {
+		cause_set(&why, "mirrors: no mirror %lld", id);
+		goto fail;
+	}
 	pub_hash_num(h, "first-sync", sqlite3_column_type(stmt, 0) ==
 	    SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 0));
-	sqlite3_reset(stmt);
+	store_done(stmt);
 
-	stmt = store_stmt(st, "SELECT kind, name, value, checksum_type, "
+	stmt = store_query(st, &why, "SELECT kind, name, value, checksum_type, "
 	    "checksum, size, open_checksum, open_size, timestamp FROM "
-	    "mirror_files WHERE mirror = ?1 ORDER BY kind, name");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, id) != SQLITE_OK)
+	    "mirror_files WHERE mirror = ?1 ORDER BY kind, name", "I", id);
+	if (stmt == NULL)
 		goto fail;
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, &why)) == 1) {
 		for (i = 0; i < 9; i++) {
 			pub_hash_num(h, "file", sqlite3_column_type(stmt, i));
 			hash_update(h, sqlite3_column_blob(stmt, i),
 			    sqlite3_column_bytes(stmt, i));
 		}
 	}
-	sqlite3_reset(stmt);
-	if (step != SQLITE_DONE)
+	if (step != 0)
 		goto fail;
 
-	stmt = store_stmt(st, "SELECT pattern, grp, reason, until FROM holds "
-	    "ORDER BY id");
+	stmt = store_query(st, &why, "SELECT pattern, grp, reason, until "
+	    "FROM holds ORDER BY id", "");
 	if (stmt == NULL)
 		goto fail;
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, &why)) == 1) {
 		pub_hash_str(h, "hold", (const char *)sqlite3_column_text(stmt, 0));
 		pub_hash_str(h, "group", (const char *)sqlite3_column_text(stmt, 1));
 		pub_hash_str(h, "reason", (const char *)sqlite3_column_text(stmt, 2));
 		pub_hash_num(h, "until", sqlite3_column_int64(stmt, 3));
 	}
-	sqlite3_reset(stmt);
-	if (step != SQLITE_DONE)
+	if (step != 0)
 		goto fail;
 	hash_final(h, hex);	/* frees h */
 	return 0;
 fail:
-	log_debug("mirror %s: inputs digest: %s", mi->mi_name,
-	    sqlite3_errmsg(store_db(st)));
+	log_debug("mirror %s: inputs digest: %s", mi->mi_name, why);
+	free(why);
 	hash_free(h);
 	return -1;
 }

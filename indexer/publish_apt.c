@@ -26,6 +26,7 @@
 #include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
+#include "store_query.h"
 #include "view.h"
 #include "xmalloc.h"
 
@@ -153,30 +154,18 @@ pa_memo_key(struct pub_view *pv, const char *list, struct pub_entry *entries,
 	const char	*csum;
 	long long	 id;
 	size_t		 i;
+	int		 step;
 
-	stmt = store_stmt(st, "SELECT checksum FROM mirror_files WHERE "
-	    "mirror = ?1 AND kind = 'list' AND name = ?2");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id) !=
-	    SQLITE_OK || sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC) !=
-	    SQLITE_OK) {
-		store_error(st, "mirror_files", cause);
+	stmt = store_query(st, cause, "SELECT checksum FROM mirror_files WHERE "
+	    "mirror = ?1 AND kind = 'list' AND name = ?2", "It",
+	    pv->pv_mirror_id, list);
+	if (stmt == NULL || (step = store_step(st, stmt, cause)) == -1)
 		return -1;
-	}
-	switch (sqlite3_step(stmt)) {
-	case SQLITE_ROW:
-		csum = (const char *)sqlite3_column_text(stmt, 0);
-		break;
-	case SQLITE_DONE:
-		csum = NULL;
-		break;
-	default:
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
+	csum = step == 1 ? (const char *)sqlite3_column_text(stmt, 0) : NULL;
 	h = hash_new("sha256");
 	hash_update(h, list, strlen(list) + 1);
 	hash_update(h, csum ? csum : "", csum ? strlen(csum) + 1 : 1);
-	sqlite3_reset(stmt);
+	store_done(stmt);
 	for (i = 0; i < n; i++) {
 		if (!entries[i].pe_listed)
 			continue;
@@ -266,17 +255,12 @@ pa_upstream_files(struct pub_view *pv, const char *list, const char *suite,
 		if ((entries[i].pe_listed != 0) != (entries[i].pe_upstream != 0))
 			return 0;
 	}
-	stmt = store_stmt(st, "SELECT value, checksum, size, open_checksum, "
-	    "open_size FROM mirror_files WHERE mirror = ?1 AND kind = 'list' "
-	    "AND name = ?2");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id) !=
-	    SQLITE_OK || sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || ((step = sqlite3_step(stmt)) != SQLITE_ROW &&
-	    step != SQLITE_DONE)) {
-		store_error(st, "mirror_files", cause);
+	stmt = store_query(st, cause, "SELECT value, checksum, size, "
+	    "open_checksum, open_size FROM mirror_files WHERE mirror = ?1 AND "
+	    "kind = 'list' AND name = ?2", "It", pv->pv_mirror_id, list);
+	if (stmt == NULL || (step = store_step(st, stmt, cause)) == -1)
 		return -1;
-	}
-	if (step == SQLITE_DONE)
+	if (step == 0)
 		goto out;
 	value = (const char *)sqlite3_column_text(stmt, 0);
 	zhex = (const char *)sqlite3_column_text(stmt, 1);
@@ -298,7 +282,7 @@ pa_upstream_files(struct pub_view *pv, const char *list, const char *suite,
 	zhex_c = xstrdup(zhex);
 	phex_c = xstrdup(phex);
 	xasprintf(&zpath, "%s/binary-%s/Packages%s", component, arch, ext);
-	sqlite3_reset(stmt);
+	store_done(stmt);
 	if (!publish_stream_cached(pv, phex_c) ||
 	    (blob = blob_path(pv->pv_ix->ix_blobs, "sha256", zhex_c)) == NULL ||
 	    access(blob, F_OK) != 0)
@@ -332,7 +316,7 @@ pa_upstream_files(struct pub_view *pv, const char *list, const char *suite,
 fail:
 	rc = -1;
 out:
-	sqlite3_reset(stmt);
+	store_done(stmt);
 	free(rel);
 	free(gzpath);
 	free(zpath);
@@ -461,14 +445,12 @@ pa_passthrough(struct pub_view *pv, const char *suite, struct buf *sums,
 	size_t		 len, slen = strlen(suite);
 	int		 step, rc;
 
-	stmt = store_stmt(st, "SELECT name, checksum FROM mirror_files WHERE "
-	    "mirror = ?1 AND kind = 'pass' ORDER BY name");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
+	stmt = store_query(st, cause, "SELECT name, checksum FROM mirror_files "
+	    "WHERE mirror = ?1 AND kind = 'pass' ORDER BY name", "I",
+	    pv->pv_mirror_id);
+	if (stmt == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(st, stmt, cause)) == 1) {
 		name = (const char *)sqlite3_column_text(stmt, 0);
 		csum = (const char *)sqlite3_column_text(stmt, 1);
 		if (strncmp(name, suite, slen) != 0 || name[slen] != '/')
@@ -476,23 +458,22 @@ pa_passthrough(struct pub_view *pv, const char *suite, struct buf *sums,
 		if ((blob = blob_path(pv->pv_ix->ix_blobs, "sha256", csum)) ==
 		    NULL) {
 			cause_set(cause, "dists/%s: not in the blob store", name);
+			store_done(stmt);
 			return -1;
 		}
 		rc = file_read(blob, (size_t)1 << 31, &data, &len, cause);
 		free(blob);
-		if (rc != 0)
+		if (rc == 0) {
+			rc = pa_write_hashed(pv, suite, name + slen + 1, data,
+			    len, PUB_PLAIN, sums, cause);
+			free(data);
+		}
+		if (rc != 0) {
+			store_done(stmt);
 			return -1;
-		rc = pa_write_hashed(pv, suite, name + slen + 1, data, len,
-		    PUB_PLAIN, sums, cause);
-		free(data);
-		if (rc != 0)
-			return -1;
+		}
 	}
-	if (step != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
-	return 0;
+	return step == 0 ? 0 : -1;
 }
 
 static struct apt_release *
@@ -503,21 +484,21 @@ pa_upstream_release(struct pub_view *pv, const char *suite, char **cause)
 	char		*what;
 	struct apt_release *ar;
 
-	stmt = store_stmt(st, "SELECT value FROM mirror_files WHERE mirror = ?1 "
-	    "AND kind = 'release' AND name = ?2");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
+	int		 step;
+
+	stmt = store_query(st, cause, "SELECT value FROM mirror_files WHERE "
+	    "mirror = ?1 AND kind = 'release' AND name = ?2", "It",
+	    pv->pv_mirror_id, suite);
+	if (stmt == NULL || (step = store_step(st, stmt, cause)) == -1)
 		return NULL;
-	}
-	sqlite3_bind_int64(stmt, 1, pv->pv_mirror_id);
-	sqlite3_bind_text(stmt, 2, suite, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_ROW) {
+	if (step == 0) {
 		cause_set(cause, "dists/%s: never synced", suite);
 		return NULL;
 	}
 	xasprintf(&what, "dists/%s/Release (stored)", suite);
 	ar = apt_release_parse(sqlite3_column_blob(stmt, 0),
 	    sqlite3_column_bytes(stmt, 0), what, cause);
+	store_done(stmt);
 	free(what);
 	return ar;
 }
@@ -688,15 +669,16 @@ publish_apt_prepare(struct indexer *ix, long long mirror_id)
 	sqlite3_stmt	*stmt;
 	const char	*phex;
 
-	stmt = store_stmt(ix->ix_store, "SELECT open_checksum FROM "
+	/* Only a head start: a store error is left to the publish to meet. */
+	stmt = store_query(ix->ix_store, NULL, "SELECT open_checksum FROM "
 	    "mirror_files WHERE mirror = ?1 AND kind = 'list' AND "
-	    "open_checksum IS NOT NULL ORDER BY name LIMIT 1");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, mirror_id) != SQLITE_OK)
+	    "open_checksum IS NOT NULL ORDER BY name LIMIT 1", "I", mirror_id);
+	if (stmt == NULL)
 		return;
-	if (sqlite3_step(stmt) == SQLITE_ROW &&
+	if (store_step(ix->ix_store, stmt, NULL) == 1 &&
 	    (phex = (const char *)sqlite3_column_text(stmt, 0)) != NULL)
 		publish_stream_gzip_ahead(ix->ix_cf->cf_store, phex);
-	sqlite3_reset(stmt);
+	store_done(stmt);
 }
 
 int

@@ -218,16 +218,16 @@ sync_reader_close(struct sync_reader *sr, int ok, char **cause)
 /*
  * 1 when the mirror's file recorded as kind/name had checksum sha256 at
  * the last sync (its content is in the store already), 0 when not, -1 on
- * a database error (the callers read it with store_error()).
+ * a database error (cause set).
  */
 int
 sync_file_unchanged(struct indexer *ix, long long mirror_id, const char *kind,
-    const char *name, const char *sha256)
+    const char *name, const char *sha256, char **cause)
 {
 	long long	 same;
 	int		 rc;
 
-	rc = store_one(ix->ix_store, NULL, &same, "SELECT checksum = ?4 FROM "
+	rc = store_one(ix->ix_store, cause, &same, "SELECT checksum = ?4 FROM "
 	    "mirror_files WHERE mirror = ?1 AND kind = ?2 AND name = ?3",
 	    "Ittt", mirror_id, kind, name, sha256);
 	if (rc != 1)

@@ -31,6 +31,7 @@
 #include "rpmmd.h"
 #include "sign.h"
 #include "store.h"
+#include "store_query.h"
 #include "xmalloc.h"
 
 #define RELEASE_MAX	(64 * 1024 * 1024)
@@ -56,17 +57,13 @@ struct sa_sync {
 static int
 sa_exec(struct sa_sync *sa, const char *sql, const char *what, char **cause)
 {
-	sqlite3_stmt	*stmt;
+	char	*why = NULL;
 
-	stmt = store_stmt(sa->sa_ix->ix_store, sql);
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	return 0;
-fail:
-	store_error(sa->sa_ix->ix_store, what, cause);
+	if (store_run(sa->sa_ix->ix_store, &why, sql, "I",
+	    sa->sa_mirror_id) == 0)
+		return 0;
+	cause_set(cause, "%s: %s", what, why);
+	free(why);
 	return -1;
 }
 
@@ -108,10 +105,10 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	char		*f[6], *end, *p;
 	static const char *const names[6] = { "Package", "Version",
 	    "Architecture", "Filename", "Size", "SHA256" };
-	long long	 id, size;
+	long long	 id, size, now;
 	size_t		 i;
 	enum phase	 ph = PHASE_PARSE;
-	int		 rc = -1;
+	int		 rc = -1, step;
 
 	for (i = 0; i < 6; i++)
 		f[i] = deb822_field(ds, names[i], 0);
@@ -152,57 +149,47 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	 * One statement finds or makes the version's row: a version seen
 	 * before keeps its first_seen and gets its location of today.
 	 */
-	stmt = store_stmt(st, "INSERT INTO packages (mirror, pkgid, "
-	    "checksum_type, name, arch, epoch, version, release, location, "
-	    "size, first_seen, upstream, last_seen) VALUES (?1, ?2, 'sha256', "
-	    "?3, ?4, '0', ?5, '', ?6, ?7, ?8, 1, ?9) ON CONFLICT (mirror, "
-	    "pkgid) DO UPDATE SET last_seen = excluded.last_seen, location = "
-	    "excluded.location RETURNING id");
+	/*
+	 * last_seen is ?8 and first_seen ?9, last: on a first sync the
+	 * format stops before it, so it stays NULL and the extra argument
+	 * is not read.
+	 */
+	now = sa->sa_ix->ix_now;
+	stmt = store_query(st, &sa->sa_cause, "INSERT INTO packages (mirror, "
+	    "pkgid, checksum_type, name, arch, epoch, version, release, "
+	    "location, size, first_seen, upstream, last_seen) VALUES (?1, ?2, "
+	    "'sha256', ?3, ?4, '0', ?5, '', ?6, ?7, ?9, 1, ?8) ON CONFLICT "
+	    "(mirror, pkgid) DO UPDATE SET last_seen = excluded.last_seen, "
+	    "location = excluded.location RETURNING id",
+	    sa->sa_first_sync ? "ItttttII" : "ItttttIII", sa->sa_mirror_id,
+	    f[5], f[0], f[2], f[1], f[3], size, now, now);
 	if (stmt == NULL)
-		goto dberr;
-	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-	sqlite3_bind_text(stmt, 2, f[5], -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, f[0], -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 4, f[2], -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 5, f[1], -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 6, f[3], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 7, size);
-	if (!sa->sa_first_sync)
-		sqlite3_bind_int64(stmt, 8, sa->sa_ix->ix_now);
-	sqlite3_bind_int64(stmt, 9, sa->sa_ix->ix_now);
-	if (sqlite3_step(stmt) != SQLITE_ROW)
-		goto dberr;
+		goto out;
+	if ((step = store_step(st, stmt, &sa->sa_cause)) != 1) {
+		if (step == 0)
+			cause_set(&sa->sa_cause, "packages: no id returned");
+		goto out;
+	}
 	id = sqlite3_column_int64(stmt, 0);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto dberr;
+	if (store_step(st, stmt, &sa->sa_cause) != 0) {
+		store_done(stmt);
+		goto out;
+	}
 
 	/* The stanza's bytes stay in the spooled index (sa_tee_read). */
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_spans (package, "
-	    "kind, doc, off, len) VALUES (?1, ?2, ?3, ?4, ?5)");
-	if (stmt == NULL)
-		goto dberr;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, sa->sa_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(stmt, 3, sa->sa_doc);
-	sqlite3_bind_int64(stmt, 4, ds->ds_offset);
-	sqlite3_bind_int64(stmt, 5, (long long)ds->ds_rawlen);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto dberr;
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO package_lists (package, "
-	    "list, upstream) VALUES (?1, ?2, 1)");
-	if (stmt == NULL)
-		goto dberr;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_text(stmt, 2, sa->sa_list, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto dberr;
+	if (store_run(st, &sa->sa_cause, "INSERT OR REPLACE INTO "
+	    "package_spans (package, kind, doc, off, len) VALUES (?1, ?2, ?3, "
+	    "?4, ?5)", "ItIII", id, sa->sa_kind, sa->sa_doc,
+	    (long long)ds->ds_offset, (long long)ds->ds_rawlen) != 0)
+		goto out;
+	if (store_run(st, &sa->sa_cause, "INSERT OR REPLACE INTO "
+	    "package_lists (package, list, upstream) VALUES (?1, ?2, 1)",
+	    "It", id, sa->sa_list) != 0)
+		goto out;
 	sa->sa_count++;
 	log_progress("mirror %s: %s: %lu packages", sa->sa_mi->mi_name,
 	    sa->sa_list, sa->sa_count);
 	rc = 0;
-	goto out;
-dberr:
-	store_error(st, "packages", &sa->sa_cause);
 out:
 	phase_leave(ph);
 	for (i = 0; i < 6; i++)
@@ -355,34 +342,21 @@ sa_record_file(struct sa_sync *sa, const char *kind, const char *name,
     const char *open_hex, long long open_size, char **cause)
 {
 	struct store	*st = sa->sa_ix->ix_store;
-	sqlite3_stmt	*stmt;
 
-	stmt = store_stmt(st, "INSERT OR REPLACE INTO mirror_files (mirror, "
-	    "kind, name, value, checksum_type, checksum, size, open_checksum, "
-	    "open_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-	if (stmt == NULL) {
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-	sqlite3_bind_text(stmt, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, name, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(stmt, 4, value, vlen, SQLITE_STATIC);
-	if (arf != NULL) {
-		sqlite3_bind_text(stmt, 5, "sha256", -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 6, arf->arf_sha256, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 7, arf->arf_size);
-	}
-	/* A list's plain copy in the cache (sa_tee_commit). */
-	if (open_hex != NULL) {
-		sqlite3_bind_text(stmt, 8, open_hex, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(stmt, 9, open_size);
-	}
-	if (sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "mirror_files", cause);
-		return -1;
-	}
-	return 0;
+	/*
+	 * Without arf or open_hex their columns stay NULL: a NULL text,
+	 * and a size of -1, which NULLIF turns into NULL.  open_hex names
+	 * a list's plain copy in the cache (sa_tee_commit).
+	 */
+	return store_run(st, cause, "INSERT OR REPLACE INTO mirror_files "
+	    "(mirror, kind, name, value, checksum_type, checksum, size, "
+	    "open_checksum, open_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "NULLIF(?7, -1), ?8, NULLIF(?9, -1))", "IttbttItI",
+	    sa->sa_mirror_id, kind, name, (const void *)value, vlen,
+	    arf != NULL ? "sha256" : NULL,
+	    arf != NULL ? arf->arf_sha256 : NULL,
+	    arf != NULL ? arf->arf_size : -1LL, open_hex,
+	    open_hex != NULL ? open_size : -1LL);
 }
 
 /* Downloads a file the Release lists, by hash when the suite offers it. */
@@ -429,22 +403,12 @@ sa_fetch(struct sa_sync *sa, const struct apt_release *ar, const char *suite,
 static int
 sa_list_reset(struct sa_sync *sa, const char *list, char **cause)
 {
-	sqlite3_stmt	*stmt;
-
-	stmt = store_stmt(sa->sa_ix->ix_store, "UPDATE package_lists SET "
+	if (store_run(sa->sa_ix->ix_store, cause, "UPDATE package_lists SET "
 	    "upstream = 0 WHERE list = ?2 AND package IN (SELECT id FROM "
-	    "packages WHERE mirror = ?1)");
-	if (stmt == NULL)
-		goto fail;
-	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-	sqlite3_bind_text(stmt, 2, list, -1, SQLITE_STATIC);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
+	    "packages WHERE mirror = ?1)", "It", sa->sa_mirror_id, list) != 0)
+		return -1;
 	sa->sa_dirty = 1;
 	return 0;
-fail:
-	store_error(sa->sa_ix->ix_store, "package_lists", cause);
-	return -1;
 }
 
 /* Indexes the configuration no longer names list nothing any more. */
@@ -462,14 +426,12 @@ sa_drop_unconfigured(struct sa_sync *sa, char **cause)
 	 * The indexes parsed into the store are those with a checksum
 	 * recorded: reading these few rows spares a scan of every version.
 	 */
-	stmt = store_stmt(sa->sa_ix->ix_store, "SELECT name FROM mirror_files "
-	    "WHERE mirror = ?1 AND kind = 'list'");
-	if (stmt == NULL) {
-		store_error(sa->sa_ix->ix_store, "mirror_files", cause);
+	stmt = store_query(sa->sa_ix->ix_store, cause, "SELECT name FROM "
+	    "mirror_files WHERE mirror = ?1 AND kind = 'list'", "I",
+	    sa->sa_mirror_id);
+	if (stmt == NULL)
 		return -1;
-	}
-	sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id);
-	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((step = store_step(sa->sa_ix->ix_store, stmt, cause)) == 1) {
 		name = (const char *)sqlite3_column_text(stmt, 0);
 		found = 0;
 		for (s = 0; mi->mi_suites[s] != NULL && !found; s++)
@@ -487,28 +449,16 @@ sa_drop_unconfigured(struct sa_sync *sa, char **cause)
 			gone[ngone++] = xstrdup(name);
 		}
 	}
-	if (step != SQLITE_DONE) {
-		store_error(sa->sa_ix->ix_store, "mirror_files", cause);
+	if (step != 0)
 		rc = -1;
-	}
-	sqlite3_reset(stmt);
 	/* Forgetting its checksum: named again, it is parsed again. */
 	for (i = 0; i < ngone; i++) {
 		if (rc == 0)
 			rc = sa_list_reset(sa, gone[i], cause);
-		if (rc == 0 && (stmt = store_stmt(sa->sa_ix->ix_store,
-		    "DELETE FROM mirror_files WHERE mirror = ?1 AND kind = "
-		    "'list' AND name = ?2")) == NULL) {
-			store_error(sa->sa_ix->ix_store, "mirror_files", cause);
-			rc = -1;
-		}
-		if (rc == 0 && (sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id) !=
-		    SQLITE_OK || sqlite3_bind_text(stmt, 2, gone[i], -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_step(stmt) != SQLITE_DONE)) {
-			store_error(sa->sa_ix->ix_store, "mirror_files", cause);
-			rc = -1;
-		}
+		if (rc == 0)
+			rc = store_run(sa->sa_ix->ix_store, cause, "DELETE FROM "
+			    "mirror_files WHERE mirror = ?1 AND kind = 'list' "
+			    "AND name = ?2", "It", sa->sa_mirror_id, gone[i]);
 		free(gone[i]);
 	}
 	free(gone);
@@ -774,31 +724,24 @@ sa_tee_open(struct sa_sync *sa, struct sa_tee *t, struct sync_reader *sr,
     int hashed, char **cause)
 {
 	struct store	*st = sa->sa_ix->ix_store;
-	sqlite3_stmt	*stmt;
 	char		*dir, name[64];
 
 	memset(t, 0, sizeof *t);
 	t->st_sr = sr;
 	/* This index's earlier documents: retired at the end of the sync. */
-	stmt = store_stmt(st, "UPDATE rpmmd_docs SET current = 0 WHERE "
-	    "mirror = ?1 AND kind = ?2");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id) !=
-	    SQLITE_OK || sqlite3_bind_text(stmt, 2, sa->sa_kind, -1,
-	    SQLITE_STATIC) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
-	stmt = store_stmt(st, "INSERT INTO rpmmd_docs (mirror, kind, name, "
-	    "size, current) VALUES (?1, ?2, '', 0, 1)");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_mirror_id) !=
-	    SQLITE_OK || sqlite3_bind_text(stmt, 2, sa->sa_kind, -1,
-	    SQLITE_STATIC) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
+	if (store_run(st, cause, "UPDATE rpmmd_docs SET current = 0 WHERE "
+	    "mirror = ?1 AND kind = ?2", "It", sa->sa_mirror_id,
+	    sa->sa_kind) != 0)
+		return -1;
+	if (store_run(st, cause, "INSERT INTO rpmmd_docs (mirror, kind, name, "
+	    "size, current) VALUES (?1, ?2, '', 0, 1)", "It",
+	    sa->sa_mirror_id, sa->sa_kind) != 0)
+		return -1;
 	sa->sa_doc = sqlite3_last_insert_rowid(store_db(st));
 	snprintf(name, sizeof name, "doc-%lld.deb822", sa->sa_doc);
-	stmt = store_stmt(st, "UPDATE rpmmd_docs SET name = ?2 WHERE id = ?1");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_doc) !=
-	    SQLITE_OK || sqlite3_bind_text(stmt, 2, name, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_DONE)
-		goto fail;
+	if (store_run(st, cause, "UPDATE rpmmd_docs SET name = ?2 WHERE "
+	    "id = ?1", "It", sa->sa_doc, name) != 0)
+		return -1;
 	dir = rpmmd_spool_dir(sa->sa_ix->ix_cf->cf_store, sa->sa_mirror_id);
 	xasprintf(&t->st_path, "%s/%s", dir, name);
 	t->st_sp = rpmmd_spool_new(dir, name, cause);
@@ -808,9 +751,6 @@ sa_tee_open(struct sa_sync *sa, struct sa_tee *t, struct sync_reader *sr,
 	if (!hashed)
 		t->st_hash = hash_new("sha256");
 	return 0;
-fail:
-	store_error(st, "rpmmd_docs", cause);
-	return -1;
 }
 
 static void
@@ -855,7 +795,6 @@ sa_tee_commit(struct sa_sync *sa, struct sa_tee *t, char *hex,
     long long *len, char **cause)
 {
 	struct store	*st = sa->sa_ix->ix_store;
-	sqlite3_stmt	*stmt;
 	char		*cached, *dir;
 	int		 rc = -1;
 
@@ -864,13 +803,9 @@ sa_tee_commit(struct sa_sync *sa, struct sa_tee *t, char *hex,
 		t->st_hash = NULL;
 	}
 	*len = t->st_len;
-	stmt = store_stmt(st, "UPDATE rpmmd_docs SET size = ?2 WHERE id = ?1");
-	if (stmt == NULL || sqlite3_bind_int64(stmt, 1, sa->sa_doc) !=
-	    SQLITE_OK || sqlite3_bind_int64(stmt, 2, t->st_len) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "rpmmd_docs", cause);
+	if (store_run(st, cause, "UPDATE rpmmd_docs SET size = ?2 WHERE "
+	    "id = ?1", "II", sa->sa_doc, t->st_len) != 0)
 		goto out;
-	}
 	rc = rpmmd_spool_commit(t->st_sp, cause);
 	t->st_sp = NULL;
 	if (rc != 0)
@@ -1067,12 +1002,11 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	xasprintf(&list, "%s/%s/binary-%s", suite, component, arch);
 	/* The same index as last time: what it lists is in the store. */
 	switch (sync_file_unchanged(sa->sa_ix, sa->sa_mirror_id, "list", list,
-	    arf->arf_sha256)) {
+	    arf->arf_sha256, cause)) {
 	case 1:
 		rc = 0;
 		goto out;
 	case -1:
-		store_error(sa->sa_ix->ix_store, "mirror_files", cause);
 		goto out;
 	}
 	if (sa_list_reset(sa, list, cause) != 0)

@@ -1048,14 +1048,13 @@ sync_rpmmd_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	    sf->sf_len, cause) != 0)
 		goto fail;
 	switch (sync_file_unchanged(ix, mirror_id, "repomd", "repomd.xml",
-	    sf->sf_hex)) {
+	    sf->sf_hex, cause)) {
 	case 1:
 		log_debug("mirror %s: repodata/repomd.xml unchanged", mi->mi_name);
 		sf->sf_unchanged = 1;
 		*out = sf;
 		return 0;
 	case -1:
-		store_error(ix->ix_store, "mirror_files", cause);
 		goto fail;
 	}
 

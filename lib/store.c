@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_query.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -289,47 +290,28 @@ store_rollback(struct store *st)
 static long long
 store_mirror_lookup(struct store *st, const char *name, char **cause)
 {
-	sqlite3_stmt	*stmt;
 	long long	 id;
 	int		 rc;
 
-	stmt = store_stmt(st, "SELECT id FROM mirrors WHERE name = ?1");
-	if (stmt == NULL ||
-	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
-		store_error(st, "mirrors", cause);
+	/* store_one resets: no read transaction stays open behind us. */
+	rc = store_one(st, cause, &id, "SELECT id FROM mirrors WHERE name = ?1",
+	    "t", name);
+	if (rc == -1)
 		return -1;
-	}
-	if ((rc = sqlite3_step(stmt)) == SQLITE_DONE)
-		id = 0;
-	else if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(stmt, 0);
-	else {
-		store_error(st, "mirrors", cause);
-		id = -1;
-	}
-	/* No read transaction stays open behind the caller's back. */
-	sqlite3_reset(stmt);
-	return id;
+	return rc == 0 ? 0 : id;
 }
 
 long long
 store_mirror_id(struct store *st, const char *name, const char *type,
     char **cause)
 {
-	sqlite3_stmt	*stmt;
 	long long	 id;
 
 	if ((id = store_mirror_lookup(st, name, cause)) != 0)
 		return id;
-	stmt = store_stmt(st, "INSERT OR IGNORE INTO mirrors (name, type) "
-	    "VALUES (?1, ?2)");
-	if (stmt == NULL ||
-	    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE) {
-		store_error(st, "mirrors", cause);
+	if (store_run(st, cause, "INSERT OR IGNORE INTO mirrors (name, type) "
+	    "VALUES (?1, ?2)", "tt", name, type) != 0)
 		return -1;
-	}
 	if ((id = store_mirror_lookup(st, name, cause)) == 0)
 		cause_set(cause, "mirrors: %s was not recorded", name);
 	return id == 0 ? -1 : id;
