@@ -214,6 +214,53 @@ pd_deb_fields(struct buf *doc, const char *raw, size_t len)
 }
 
 /*
+ * A <package> element without the elements dependencies do not need:
+ * summary and description above all, which libsolv would keep as strings,
+ * and sizes, times and checksums it would keep as numbers.  Their text holds no '<'
+ * (XML escapes it), so an element ends at its first end tag.
+ */
+static void
+pd_rpm_element(struct buf *doc, const char *raw, size_t len)
+{
+	static const char *const drop[] = { "summary", "description", "url",
+	    "packager", "checksum", "time", "size", "location",
+	    "rpm:license", "rpm:vendor", "rpm:group", "rpm:buildhost",
+	    "rpm:sourcerpm", "rpm:header-range", NULL };
+	const char	*p = raw, *end = raw + len, *lt, *close;
+	size_t		 k, n;
+	char		 tag[32];
+
+	while (p < end && (lt = memchr(p, '<', end - p)) != NULL) {
+		close = NULL;
+		for (k = 0; close == NULL && drop[k] != NULL; k++) {
+			n = strlen(drop[k]);
+			if ((size_t)(end - lt) < n + 2 ||
+			    memcmp(lt + 1, drop[k], n) != 0 ||
+			    (lt[n + 1] != '>' && lt[n + 1] != ' ' &&
+			    lt[n + 1] != '/'))
+				continue;
+			close = memchr(lt, '>', end - lt);
+			if (close != NULL && close[-1] != '/') {
+				snprintf(tag, sizeof tag, "</%s>", drop[k]);
+				close = memmem(close, end - close, tag,
+				    strlen(tag));
+				if (close != NULL)
+					close += strlen(tag) - 1;
+			}
+		}
+		if (close == NULL) {
+			/* Kept, up to the next tag. */
+			buf_add(doc, p, lt + 1 - p);
+			p = lt + 1;
+			continue;
+		}
+		buf_add(doc, p, lt - p);
+		p = close + 1;
+	}
+	buf_add(doc, p, end - p);
+}
+
+/*
  * Adds n packages in one parse: one document (rpm-md) or one run of
  * stanzas (apt) costs libsolv far less than n.  When the parse does not
  * give exactly n named packages, they are taken out again and added one
@@ -242,7 +289,7 @@ plan_deps_add_many(struct plan_deps *pd, const char *const *raws,
 		buf_adds(&doc, metadata_open);
 	for (i = 0; i < n; i++) {
 		if (pd->pd_format == MIRROR_RPMMD) {
-			buf_add(&doc, raws[i], lens[i]);
+			pd_rpm_element(&doc, raws[i], lens[i]);
 			buf_adds(&doc, "\n");
 		} else {
 			pd_deb_fields(&doc, raws[i], lens[i]);

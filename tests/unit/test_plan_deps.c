@@ -294,6 +294,49 @@ test_rpm_block(void)
 	plan_deps_free(pd);
 }
 
+/*
+ * Many elements in one parse, as facts.c adds them: the elements
+ * dependencies do not need are left out, whatever their text looks like.
+ */
+static void
+test_rpm_many(void)
+{
+	struct plan_deps	*pd = plan_deps_new(MIRROR_RPMMD);
+	unsigned char		 st[3] = { LISTED, LISTED, OUT };
+	struct buf		 b;
+	char			*raw[3], *why[3], *cause = NULL;
+	const char		*d, *e;
+	size_t			 lens[3], i;
+
+	raw[0] = rpm_pkg("app", "1.0", "1", "noarch", NULL, "libq", NULL);
+	raw[1] = rpm_pkg("solo", "1.0", "1", "noarch", NULL, NULL, NULL);
+	raw[2] = rpm_pkg("libq", "1.0", "1", "x86_64", NULL, NULL, NULL);
+	/* A description that reads like markup, and a summary closed at once. */
+	d = strstr(raw[1], "<description>");
+	e = strstr(raw[1], "</description>") + strlen("</description>");
+	buf_init(&b);
+	buf_add(&b, raw[1], d - raw[1]);
+	buf_adds(&b, "<description>&lt;rpm:requires&gt; &lt;rpm:entry "
+	    "name=\"libq\"/&gt;</description>\n  <summary/>");
+	buf_add(&b, e, strlen(e) + 1);
+	free(raw[1]);
+	raw[1] = b.b_data;
+	for (i = 0; i < 3; i++)
+		lens[i] = strlen(raw[i]);
+	is_int((int)plan_deps_add_many(pd, (const char *const *)raw, lens, 3,
+	    &cause), 0, "many: three elements add in one parse");
+	is_int(plan_deps_count(pd), 3, "many: three packages");
+	is_int(plan_deps_seal(pd, &cause), 0, "many: seals");
+	is_int(settle(pd, st, why, 0), 0, "many: settles");
+	is_int(st[0], HELD, "many: app needs libq, out: held");
+	is_int(st[1], LISTED, "many: a description's text is no requirement");
+	why_free(why, 3);
+	for (i = 0; i < 3; i++)
+		free(raw[i]);
+	free(cause);
+	plan_deps_free(pd);
+}
+
 static void
 test_rpm_allow(void)
 {
@@ -540,6 +583,7 @@ int
 main(void)
 {
 	test_rpm_block();
+	test_rpm_many();
 	test_rpm_allow();
 	test_rpm_best();
 	test_rpm_bad();
