@@ -744,7 +744,10 @@ cache_send(struct evhttp_request *req, const struct resource *rs,
 		server_error(req, 500, "cannot send the file");
 		return;
 	}
-	server_reply_file(req, code, body);
+	if (cf->cf_data != NULL)
+		server_reply_file(req, code, body);
+	else
+		server_reply_segment(req, code, body);
 	/* Sending took it all, unless the connection was gone. */
 	evbuffer_drain(body, evbuffer_get_length(body));
 }

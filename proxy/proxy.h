@@ -98,6 +98,9 @@ void		 server_reply(struct evhttp_request *, int code, struct evbuffer *);
  */
 void		 server_reply_file(struct evhttp_request *, int code,
 		     struct evbuffer *);
+/* Likewise for a body that is a file segment (sendfile). */
+void		 server_reply_segment(struct evhttp_request *, int code,
+		     struct evbuffer *);
 void		 server_writing(struct evhttp_connection *);
 void		 server_error(struct evhttp_request *, int code, const char *, ...)
 		     __attribute__((format(printf, 3, 4)));

@@ -9,6 +9,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -49,6 +50,12 @@
 /* An IMF-fixdate and its NUL; how many server_http_date keeps. */
 #define SERVER_DATE_MAX		32
 #define SERVER_DATE_MEMO	4
+/* Pieces of a response's headers in memory that server_send_head takes. */
+#define SERVER_HEAD_IOV		8
+
+/* server_send(): what the body is. */
+#define SEND_HELD		0x1	/* the connection's own memory */
+#define SEND_SEGMENT		0x2	/* a file segment, for sendfile() */
 
 struct server {
 	struct evhttp		*sv_http;	/* listen; NULL: none */
@@ -462,6 +469,43 @@ server_writing(struct evhttp_connection *evcon)
 }
 
 /*
+ * Sends the first len bytes of out, a response's headers in memory, with
+ * MSG_MORE: the kernel holds them back for the file segment that follows,
+ * as nginx's TCP_CORK does, so that headers and body leave in full-sized
+ * segments.  Sent alone, the headers are one small packet that wakes the
+ * client for nothing, and the client's acknowledgements then push the
+ * body out from its side: on loopback, `bench/serve.sh` saw the client
+ * spend 60 % more CPU per 1 MB response than against nginx.
+ */
+static void
+server_send_head(struct evbuffer *out, int fd, size_t len)
+{
+	struct iovec	 iov[SERVER_HEAD_IOV];
+	struct msghdr	 mh;
+	size_t		 sum = 0;
+	ssize_t		 n;
+	int		 i, nv;
+
+	nv = evbuffer_peek(out, (ev_ssize_t)len, NULL, NULL, 0);
+	if (nv <= 0 || nv > SERVER_HEAD_IOV)
+		return;
+	nv = evbuffer_peek(out, (ev_ssize_t)len, NULL, iov, nv);
+	for (i = 0; i < nv; i++) {
+		if (iov[i].iov_len > len - sum)
+			iov[i].iov_len = len - sum;
+		sum += iov[i].iov_len;
+	}
+	if (sum != len)
+		return;
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = iov;
+	mh.msg_iovlen = nv;
+	/* A failure shows again at the next write, and is handled there. */
+	if ((n = sendmsg(fd, &mh, MSG_MORE | MSG_NOSIGNAL | MSG_DONTWAIT)) > 0)
+		evbuffer_drain(out, (size_t)n);
+}
+
+/*
  * Writes what a plain connection has queued now, in the turn of the loop
  * that read the request: libevent would wait for the next turn, when the
  * socket says it is writable, with an epoll change each way.  When all of
@@ -469,22 +513,26 @@ server_writing(struct evhttp_connection *evcon)
  * and the connection reads its next request; 1 says so (evcon may be
  * gone then).  What does not go now (a
  * large file, a full socket) goes as before.  Not for TLS, whose queue is
- * plain text for the TLS layer.
+ * plain text for the TLS layer.  head, when not 0, is the length of the
+ * headers that begin the queue, before a file segment.
  */
 static int
-server_flush(struct evhttp_connection *evcon)
+server_flush(struct evhttp_connection *evcon, size_t head)
 {
 	struct bufferevent	*bev;
 	struct evbuffer		*out;
-	int			 n;
+	int			 fd, n;
 
 	if (evcon == NULL ||
 	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
 		return 0;
 	out = bufferevent_get_output(bev);
+	fd = bufferevent_getfd(bev);
 	/* A socket bufferevent keeps its output's start frozen but to write. */
 	evbuffer_unfreeze(out, 1);
-	n = evbuffer_write(out, bufferevent_getfd(bev));
+	if (head > 0)
+		server_send_head(out, fd, head);
+	n = evbuffer_write(out, fd);
 	evbuffer_freeze(out, 1);
 	/* An error shows again when libevent writes, and is handled there. */
 	if (n <= 0 || evbuffer_get_length(out) > 0)
@@ -495,24 +543,26 @@ server_flush(struct evhttp_connection *evcon)
 }
 
 /*
- * Sends a response whose headers are set; body may be NULL.  held says
- * whether the bytes of body are the connection's own, built in memory for
- * it: what of them waits for the client counts against [server]
+ * Sends a response whose headers are set; body may be NULL.  SEND_HELD
+ * says whether the bytes of body are the connection's own, built in memory
+ * for it: what of them waits for the client counts against [server]
  * output-buffer-max (server_conn.c).  A file segment, or the serving
  * cache's memory, costs nothing more for one client waiting.
+ * SEND_SEGMENT: body is a file segment, for sendfile().
  */
 static void
 server_send(struct evhttp_request *req, int code, struct evbuffer *body,
-    int held)
+    int flags)
 {
 	struct evhttp_connection	*evcon;
-	long long			 bytes;
+	struct bufferevent		*bev = NULL;
+	size_t				 bytes, queued = SIZE_MAX, head = 0;
 	int				 tls;
 	char				 date[SERVER_DATE_MAX];
 
-	bytes = body != NULL ? (long long)evbuffer_get_length(body) : 0;
+	bytes = body != NULL ? evbuffer_get_length(body) : 0;
 	server_access(server_client(req), server_method(req),
-	    evhttp_request_get_uri(req), code, bytes);
+	    evhttp_request_get_uri(req), code, (long long)bytes);
 	/* libevent would format the date itself at every answer. */
 	server_http_date(time(NULL), date);
 	if (date[0] != '\0')
@@ -521,12 +571,19 @@ server_send(struct evhttp_request *req, int code, struct evbuffer *body,
 	/* Sending frees a request whose connection is gone: keep evcon. */
 	evcon = evhttp_request_get_connection(req);
 	tls = server_request_is_tls(req);
+	/* Nothing queued before: the headers are what precedes the body. */
+	if ((flags & SEND_SEGMENT) && !tls && evcon != NULL &&
+	    (bev = evhttp_connection_get_bufferevent(evcon)) != NULL)
+		queued = evbuffer_get_length(bufferevent_get_output(bev));
 	evhttp_send_reply(req, code, NULL, body);
+	if (queued == 0 && evbuffer_get_length(bufferevent_get_output(bev)) >
+	    bytes)
+		head = evbuffer_get_length(bufferevent_get_output(bev)) - bytes;
 	/* Sent whole: reading never needed to stop (server_writing). */
-	if (tls || !server_flush(evcon)) {
+	if (tls || !server_flush(evcon, head)) {
 		server_writing(evcon);
 		/* TLS output is counted as it is queued (server_conn.c). */
-		if (held && !tls)
+		if ((flags & SEND_HELD) && !tls)
 			conns_output_held(evcon);
 	}
 }
@@ -534,13 +591,20 @@ server_send(struct evhttp_request *req, int code, struct evbuffer *body,
 void
 server_reply(struct evhttp_request *req, int code, struct evbuffer *body)
 {
-	server_send(req, code, body, 1);
+	server_send(req, code, body, SEND_HELD);
 }
 
 void
 server_reply_file(struct evhttp_request *req, int code, struct evbuffer *body)
 {
 	server_send(req, code, body, 0);
+}
+
+void
+server_reply_segment(struct evhttp_request *req, int code,
+    struct evbuffer *body)
+{
+	server_send(req, code, body, SEND_SEGMENT);
 }
 
 /* A short text/plain answer; never cached, as the condition may pass. */
@@ -821,7 +885,7 @@ server_send_file(struct evhttp_request *req, const struct resource *rs, int fd)
 	}
 	/* The buffer holds its own reference to the segment now. */
 	evbuffer_file_segment_free(seg);
-	server_reply_file(req, code, body);
+	server_reply_segment(req, code, body);
 	evbuffer_free(body);
 }
 

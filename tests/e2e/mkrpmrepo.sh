@@ -13,6 +13,8 @@
 #   RPM_REQUIRES="libfoo = 2.0-1, /usr/bin/foo"   RPM_PROVIDES="webapp"
 #   RPM_FILES="/usr/bin/foo /etc/foo.conf" (more files it owns, plain text,
 #   so that a file requirement has a provider in primary.xml's file list)
+#   RPM_BLOB_KB=300 (one more file of that many KiB of random bytes, which
+#   compression leaves as they are: a package that big)
 # e.g. RPM_REQUIRES="libfoo = 2.0-1" mkrpm "$REPO" app 2.0.  An NVR built
 # once is reused only with the same dependencies; asking for other ones
 # fails the test (one NVR, one content, as in a real repository).
@@ -21,6 +23,7 @@ mkrpm() {
 	local deps tags="" install="" files="" f nl=$'\n'
 	rpm=$name-$version-$release.noarch.rpm
 	deps="Requires=${RPM_REQUIRES:-};Provides=${RPM_PROVIDES:-};Files=${RPM_FILES:-}"
+	[ -z "${RPM_BLOB_KB:-}" ] || deps="$deps;Blob=$RPM_BLOB_KB"
 	mkdir -p "$dest" "$T/rpms"
 	if [ -f "$T/rpms/$rpm" ] && [ "$(cat "$T/rpms/$rpm.deps" 2>/dev/null)" != "$deps" ]; then
 		fail "mkrpm: $rpm was built before with other dependencies ($(cat "$T/rpms/$rpm.deps" 2>/dev/null))"
@@ -33,6 +36,10 @@ mkrpm() {
 		fi
 		if [ -n "${RPM_PROVIDES:-}" ]; then
 			tags="${tags}Provides: $RPM_PROVIDES$nl"
+		fi
+		if [ -n "${RPM_BLOB_KB:-}" ]; then
+			install="head -c $((RPM_BLOB_KB * 1024)) /dev/urandom >%{buildroot}/usr/share/$name/blob${nl}"
+			files="${nl}/usr/share/$name/blob"
 		fi
 		for f in ${RPM_FILES:-}; do
 			install="${install}mkdir -p %{buildroot}${f%/*}${nl}"

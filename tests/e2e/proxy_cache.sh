@@ -4,6 +4,8 @@
 # 1. A file is the same whether it goes out with sendfile (first request)
 #    or from memory (after the worker pool read it): whole, as a Range,
 #    as HEAD, and 304 for its ETag.
+#    A package larger than what the cache keeps in memory always goes by
+#    sendfile, its headers sent ahead with MSG_MORE.
 # 2. Pipelined requests on one keep-alive connection get their answers in
 #    order, each with the right bytes, and the connection stays usable.
 # 3. A store rebuilt under the same path (the generation directory
@@ -23,6 +25,8 @@ REPO=$W/repo
 STORE=$T/store
 
 mkrpm "$REPO/Packages" foo 1.0
+# Over the 64 KiB the serving cache keeps in memory: always sendfile.
+RPM_BLOB_KB=300 mkrpm "$REPO/Packages" big 1.0
 mkrepo "$REPO"
 start_upstream "$W"
 
@@ -68,9 +72,11 @@ hdr() {
 pg_say "1. the same bytes by sendfile and from memory"
 [ "$(http_get "$URL/$RPM" "$T/fetched")" = 200 ] || fail "the package is not served"
 assert_files_eq "the package is the upstream's" "$T/rpms/foo-1.0-1.noarch.rpm" "$T/fetched"
-for f in repodata/repomd.xml "$RPM"; do
+BIG=Packages/big-1.0-1.noarch.rpm
+for f in repodata/repomd.xml "$RPM" "$BIG"; do
 	src=$GEN/tree/$f
 	[ -f "$src" ] || src=$T/fetched
+	[ "$f" != "$BIG" ] || src=$T/rpms/big-1.0-1.noarch.rpm
 	# Three rounds: the first may go by sendfile, the later ones from memory.
 	for round in 1 2 3; do
 		pg_next get
@@ -103,7 +109,9 @@ pg_next pipeline
 import socket, sys
 port, out = int(sys.argv[1]), sys.argv[2]
 paths = ["/dev/el9/repodata/repomd.xml", "/dev/el9/Packages/foo-1.0-1.noarch.rpm",
-         "/dev/el9/repodata/repomd.xml", "/dev/el9/nosuchfile"]
+         "/dev/el9/repodata/repomd.xml", "/dev/el9/nosuchfile",
+         "/dev/el9/Packages/big-1.0-1.noarch.rpm",
+         "/dev/el9/Packages/big-1.0-1.noarch.rpm"]
 s = socket.create_connection(("127.0.0.1", port), timeout=30)
 reqs = b"".join(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % p.encode() for p in paths)
 reqs += b"GET /dev/el9/Packages/foo-1.0-1.noarch.rpm HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9\r\n\r\n"
@@ -130,13 +138,18 @@ o = open(out, "a")
 o.write("after %s\n" % f.readline().split()[1].decode())
 EOF
 repomd=$(wc -c <"$GEN/tree/repodata/repomd.xml")
+big=$(wc -c <"$T/rpms/big-1.0-1.noarch.rpm")
 assert_eq "the answers come in order, each whole" \
-    "200 $repomd|200 $size|200 $repomd|404|206 10|after 200" \
+    "200 $repomd|200 $size|200 $repomd|404|200 $big|200 $big|206 10|after 200" \
     "$(sed 's/^404 [0-9]*$/404/' "$REPLY" | paste -sd '|')"
 assert_files_eq "the first answer is repomd.xml" "$GEN/tree/repodata/repomd.xml" "$REPLY.0"
 assert_files_eq "the second is the package" "$T/fetched" "$REPLY.1"
-assert_files_eq "the fifth is the package's first 10 bytes" \
-    <(head -c 10 "$T/fetched") "$REPLY.4"
+assert_files_eq "the fifth is the large package" \
+    "$T/rpms/big-1.0-1.noarch.rpm" "$REPLY.4"
+assert_files_eq "the sixth, right behind it, too" \
+    "$T/rpms/big-1.0-1.noarch.rpm" "$REPLY.5"
+assert_files_eq "the seventh is the package's first 10 bytes" \
+    <(head -c 10 "$T/fetched") "$REPLY.6"
 
 pg_say "3. a store rebuilt under the same path is served at once"
 pg_next before
