@@ -1171,6 +1171,7 @@ pub_write(struct indexer *ix, struct group *gr, struct mirror *mi,
 		if (same && !pub_needs_refresh(ix, mi, cur)) {
 			free(old);
 			remove_tree(tmp);
+			pub_retire(ix, gr, mi);
 			*changed = 0;
 			rc = 0;
 			goto out;
@@ -1288,6 +1289,12 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 			}
 		} else if (!group_has_mirror(gr, mi))
 			same[g] = 1;
+		/*
+		 * A view that stopped changing still lets its older
+		 * generations go once the grace period is over.
+		 */
+		if (same[g] == 1 && group_has_mirror(gr, mi))
+			pub_retire(ix, gr, mi);
 		nsame += same[g] != 0;
 		g++;
 	}

@@ -303,6 +303,18 @@ assert_true "dnf still installs shared from dev/a" \
 assert_eq "... shared 1.0" 1.0-1 "$(installed "$T/ra2" shared)"
 assert_eq "shared is kept once still" 1 "$(copies "$SHARED")"
 
+pg_say "5b. a view that stopped changing lets its older generations go"
+# prod/b changed at $T3 (bar ripened); its generation of $T2 is still
+# there, in its grace period (1h).  A publish two hours later that writes
+# nothing (no view changed) removes it; the current one stays served.
+PB=$STORE/views/prod/b
+assert_eq "at $T3 prod/b has two generations" 2 "$(ls -d "$PB"/gen-* | wc -l)"
+NOW=2026-01-16T14:00:00Z
+publish || pg_notok "the publish of $NOW failed"
+assert_eq "two hours later, a publish leaves one" 1 "$(ls -d "$PB"/gen-* | wc -l)"
+assert_eq "... the current one" "$(readlink -f "$PB/current")" "$(ls -d "$PB"/gen-*)"
+assert_status "$PG_URL/prod/b/repodata/repomd.xml" 200
+
 pg_say "5. bad input"
 QUOTA=lots
 write_conf
