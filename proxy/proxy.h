@@ -387,6 +387,14 @@ void		 server_on_close(struct evhttp_connection *,
  */
 void		 conns_output_held(struct evhttp_connection *);
 /*
+ * req's answer, code with body bytes of body, was just queued on evcon:
+ * its access line is written when the answer has gone whole, or when the
+ * connection closes before, with the bytes of body that went.  -1 when
+ * evcon is not a counted connection: the caller writes the line itself.
+ */
+int		 conns_answer(struct evhttp_connection *, struct evhttp_request *,
+		     int code, size_t body);
+/*
  * The most one connection should queue in memory at once now: its share
  * of output-buffer-max among the connections holding output, at least
  * CONNS_OUTPUT_MIN (tls.c reads files in pieces of at most this).

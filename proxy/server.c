@@ -561,8 +561,6 @@ server_send(struct evhttp_request *req, int code, struct evbuffer *body,
 	char				 date[SERVER_DATE_MAX];
 
 	bytes = body != NULL ? evbuffer_get_length(body) : 0;
-	server_access(server_client(req), server_method(req),
-	    evhttp_request_get_uri(req), code, (long long)bytes);
 	/* libevent would format the date itself at every answer. */
 	server_http_date(time(NULL), date);
 	if (date[0] != '\0')
@@ -575,7 +573,17 @@ server_send(struct evhttp_request *req, int code, struct evbuffer *body,
 	if ((flags & SEND_SEGMENT) && !tls && evcon != NULL &&
 	    (bev = evhttp_connection_get_bufferevent(evcon)) != NULL)
 		queued = evbuffer_get_length(bufferevent_get_output(bev));
+	if (evcon == NULL) {
+		server_access(server_client(req), server_method(req),
+		    evhttp_request_get_uri(req), code, (long long)bytes);
+		evhttp_send_reply(req, code, NULL, body);	/* frees req */
+		return;
+	}
 	evhttp_send_reply(req, code, NULL, body);
+	/* The access line, when the answer has gone or the client has. */
+	if (conns_answer(evcon, req, code, bytes) == -1)
+		server_access(server_client(req), server_method(req),
+		    evhttp_request_get_uri(req), code, (long long)bytes);
 	if (queued == 0 && evbuffer_get_length(bufferevent_get_output(bev)) >
 	    bytes)
 		head = evbuffer_get_length(bufferevent_get_output(bev)) - bytes;

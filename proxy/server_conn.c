@@ -97,6 +97,11 @@ struct conn {
 	size_t				 cn_held;	/* bytes counted */
 	int				 cn_cut;	/* over its share: closing */
 	TAILQ_ENTRY(conn)		 cn_heldlink;	/* on ct_held */
+	/* The answer being sent, whose access line waits (conns_answer). */
+	struct evhttp_request		*cn_req;	/* NULL: none */
+	int				 cn_code;
+	size_t				 cn_body;	/* bytes of body */
+	size_t				 cn_queued;	/* head and body */
 };
 
 struct conns {
@@ -293,12 +298,38 @@ conn_free(struct conn *cn)
 	free(cn);
 }
 
+/*
+ * The access line of the answer being sent; sent: the bytes of it that
+ * went, headers and body.
+ */
+static void
+conn_answer_log(struct conn *cn, size_t sent)
+{
+	size_t	head = cn->cn_queued - cn->cn_body;
+
+	server_access(cn->cn_addr != NULL ? cn->cn_addr->ca_name : "-",
+	    server_method(cn->cn_req), evhttp_request_get_uri(cn->cn_req),
+	    cn->cn_code, sent > head ? (long long)(sent - head) : 0);
+	cn->cn_req = NULL;
+}
+
 /* evhttp's close callback: every counted connection ends here. */
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct conn	*cn = arg;
+	size_t		 unsent;
 
+	/*
+	 * Cut off during an answer: its line says how much of the body went,
+	 * as nginx's does.  evhttp drops what the output holds only after
+	 * this callback.
+	 */
+	if (cn->cn_req != NULL) {
+		unsent = evbuffer_get_length(bufferevent_get_output(cn->cn_bev));
+		conn_answer_log(cn, unsent < cn->cn_queued ?
+		    cn->cn_queued - unsent : 0);
+	}
 	if (cn->cn_closecb != NULL)
 		cn->cn_closecb(evcon, cn->cn_closearg);
 	conn_free(cn);
@@ -525,6 +556,8 @@ conn_request_done(struct evhttp_request *req, void *arg)
 
 	if ((cn = conn_find(arg, evhttp_request_get_connection(req))) == NULL)
 		return;
+	if (cn->cn_req == req)
+		conn_answer_log(cn, cn->cn_queued);
 	cn->cn_state = CONN_IDLE;
 	/* A pipelined request may be there already. */
 	if (evbuffer_get_length(bufferevent_get_input(cn->cn_bev)) > 0)
@@ -569,6 +602,26 @@ conns_output_held(struct evhttp_connection *evcon)
 	conn_hold(cn, evbuffer_get_length(out));
 	if (cn->cn_tab->ct_out > cn->cn_tab->ct_out_max)
 		conns_trim(cn->cn_tab);
+}
+
+int
+conns_answer(struct evhttp_connection *evcon, struct evhttp_request *req,
+    int code, size_t body)
+{
+	struct conn	*cn;
+	size_t		 queued;
+
+	if ((cn = conn_find(conn_table, evcon)) == NULL ||
+	    cn->cn_state != CONN_BUSY)
+		return -1;
+	queued = evbuffer_get_length(bufferevent_get_output(cn->cn_bev));
+	if (queued < body)
+		return -1;
+	cn->cn_req = req;
+	cn->cn_code = code;
+	cn->cn_body = body;
+	cn->cn_queued = queued;
+	return 0;
 }
 
 size_t

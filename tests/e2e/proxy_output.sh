@@ -11,7 +11,8 @@
 # fell behind" in the log), and so are 40 more on a package being fetched;
 # the peak RSS stays far below one piece per client, and normal clients,
 # over TLS and plain, are still served whole.  The RSS checks are skipped
-# under sanitizers (pg_sanitized).
+# under sanitizers (pg_sanitized).  A stalled client's access log line,
+# written when it goes, counts the bytes it was sent, not the file's size.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/mkaptrepo.sh"
@@ -161,6 +162,22 @@ assert_eq "no stalled plain client was cut: it holds no memory" 0 "$(cut_count)"
 stall_stop
 STALL_PID=$FRESH_PID
 stall_stop
+# Their access lines, written when they went away, count the bytes of body
+# they were sent, not the whole package (as nginx's $body_bytes_sent).
+size=$(wc -c <"$REPO/$(deb_path stored 1.0)")
+n=100
+until [ "$(grep -c "\"GET /$STORED\" 200 " "$T/patchgated.log")" -gt "$NSTALL" ] ||
+    [ $n -eq 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+lines=$(grep "\"GET /$STORED\" 200 " "$T/patchgated.log")
+assert_eq "$NSTALL stalled clients of the stored package were logged, plus 2 whole answers" \
+    $((NSTALL + 2)) "$(echo "$lines" | wc -l)"
+assert_eq "... the whole ones with the package's size" 2 \
+    "$(echo "$lines" | grep -c " 200 $size\$")"
+assert_eq "... the stalled ones with fewer bytes" "$NSTALL" \
+    "$(echo "$lines" | awk -v s="$size" '$NF < s' | wc -l)"
 
 # --- TLS: what waits is memory, under the cap ---------------------------------
 
