@@ -19,6 +19,7 @@
 #include "blob.h"
 #include "cli.h"
 #include "clock.h"
+#include "compress_pool.h"
 #include "conf.h"
 #include "fetch.h"
 #include "indexer.h"
@@ -113,6 +114,12 @@ cli_open(struct cli *cl, int lock)
 	free(tmp);
 	if (lock == CLI_OPEN_LOCK && indexer_lock(cf) != 0)
 		return -1;
+	/* Views are compressed in pieces the next version reuses. */
+	if (lock != 0) {
+		xasprintf(&tmp, "%s/cache/members", cf->cf_store);
+		compress_pool_cache(tmp);
+		free(tmp);
+	}
 	ix->ix_store_locked = lock == CLI_OPEN_LOCK;
 	/* Read after the lock: a sync that waited must not publish the past. */
 	ix->ix_now = clock_now();

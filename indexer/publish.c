@@ -22,6 +22,7 @@
 #include "blob.h"
 #include "clock.h"
 #include "compress.h"
+#include "compress_pool.h"
 #include "events.h"
 #include "hash.h"
 #include "indexer.h"
@@ -86,6 +87,11 @@ pub_prefetch_need(struct mirror *mi, struct group *gr, struct facts *fa,
  */
 #define PUB_INPUTS_NAME		"inputs"
 #define PUB_INPUTS_VERSION	"patchgate-inputs 1 " PACKAGE_VERSION
+/*
+ * gzip members of views kept for reuse (compress_pool.h) after their last
+ * use: a view that changes about daily finds those of its last version.
+ */
+#define PUB_MEMBERS_KEPT	(7 * 86400)
 
 static void
 pub_hash_str(struct hash *h, const char *tag, const char *s)
@@ -611,7 +617,10 @@ publish_link(struct pub_view *pv, const char *from, const char *to,
 	return rc;
 }
 
-/* Removes cached files that no generation links any more. */
+/*
+ * Removes cached files that no generation links any more, and the gzip
+ * members no view used for PUB_MEMBERS_KEPT seconds.
+ */
 static void
 pub_cache_prune(struct indexer *ix)
 {
@@ -620,6 +629,11 @@ pub_cache_prune(struct indexer *ix)
 	struct stat	 sb;
 	char		*dir, *path, *side;
 	size_t		 f, n;
+	int		 removed;
+
+	if ((removed = compress_pool_prune(PUB_MEMBERS_KEPT)) > 0)
+		log_debug("removed %d gzip members unused for %d days",
+		    removed, PUB_MEMBERS_KEPT / 86400);
 
 	for (f = 0; f < sizeof pub_form_names / sizeof pub_form_names[0]; f++) {
 		xasprintf(&dir, "%s/cache/%s", ix->ix_cf->cf_store,

@@ -4,10 +4,16 @@
  * several members that decompress, through the same reader upstream
  * files go through, to the document; from a file or from memory, run
  * after run, the bytes are the same; the sha256 and size returned are
- * those of what was written.
+ * those of what was written.  With a member cache: a document with one
+ * line added compresses only a chunk or two anew and gives the bytes it
+ * gives without the cache; damaged members are not used; pruning removes
+ * the members not used for a while.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +127,8 @@ static void
 test_small(void)
 {
 	char	*doc, *a, *b, hex[HASH_HEX_MAX], hex2[HASH_HEX_MAX];
-	size_t	 alen, blen, sizes[] = { 0, 1, 100000, COMPRESS_CHUNK }, i;
+	size_t	 alen, blen, i;
+	size_t	 sizes[] = { 0, 1, 100000, COMPRESS_CHUNK_MIN };
 
 	for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 		doc = document(sizes[i]);
@@ -144,7 +151,7 @@ static void
 test_large(void)
 {
 	char	*doc, *a, *b, *c, *back, hex[HASH_HEX_MAX], hex2[HASH_HEX_MAX];
-	size_t	 len = 5 * COMPRESS_CHUNK + 12345, alen, blen, clen, backlen;
+	size_t	 len = 5 * 1024 * 1024 + 12345, alen, blen, clen, backlen;
 
 	doc = document(len);
 	a = gz(doc, len, 1, &alen, hex);
@@ -154,8 +161,10 @@ test_large(void)
 	    "from a file and from memory: the same bytes (%zu)", alen);
 	ok(b != NULL && c != NULL && blen == clen && memcmp(b, c, blen) == 0,
 	    "run after run: the same bytes");
-	ok(a != NULL && members(a, alen) >= 6, "%zu bytes: %d members of "
-	    "%d bytes", len, a ? members(a, alen) : 0, COMPRESS_CHUNK);
+	ok(a != NULL && members(a, alen) > (int)(len / COMPRESS_CHUNK_MAX) &&
+	    members(a, alen) <= (int)(len / COMPRESS_CHUNK_MIN) + 1,
+	    "%zu bytes: %d members of %d to %d bytes", len,
+	    a ? members(a, alen) : 0, COMPRESS_CHUNK_MIN, COMPRESS_CHUNK_MAX);
 	ok(alen < len * 7 / 10, "compressed: %zu of %zu bytes", alen, len);
 	back = a != NULL ? gunzip(a, alen, &backlen) : NULL;
 	ok(back != NULL && backlen == len && memcmp(back, doc, len) == 0,
@@ -166,6 +175,116 @@ test_large(void)
 	free(b);
 	free(c);
 	free(doc);
+}
+
+/* The members in the cache directory. */
+static int
+cached(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL)
+		n += strstr(de->d_name, ".gz") != NULL;
+	closedir(d);
+	return n;
+}
+
+/* Every member in dir: its last byte changed, or its mtime set to t. */
+static void
+members_touch(const char *dir, int damage, time_t t)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct timespec	 ts[2];
+	char		*path;
+	int		 fd;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".gz") == NULL)
+			continue;
+		xasprintf(&path, "%s/%s", dir, de->d_name);
+		if (damage && (fd = open(path, O_WRONLY)) != -1) {
+			(void)pwrite(fd, "\x01\x02", 2, 20);
+			close(fd);
+		} else if (!damage) {
+			ts[0].tv_sec = ts[1].tv_sec = t;
+			ts[0].tv_nsec = ts[1].tv_nsec = 0;
+			utimensat(AT_FDCWD, path, ts, 0);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+static void
+test_pieces(void)
+{
+	char	*doc, *doc2, *plain, *cache, *dir, *back, hex[HASH_HEX_MAX];
+	char	*a2, *p2, *a3;
+	size_t	 len = 6 * 1024 * 1024, len2, at, alen, a2len, p2len, a3len;
+	size_t	 backlen;
+	int	 n1, n2;
+	static const char line[] = "Package: added-in-the-middle\n";
+
+	xasprintf(&dir, "%s/members", tmpl);
+	doc = document(len);
+	/* One line more, at a line start in the middle. */
+	at = len / 2 - (len / 2) % 61;
+	len2 = len + sizeof line - 1;
+	doc2 = xmalloc(len2);
+	memcpy(doc2, doc, at);
+	memcpy(doc2 + at, line, sizeof line - 1);
+	memcpy(doc2 + at + sizeof line - 1, doc + at, len - at);
+
+	plain = gz(doc2, len2, 0, &p2len, hex);		/* no cache */
+	compress_pool_cache(dir);
+	cache = gz(doc, len, 1, &alen, hex);
+	n1 = cached(dir);
+	ok(cache != NULL && n1 == members(cache, alen), "%d members cached "
+	    "for %zu bytes", n1, len);
+	a2 = gz(doc2, len2, 1, &a2len, hex);
+	n2 = cached(dir);
+	ok(n2 > n1 && n2 <= n1 + 2, "one line added: %d members compressed "
+	    "anew, of %d", n2 - n1, a2 ? members(a2, a2len) : 0);
+	ok(a2 != NULL && plain != NULL && a2len == p2len &&
+	    memcmp(a2, plain, p2len) == 0, "... and the bytes are those "
+	    "made without a cache (%zu)", a2len);
+	back = a2 != NULL ? gunzip(a2, a2len, &backlen) : NULL;
+	ok(back != NULL && backlen == len2 && memcmp(back, doc2, len2) == 0,
+	    "... which decompress to the document");
+	free(back);
+
+	/* Damaged members: compressed again, the same bytes. */
+	members_touch(dir, 1, 0);
+	a3 = gz(doc2, len2, 0, &a3len, hex);
+	ok(a3 != NULL && a3len == p2len && memcmp(a3, plain, p2len) == 0,
+	    "damaged members are not used: the same bytes (%zu)", a3len);
+	free(a3);
+	p2 = gz(doc2, len2, 0, &a3len, hex);
+	ok(p2 != NULL && a3len == p2len && memcmp(p2, plain, p2len) == 0,
+	    "... and are replaced");
+	free(p2);
+
+	/* Pruning: what was not used for a day goes. */
+	n2 = cached(dir);
+	ok(compress_pool_prune(86400) == 0 && cached(dir) == n2,
+	    "members used just now are kept (%d)", n2);
+	members_touch(dir, 0, time(NULL) - 2 * 86400);
+	ok(compress_pool_prune(86400) == n2 && cached(dir) == 0,
+	    "members unused for two days are removed");
+	compress_pool_cache(NULL);
+	free(a2);
+	free(plain);
+	free(cache);
+	free(doc2);
+	free(doc);
+	free(dir);
 }
 
 int
@@ -179,6 +298,7 @@ main(void)
 	}
 	test_small();
 	test_large();
+	test_pieces();
 	xasprintf(&cmd, "rm -rf '%s'", tmpl);
 	if (system(cmd) != 0)
 		printf("# could not remove %s\n", tmpl);
