@@ -257,8 +257,8 @@ cp_run(void *arg)
 /*
  * The buffers of a compression, mapped rather than allocated: a large
  * block malloc()ed and freed raises glibc's mmap threshold, and the
- * allocations of that size that follow (SQLite's, libsolv's) then stay
- * on the heap, which a sync's peak memory felt by about 10 MB.
+ * allocations of that size that follow (SQLite's, libsolv's) would then
+ * stay on the heap.  Mapped, they leave the heap as it was.
  */
 static void *
 cp_map(size_t len)
