@@ -6,7 +6,10 @@
 # of a publish after a day of ripening.  At a first sync every view lists
 # everything, so each is upstream's own files; one more sync, with prod
 # rejecting every 16th copy, shows what a view that differs costs (its
-# documents compressed, the dependencies of every version checked).  The repository is the CentOS
+# documents compressed, the dependencies of every version checked), and
+# a hold on one version then shows what republishing a view that changed
+# a little costs, with and without the gzip members of its last version
+# (lib/compress_pool.c).  The repository is the CentOS
 # Stream 9 BaseOS corpus (1,125 packages) copied COPIES times (default 16:
 # 18,000 packages) by bench/mkbigrpmmd.py, renamed so that every copy is
 # a version of its own; COPIES=1 is the corpus as it is.  patchgate does
@@ -120,6 +123,20 @@ rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
     "$build/patchgate" -c "$T/gated.conf" sync centos >/dev/null 2>&1
 read -r gated gated_peak _u _s <"$T/t.gated"
 gated_cpu=$(echo "$_u + $_s" | bc -l)
+# Then prod's view changes by one version (a hold, which republishes it):
+# written from the gzip members of its last version, and, for comparison,
+# once more with those members gone (compressed whole).
+/usr/bin/time -f '%e %M %U %S' -o "$T/t.hold" env \
+    PATCHGATE_NOW=2026-01-02T00:00:00Z "$build/patchgate" -c "$T/gated.conf" \
+    hold bash --group prod --reason bench >/dev/null 2>&1
+read -r hold _m _u _s <"$T/t.hold"
+hold_cpu=$(echo "$_u + $_s" | bc -l)
+rm -rf "$T/store/cache/members"
+/usr/bin/time -f '%e %M %U %S' -o "$T/t.hold2" env \
+    PATCHGATE_NOW=2026-01-02T00:00:00Z "$build/patchgate" -c "$T/gated.conf" \
+    hold sed --group prod --reason bench >/dev/null 2>&1
+read -r hold2 _m _u _s <"$T/t.hold2"
+hold2_cpu=$(echo "$_u + $_s" | bc -l)
 rm -rf "$T/store/patchgate.db" "$T/store/patchgate.db-wal" \
     "$T/store/patchgate.db-shm" "$T/store/views" "$T/store/blobs" \
     "$T/store/cache" "$T/store/spool"
@@ -151,3 +168,5 @@ printf 'patchgate sync peak RSS: %s KiB (%.0f MiB); rpmmd2solv: %s KiB\n' \
     "$pg_peak" "$(echo "$pg_peak / 1024" | bc -l)" "$solv_peak"
 printf 'patchgate sync with prod rejecting 1/16 (views compressed, dependencies checked): %.3f s, CPU %.3f s, peak RSS %.0f MiB\n' \
     "$gated" "$gated_cpu" "$(echo "$gated_peak / 1024" | bc -l)"
+printf 'then a hold on one version republishes prod: %.3f s, CPU %.3f s; with no gzip members kept: %.3f s, CPU %.3f s\n' \
+    "$hold" "$hold_cpu" "$hold2" "$hold2_cpu"
