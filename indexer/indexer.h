@@ -30,6 +30,8 @@ struct indexer {
 	int			 ix_snapshot;	/* publishing a snapshot: never expires */
 	time_t			 ix_view_time;	/* a preview's time, after ix_now; 0: ix_now */
 	int			 ix_store_locked; /* holds the store lock (lock.h) */
+	/* The mirror whose fetch policy is set (sync_fetch_policy). */
+	const struct mirror	*ix_fetch_mirror;
 };
 
 /* apt: an index ("bookworm/main/binary-amd64") that lists a version. */
@@ -141,6 +143,13 @@ ssize_t	 sync_reader_read(void *sync_reader, void *buf, size_t len, char **cause
  */
 int	 sync_reader_close(struct sync_reader *, int ok, char **cause);
 int	 sync_mirror(struct indexer *, struct mirror *, char **cause);
+/*
+ * Sets mi's fetch policy (lib/fetch.h) for downloads outside its sync, a
+ * publish's retention: its proxy, CA file and timeouts, and as bases its
+ * urls and what its mirrorlist or metalink gave at the last good sync.
+ * Nothing when a sync of mi set it already.
+ */
+void	 sync_fetch_policy(struct indexer *, struct mirror *);
 int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
 	     const char *what, const char *algo, const char *hex, long long size,
 	     char **cause);

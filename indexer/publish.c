@@ -386,6 +386,8 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 		pub_prefetch_need(mi, gr, fa, pl, need);
 		plan_free(pl);
 	}
+	/* A publish without a sync fetches as the sync would. */
+	sync_fetch_policy(ix, mi);
 	prefetch_packages(ix, mi, fa->fa_pkgs, fa->fa_npkgs, need);
 	for (i = 0; i < fa->fa_npkgs; i++) {
 		fa->fa_input[i].pk_stored = fa->fa_pkgs[i].pp_stored;

@@ -301,6 +301,32 @@ sync_lock_store(struct indexer *ix, int *fd, char **cause)
 	return 0;
 }
 
+void
+sync_fetch_policy(struct indexer *ix, struct mirror *mi)
+{
+	struct fetch_policy	 fp;
+	char			**saved = NULL;
+
+	if (ix->ix_fetch_mirror == mi)
+		return;
+	memset(&fp, 0, sizeof fp);
+	fp.fp_timeout = mi->mi_fetch_timeout;
+	fp.fp_redirects_any = mi->mi_redirects_any;
+	fp.fp_proxy = mi->mi_proxy;
+	fp.fp_ca_file = mi->mi_ca_file;
+	/*
+	 * The list itself is not fetched again: a publish does not read
+	 * upstream.  Its saved bases begin with the urls.
+	 */
+	if (mi->mi_mirrorlist != NULL || mi->mi_metalink != NULL)
+		saved = mirror_bases_load(ix->ix_cf->cf_store, mi->mi_name);
+	fp.fp_canon = mi->mi_url;
+	fp.fp_bases = saved != NULL ? saved : mi->mi_urls;
+	fetch_set_policy(&fp);		/* keeps copies */
+	words_free(saved);
+	ix->ix_fetch_mirror = mi;
+}
+
 int
 sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 {
@@ -326,6 +352,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	fp.fp_proxy = mi->mi_proxy;
 	fp.fp_ca_file = mi->mi_ca_file;
 	fetch_set_policy(&fp);
+	ix->ix_fetch_mirror = NULL;	/* no bases yet */
 	id = store_mirror_id(ix->ix_store, mi->mi_name,
 	    mirror_type_name(mi->mi_type), &why);
 	if (id == -1)
@@ -338,6 +365,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	fp.fp_repomd_sha256 = mb.mb_sha256;
 	fp.fp_metalink = mb.mb_what;
 	fetch_set_policy(&fp);
+	ix->ix_fetch_mirror = mi;
 	/* Downloads first, holding only this mirror's lock. */
 	if (mi->mi_type == MIRROR_RPMMD &&
 	    sync_rpmmd_fetch(ix, mi, id, &sf, &why) != 0)

@@ -21,6 +21,11 @@
 #   arch   arcrpm, the same update with archive-url = STALE ARCHIVE: the
 #          repository has no 1.0 any more, STALE holds other bytes under its
 #          path (verification rejects them), ARCHIVE holds upstream's rpm.
+#   list   listrpm, a mirror known by a mirrorlist only, prefetch = visible,
+#          in prod alone: 1.1, added on 2026-01-10 beside 1.0, ripens for
+#          prod at a publish without a sync (2026-01-18), which stores it
+#          through the list's bases, as a sync would, not under the
+#          mirrorlist's URL.
 # 2026-01-18: 1.1 (first seen 2026-01-10 12:00) has ripened for prod.
 # Every rpm dnf fetches is compared with upstream's original file, kept in
 # $T/rpms by mkrpm.
@@ -87,6 +92,9 @@ for m in $MIRRORS; do
 	mkrepo "$W/$m"
 	pg_rpmmd fetch "$UPSTREAM_URL/$m" primary "$T/$m.up-1.primary.xml" || fail "upstream $m has no primary"
 done
+mkrpm "$W/list/Packages" listrpm 1.0
+mkrepo "$W/list"
+printf '# repo = list arch = noarch\n%s/list/\n' "$UPSTREAM_URL" >"$W/list.mirrorlist"
 
 PG_CONF=$T/patchgate.conf
 {
@@ -100,6 +108,11 @@ PG_CONF=$T/patchgate.conf
 	done
 	cat <<-EOF
 
+	[mirror list]
+	type = rpm-md
+	mirrorlist = $UPSTREAM_URL/list.mirrorlist
+	prefetch = visible
+
 	[baseline dev]
 	rule = classification=* delay=0
 
@@ -112,7 +125,7 @@ PG_CONF=$T/patchgate.conf
 
 	[group prod]
 	baseline = prod
-	mirrors = $MIRRORS
+	mirrors = $MIRRORS list
 	EOF
 } >"$PG_CONF"
 
@@ -129,6 +142,9 @@ done
 
 pg_say "upstream on 2026-01-10: 1.1 replaces 1.0 in every repository's repodata"
 for m in $MIRRORS; do mkrpm "$W/$m/Packages" "$(pkg_of $m)" 1.1; done
+# list: 1.1 beside 1.0.
+mkrpm "$W/list/Packages" listrpm 1.1
+mkrepo "$W/list"
 # keep: the repodata drops 1.0, the directory keeps its rpm for now.
 mkrepo_without "$W/keep" "$(rpm_path gaterpm 1.0)"
 # vis, gone, arch: the rpm goes in the same update.
@@ -234,6 +250,19 @@ dnf_in "$r" "$PG_URL/dev/keep" --setopt=keepcache=True install gaterpm || pg_not
 assert_eq "dev/keep: dnf installs gaterpm-1.1" 1.1-1 "$(installed "$r" gaterpm)"
 assert_files_eq "dev/keep: the gaterpm-1.1 rpm dnf fetched is upstream's" \
     "$T/rpms/gaterpm-1.1-1.noarch.rpm" "$(fetched "$r" gaterpm-1.1-1)"
+
+pg_say "2026-01-18: listrpm 1.1 ripens for prod at a publish, without a sync"
+assert_false "listrpm 1.1 is not stored yet (prod does not list it)" \
+    test -e "$STORE/blobs/sha256/$(sha256sum <"$T/rpms/listrpm-1.1-1.noarch.rpm" | cut -c1-2)/$(sha256sum <"$T/rpms/listrpm-1.1-1.noarch.rpm" | cut -d' ' -f1)"
+pg_next publish
+PATCHGATE_NOW=2026-01-18T00:00:00Z "$top_builddir/patchgate" -v -c "$PG_CONF" publish \
+    >"$REPLY.out" 2>"$REPLY.err" || pg_notok "the publish of 2026-01-18 failed"
+sed 's/^/  2| /' "$REPLY.err" >&2
+assert_contains "the publish stores listrpm 1.1 through the mirrorlist's base" \
+    "$(cat "$REPLY.err")" "mirror list: stored $(rpm_path listrpm 1.1) while upstream still has it"
+assert_not_contains "... and nothing could not be stored" "$(cat "$REPLY.err")" "could not be stored"
+assert_eq "prod/list lists listrpm 1.1 (1.0 retained as a fallback or not)" 1 \
+    "$(primary_nevras "$PG_URL/prod/list" | grep -c '^listrpm-1.1-1')"
 
 pg_say "2026-01-18: 1.1 has ripened for prod"
 PATCHGATE_NOW=2026-01-18T00:00:00Z pg_sync || fail "the sync of 2026-01-18 failed"
