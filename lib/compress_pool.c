@@ -36,6 +36,7 @@ struct cp_ctx {
 	int		 cp_out;
 	size_t		 cp_outlen;
 	const char	*cp_what;
+	size_t		 cp_threads;	/* chunks at once, <= COMPRESS_THREADS */
 };
 
 static void *
@@ -56,6 +57,7 @@ cp_init(struct cp_ctx *cp, int out, const char *what, int readbufs,
 	size_t		 i;
 
 	memset(cp, 0, sizeof *cp);
+	cp->cp_threads = COMPRESS_THREADS;
 	cp->cp_out = out;
 	cp->cp_what = what;
 	for (i = 0; i < COMPRESS_THREADS; i++) {
@@ -180,6 +182,14 @@ int
 compress_gzip_fd(int in, int out, const char *what, char *hex,
     size_t *outlen, char **cause)
 {
+	return compress_gzip_fd_threads(in, out, what, COMPRESS_THREADS, hex,
+	    outlen, cause);
+}
+
+int
+compress_gzip_fd_threads(int in, int out, const char *what, size_t threads,
+    char *hex, size_t *outlen, char **cause)
+{
 	struct cp_ctx	 cp;
 	struct cp_job	*cj;
 	size_t		 n;
@@ -188,8 +198,10 @@ compress_gzip_fd(int in, int out, const char *what, char *hex,
 
 	if (cp_init(&cp, out, what, 1, cause) != 0)
 		goto out;
+	if (threads >= 1 && threads < COMPRESS_THREADS)
+		cp.cp_threads = threads;
 	for (;;) {
-		for (n = 0; n < COMPRESS_THREADS && !eof; n++) {
+		for (n = 0; n < cp.cp_threads && !eof; n++) {
 			cj = &cp.cp_jobs[n];
 			if ((got = cp_read_chunk(in, cj->cj_inbuf, what,
 			    cause)) == -1)

@@ -22,6 +22,12 @@
  */
 int	 compress_gzip_fd(int in, int out, const char *what, char *hex,
 	     size_t *outlen, char **cause);
+/*
+ * The same on at most threads threads: one leaves the other core to
+ * work that runs meanwhile.  The bytes do not depend on it.
+ */
+int	 compress_gzip_fd_threads(int in, int out, const char *what,
+	     size_t threads, char *hex, size_t *outlen, char **cause);
 /* The same from memory. */
 int	 compress_gzip_mem_fd(const void *data, size_t len, int out,
 	     const char *what, char *hex, size_t *outlen, char **cause);
