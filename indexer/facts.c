@@ -220,6 +220,7 @@ facts_free(struct facts *fa)
 	free(fa->fa_holds);
 	free(fa->fa_input);
 	plan_deps_free(fa->fa_deps);
+	plan_order_free(fa->fa_order);
 	memset(fa, 0, sizeof *fa);
 }
 
@@ -583,6 +584,11 @@ facts_plan_clocks(struct indexer *ix, struct group *gr, struct mirror *mi,
 	in.pi_now = now;
 	in.pi_hold_now = hold_now;
 	in.pi_terse = fa->fa_terse;
+	/* Sorted once: each group's plan walks the versions the same way. */
+	if (fa->fa_order == NULL)
+		fa->fa_order = plan_order_new(fa->fa_input, fa->fa_npkgs,
+		    mi->mi_type);
+	in.pi_order = fa->fa_order;
 	fa->fa_planned = now;
 	pl = plan_make(&in);
 	/*
