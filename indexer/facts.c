@@ -370,10 +370,13 @@ fail:
 static void
 facts_planner_input(struct indexer *ix, struct mirror *mi, struct facts *fa)
 {
-	struct pub_pkg	*pp;
-	struct plan_pkg	*pk;
-	size_t		 i, j;
+	struct pub_pkg		*pp;
+	struct plan_pkg		*pk;
+	struct blob_probe	*bp;
+	size_t			 i, j;
 
+	/* At a first sync no file is stored: one lookup per directory. */
+	bp = blob_probe_new(ix->ix_blobs);
 	fa->fa_input = xcalloc(fa->fa_npkgs + 1, sizeof *fa->fa_input);
 	for (i = 0; i < fa->fa_npkgs; i++) {
 		pp = &fa->fa_pkgs[i];
@@ -404,10 +407,13 @@ facts_planner_input(struct indexer *ix, struct mirror *mi, struct facts *fa)
 			pk->pk_nlists = 1;
 		}
 		pk->pk_lists = pp->pp_plists;
-		pp->pp_stored = blob_exists(ix->ix_blobs, pp->pp_checksum_type,
+		pp->pp_stored = bp != NULL ? blob_probe_exists(bp,
+		    pp->pp_checksum_type, pp->pp_pkgid) :
+		    blob_exists(ix->ix_blobs, pp->pp_checksum_type,
 		    pp->pp_pkgid);
 		pk->pk_stored = pp->pp_stored;
 	}
+	blob_probe_free(bp);
 }
 
 /* The readers of one kind of element each, opened as needed. */
