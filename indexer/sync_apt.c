@@ -150,6 +150,42 @@ sa_package_id(struct sa_sync *sa, char **f, long long size, long long *id)
 	return -1;
 }
 
+/*
+ * Where the version's stanza lies in the spooled index (sa_tee_read): a
+ * row made, or on a later sync moved to this sync's document.  Not an
+ * upsert that updates: with foreign keys, an upsert that may change doc
+ * makes SQLite keep a statement journal for every row, which is a tenth
+ * of a first sync's store phase; the statement a row most likely needs
+ * runs first.
+ */
+static int
+sa_span(struct sa_sync *sa, long long id, const struct deb822_stanza *ds)
+{
+	struct store	*st = sa->sa_ix->ix_store;
+	int		 tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (sa->sa_first_sync == (tries == 0)) {
+			if (store_run(st, &sa->sa_cause, "INSERT INTO "
+			    "package_spans (package, kind, doc, off, len) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (package, "
+			    "kind) DO NOTHING", "ItIII", id, sa->sa_kind,
+			    sa->sa_doc, (long long)ds->ds_offset,
+			    (long long)ds->ds_rawlen) != 0)
+				return -1;
+		} else if (store_run(st, &sa->sa_cause, "UPDATE package_spans "
+		    "SET doc = ?3, off = ?4, len = ?5 WHERE package = ?1 AND "
+		    "kind = ?2", "ItIII", id, sa->sa_kind, sa->sa_doc,
+		    (long long)ds->ds_offset, (long long)ds->ds_rawlen) != 0)
+			return -1;
+		if (sqlite3_changes(store_db(st)) == 1)
+			return 0;
+	}
+	cause_set(&sa->sa_cause, "package_spans: the stanza of version %lld "
+	    "neither added nor moved", id);
+	return -1;
+}
+
 static int
 sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 {
@@ -201,17 +237,7 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	if (sa_package_id(sa, f, size, &id) != 0)
 		goto out;
 
-	/*
-	 * The stanza's bytes stay in the spooled index (sa_tee_read).  An
-	 * upsert, not a REPLACE: a REPLACE deletes, and with foreign keys a
-	 * delete makes SQLite keep a statement journal for every row.
-	 */
-	if (store_run(st, &sa->sa_cause, "INSERT INTO package_spans (package, "
-	    "kind, doc, off, len) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT "
-	    "(package, kind) DO UPDATE SET doc = excluded.doc, off = "
-	    "excluded.off, len = excluded.len", "ItIII", id, sa->sa_kind,
-	    sa->sa_doc, (long long)ds->ds_offset,
-	    (long long)ds->ds_rawlen) != 0)
+	if (sa_span(sa, id, ds) != 0)
 		goto out;
 	if (store_run(st, &sa->sa_cause, "INSERT INTO package_lists (package, "
 	    "list, upstream) VALUES (?1, ?2, 1) ON CONFLICT (package, list) "
