@@ -220,6 +220,7 @@ facts_free(struct facts *fa)
 	free(fa->fa_holds);
 	free(fa->fa_input);
 	plan_deps_free(fa->fa_deps);
+	plan_order_free(fa->fa_order);
 	memset(fa, 0, sizeof *fa);
 }
 
@@ -369,10 +370,13 @@ fail:
 static void
 facts_planner_input(struct indexer *ix, struct mirror *mi, struct facts *fa)
 {
-	struct pub_pkg	*pp;
-	struct plan_pkg	*pk;
-	size_t		 i, j;
+	struct pub_pkg		*pp;
+	struct plan_pkg		*pk;
+	struct blob_probe	*bp;
+	size_t			 i, j;
 
+	/* At a first sync no file is stored: one lookup per directory. */
+	bp = blob_probe_new(ix->ix_blobs);
 	fa->fa_input = xcalloc(fa->fa_npkgs + 1, sizeof *fa->fa_input);
 	for (i = 0; i < fa->fa_npkgs; i++) {
 		pp = &fa->fa_pkgs[i];
@@ -403,10 +407,13 @@ facts_planner_input(struct indexer *ix, struct mirror *mi, struct facts *fa)
 			pk->pk_nlists = 1;
 		}
 		pk->pk_lists = pp->pp_plists;
-		pp->pp_stored = blob_exists(ix->ix_blobs, pp->pp_checksum_type,
+		pp->pp_stored = bp != NULL ? blob_probe_exists(bp,
+		    pp->pp_checksum_type, pp->pp_pkgid) :
+		    blob_exists(ix->ix_blobs, pp->pp_checksum_type,
 		    pp->pp_pkgid);
 		pk->pk_stored = pp->pp_stored;
 	}
+	blob_probe_free(bp);
 }
 
 /* The readers of one kind of element each, opened as needed. */
@@ -583,6 +590,11 @@ facts_plan_clocks(struct indexer *ix, struct group *gr, struct mirror *mi,
 	in.pi_now = now;
 	in.pi_hold_now = hold_now;
 	in.pi_terse = fa->fa_terse;
+	/* Sorted once: each group's plan walks the versions the same way. */
+	if (fa->fa_order == NULL)
+		fa->fa_order = plan_order_new(fa->fa_input, fa->fa_npkgs,
+		    mi->mi_type);
+	in.pi_order = fa->fa_order;
 	fa->fa_planned = now;
 	pl = plan_make(&in);
 	/*

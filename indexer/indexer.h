@@ -86,6 +86,7 @@ struct facts {
 	size_t			 fa_nadvs;
 	struct plan_pkg		*fa_input;	/* the planner's view of fa_pkgs */
 	struct plan_deps	*fa_deps;	/* NULL: not checked */
+	struct plan_order	*fa_order;	/* fa_input sorted, for every plan */
 	int			 fa_deps_loaded;	/* facts_deps() ran (facts.c) */
 	struct plan_hold	*fa_holds;	/* every group's */
 	size_t			 fa_nholds;

@@ -353,25 +353,30 @@ pub_inputs_record(struct indexer *ix, struct group *gr, struct mirror *mi,
  * Which files to store now (the mirror's prefetch mode), over every group:
  * at-risk, the versions a group sees that upstream dropped or superseded
  * and whose file is not stored; visible, also every version a delayed
- * group lists.  One plan at a time: a plan of a large mirror is large.
- * Returns 1 when a file it needed could not be stored.
+ * group lists.  Each group's plan of its view is left in kept[] (by the
+ * group's place in cf_groups) for publishing to render, unless storing
+ * files changed the facts it was made from.  Returns 1 when a file it
+ * needed could not be stored.
  */
 static int
-pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
+pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa,
+    struct plan **kept)
 {
 	struct group	*gr;
 	struct plan	*pl;
 	unsigned char	*need;
-	size_t		 i;
+	size_t		 i, g = 0;
 	time_t		 at;
-	int		 incomplete = 0;
+	int		 incomplete = 0, changed = 0;
 
 	if (mi->mi_prefetch == PREFETCH_NONE)
 		return 0;
 	need = xcalloc(fa->fa_npkgs + 1, 1);
 	TAILQ_FOREACH(gr, &ix->ix_cf->cf_groups, gr_entry) {
-		if (!group_has_mirror(gr, mi))
+		if (!group_has_mirror(gr, mi)) {
+			g++;
 			continue;
+		}
 		/*
 		 * A view frozen outside its windows: what it lists now, and
 		 * what it will list when the next window opens.
@@ -384,16 +389,23 @@ pub_prefetch(struct indexer *ix, struct mirror *mi, struct facts *fa)
 		}
 		pl = facts_plan_clocks(ix, gr, mi, fa, at, ix->ix_now);
 		pub_prefetch_need(mi, gr, fa, pl, need);
-		plan_free(pl);
+		kept[g++] = pl;
 	}
 	/* A publish without a sync fetches as the sync would. */
 	sync_fetch_policy(ix, mi);
 	prefetch_packages(ix, mi, fa->fa_pkgs, fa->fa_npkgs, need);
 	for (i = 0; i < fa->fa_npkgs; i++) {
+		if (fa->fa_input[i].pk_stored != fa->fa_pkgs[i].pp_stored ||
+		    fa->fa_input[i].pk_lost != fa->fa_pkgs[i].pp_lost)
+			changed = 1;
 		fa->fa_input[i].pk_stored = fa->fa_pkgs[i].pp_stored;
 		fa->fa_input[i].pk_lost = fa->fa_pkgs[i].pp_lost;
 		if (need[i] && !fa->fa_pkgs[i].pp_stored)
 			incomplete = 1;
+	}
+	for (i = 0; changed && i < g; i++) {
+		plan_free(kept[i]);
+		kept[i] = NULL;
 	}
 	free(need);
 	return incomplete;
@@ -1252,7 +1264,7 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 {
 	struct facts	 fa;
 	struct group	*gr;
-	struct plan	*pl;
+	struct plan	*pl, **kept;
 	struct buf	*lost;
 	long long	 id;
 	char		*why = NULL, mhex[HASH_HEX_MAX], ghex[HASH_HEX_MAX];
@@ -1332,7 +1344,8 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	/* Publishing shows no reason for a listed version. */
 	fa.fa_terse = 1;
 	/* Versions some group still sees: store them while they can be had. */
-	incomplete = pub_prefetch(ix, mi, &fa);
+	kept = xcalloc(ngroups + 1, sizeof *kept);
+	incomplete = pub_prefetch(ix, mi, &fa, kept);
 	publish_stream_trim();
 
 	lost = xcalloc(fa.fa_npkgs + 1, sizeof *lost);
@@ -1346,7 +1359,13 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 			pub_group_inputs(gr, mhex, ghex);
 		at = publish_plan_time(ix, gr, mi);
 		phase_enter(PHASE_PLAN);
-		pl = facts_plan_clocks(ix, gr, mi, &fa, at, ix->ix_now);
+		/* The prefetch's plan, from the same facts and clocks. */
+		if ((pl = kept[g - 1]) != NULL) {
+			kept[g - 1] = NULL;
+			fa.fa_planned = at;
+			facts_apply(mi, &fa, pl);
+		} else
+			pl = facts_plan_clocks(ix, gr, mi, &fa, at, ix->ix_now);
 		pub_report(gr, mi, &fa, pl, lost);
 		ch = 0;
 		phase_enter(PHASE_WRITE);
@@ -1367,6 +1386,9 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 		*changed |= ch;
 	}
 	free(same);
+	for (i = 0; i < ngroups; i++)
+		plan_free(kept[i]);
+	free(kept);
 	pub_report_lost(ix, mi, &fa, lost);
 	for (i = 0; i < fa.fa_npkgs; i++)
 		buf_free(&lost[i]);

@@ -445,10 +445,13 @@ publish_stream_cached(struct pub_view *pv, const char *phex)
 }
 
 /*
- * The gzip form of an index made ahead, in a thread, while publishing
- * loads facts and plans: views that serve upstream's own index
- * (publish_apt.c) then find it compressed.  One at a time; its result is
- * only a file in the cache, which publish_stream_gzip() finds or makes.
+ * The gzip form of an index made ahead, in a thread, while the sync
+ * commits and publishing loads facts and plans: views that serve
+ * upstream's own index (publish_apt.c) then find it compressed.  One
+ * thread, so that the work it runs beside keeps the other core: started
+ * when the sync has parsed the index, it is done before the first view
+ * is written.  One at a time; its result is only a file in the cache,
+ * which publish_stream_gzip() finds or makes.
  */
 static struct {
 	pthread_t	 ga_thread;
@@ -470,8 +473,8 @@ ps_ahead_run(void *arg)
 		return NULL;
 	if ((out = open(ps_ahead.ga_tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC, 0644)) != -1) {
-		ok = compress_gzip_fd(in, out, ps_ahead.ga_tmp, ghex, &glen,
-		    &why) == 0;
+		ok = compress_gzip_fd_threads(in, out, ps_ahead.ga_tmp, 1,
+		    ghex, &glen, &why) == 0;
 		if (ok && access(ps_ahead.ga_path, F_OK) != 0)
 			ok = ps_tmp_commit(out, ps_ahead.ga_tmp,
 			    ps_ahead.ga_path, &why) == 0;
@@ -507,10 +510,16 @@ publish_stream_gzip_wait(void)
 void
 publish_stream_gzip_ahead(const char *store_dir, const char *phex)
 {
-	char	*dir;
+	char	*dir, *plain;
 
+	/* Started already, by the sync that spooled the index. */
+	xasprintf(&plain, "%s/cache/plain/%s", store_dir, phex);
+	if (ps_ahead.ga_started && strcmp(plain, ps_ahead.ga_plain) == 0) {
+		free(plain);
+		return;
+	}
 	publish_stream_gzip_wait();
-	xasprintf(&ps_ahead.ga_plain, "%s/cache/plain/%s", store_dir, phex);
+	ps_ahead.ga_plain = plain;
 	xasprintf(&dir, "%s/cache/gz", store_dir);
 	xasprintf(&ps_ahead.ga_path, "%s/%s", dir, phex);
 	xasprintf(&ps_ahead.ga_tmp, "%s/.tmp.%ld.ahead", dir, (long)getpid());

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mirrorlist.h"
 #include "phase.h"
+#include "publish_stream.h"
 #include "store.h"
 #include "store_query.h"
 #include "xmalloc.h"
@@ -396,6 +397,12 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	}
 	if (rc == 0)
 		rc = sync_first_done(ix, id, &why);
+	/*
+	 * apt: the gzip form of the index views serve, made on the other
+	 * core from now on, while the commit and the planning run.
+	 */
+	if (rc == 0 && mi->mi_type == MIRROR_APT)
+		publish_apt_prepare(ix, id);
 	if (rc != 0) {
 		store_rollback(ix->ix_store);
 		goto fail;
@@ -424,6 +431,8 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	}
 	if (publish_mirror(ix, mi, &changed, &why) != 0)
 		goto fail;
+	/* Joined by publishing, unless it found no view to change. */
+	publish_stream_gzip_wait();
 	log_info("mirror %s: sync took %s", mi->mi_name,
 	    phase_summary(phases, sizeof phases));
 	sync_rpmmd_fetched_free(sf);
@@ -436,6 +445,7 @@ fail:
 	/* Debug only: the line that ends a failed sync is its cause. */
 	log_debug("mirror %s: failed sync took %s", mi->mi_name,
 	    phase_summary(phases, sizeof phases));
+	publish_stream_gzip_wait();
 	cause_set(cause, "mirror %s: %s", mi->mi_name, why ? why : "failed");
 	if (id != -1)
 		sync_record(ix, id, *cause);

@@ -96,19 +96,108 @@ sa_hex64(const char *s)
 	return s[64] == '\0';
 }
 
+/*
+ * The row of the version whose fields f (Package, Version, Architecture,
+ * Filename, Size, SHA256) a stanza holds, made or found: a version seen
+ * before (by an earlier sync, or in another index) keeps its first_seen
+ * and gets its location of today.  No RETURNING and no upsert that
+ * updates: either costs SQLite an ephemeral table or a statement journal
+ * per row, which was a third of a first sync's store phase.  Most
+ * versions of a first sync are new, and most of a later one are known:
+ * the likelier statement runs first.
+ */
+static int
+sa_package_id(struct sa_sync *sa, char **f, long long size, long long *id)
+{
+	struct store	*st = sa->sa_ix->ix_store;
+	long long	 now = sa->sa_ix->ix_now;
+	int		 rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (sa->sa_first_sync == (tries == 0)) {
+			/*
+			 * last_seen is ?8 and first_seen ?9, last: on a
+			 * first sync the format stops before it, so it stays
+			 * NULL and the extra argument is not read.
+			 */
+			if (store_run(st, &sa->sa_cause, "INSERT INTO packages "
+			    "(mirror, pkgid, checksum_type, name, arch, epoch, "
+			    "version, release, location, size, first_seen, "
+			    "upstream, last_seen) VALUES (?1, ?2, 'sha256', ?3, "
+			    "?4, '0', ?5, '', ?6, ?7, ?9, 1, ?8) ON CONFLICT "
+			    "(mirror, pkgid) DO NOTHING", sa->sa_first_sync ?
+			    "ItttttII" : "ItttttIII", sa->sa_mirror_id, f[5],
+			    f[0], f[2], f[1], f[3], size, now, now) != 0)
+				return -1;
+			if (sqlite3_changes(store_db(st)) == 1) {
+				*id = sqlite3_last_insert_rowid(store_db(st));
+				return 0;
+			}
+			continue;
+		}
+		rc = store_one(st, &sa->sa_cause, id, "SELECT id FROM packages "
+		    "WHERE mirror = ?1 AND pkgid = ?2", "It", sa->sa_mirror_id,
+		    f[5]);
+		if (rc == -1)
+			return -1;
+		if (rc == 1)
+			return store_run(st, &sa->sa_cause, "UPDATE packages SET "
+			    "last_seen = ?2, location = ?3 WHERE id = ?1", "IIt",
+			    *id, now, f[3]);
+	}
+	cause_set(&sa->sa_cause, "packages: version %s of %s neither found "
+	    "nor added", f[1], f[0]);
+	return -1;
+}
+
+/*
+ * Where the version's stanza lies in the spooled index (sa_tee_read): a
+ * row made, or on a later sync moved to this sync's document.  Not an
+ * upsert that updates: with foreign keys, an upsert that may change doc
+ * makes SQLite keep a statement journal for every row, which is a tenth
+ * of a first sync's store phase; the statement a row most likely needs
+ * runs first.
+ */
+static int
+sa_span(struct sa_sync *sa, long long id, const struct deb822_stanza *ds)
+{
+	struct store	*st = sa->sa_ix->ix_store;
+	int		 tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (sa->sa_first_sync == (tries == 0)) {
+			if (store_run(st, &sa->sa_cause, "INSERT INTO "
+			    "package_spans (package, kind, doc, off, len) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (package, "
+			    "kind) DO NOTHING", "ItIII", id, sa->sa_kind,
+			    sa->sa_doc, (long long)ds->ds_offset,
+			    (long long)ds->ds_rawlen) != 0)
+				return -1;
+		} else if (store_run(st, &sa->sa_cause, "UPDATE package_spans "
+		    "SET doc = ?3, off = ?4, len = ?5 WHERE package = ?1 AND "
+		    "kind = ?2", "ItIII", id, sa->sa_kind, sa->sa_doc,
+		    (long long)ds->ds_offset, (long long)ds->ds_rawlen) != 0)
+			return -1;
+		if (sqlite3_changes(store_db(st)) == 1)
+			return 0;
+	}
+	cause_set(&sa->sa_cause, "package_spans: the stanza of version %lld "
+	    "neither added nor moved", id);
+	return -1;
+}
+
 static int
 sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 {
 	struct sa_sync	*sa = arg;
 	struct store	*st = sa->sa_ix->ix_store;
-	sqlite3_stmt	*stmt;
 	char		*f[6], *end, *p;
 	static const char *const names[6] = { "Package", "Version",
 	    "Architecture", "Filename", "Size", "SHA256" };
-	long long	 id, size, now;
+	long long	 id, size;
 	size_t		 i;
 	enum phase	 ph = PHASE_PARSE;
-	int		 rc = -1, step;
+	int		 rc = -1;
 
 	for (i = 0; i < 6; i++)
 		f[i] = deb822_field(ds, names[i], 0);
@@ -145,46 +234,14 @@ sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 	}
 
 	ph = phase_enter(PHASE_STORE);
-	/*
-	 * One statement finds or makes the version's row: a version seen
-	 * before keeps its first_seen and gets its location of today.
-	 */
-	/*
-	 * last_seen is ?8 and first_seen ?9, last: on a first sync the
-	 * format stops before it, so it stays NULL and the extra argument
-	 * is not read.
-	 */
-	now = sa->sa_ix->ix_now;
-	stmt = store_query(st, &sa->sa_cause, "INSERT INTO packages (mirror, "
-	    "pkgid, checksum_type, name, arch, epoch, version, release, "
-	    "location, size, first_seen, upstream, last_seen) VALUES (?1, ?2, "
-	    "'sha256', ?3, ?4, '0', ?5, '', ?6, ?7, ?9, 1, ?8) ON CONFLICT "
-	    "(mirror, pkgid) DO UPDATE SET last_seen = excluded.last_seen, "
-	    "location = excluded.location RETURNING id",
-	    sa->sa_first_sync ? "ItttttII" : "ItttttIII", sa->sa_mirror_id,
-	    f[5], f[0], f[2], f[1], f[3], size, now, now);
-	if (stmt == NULL)
+	if (sa_package_id(sa, f, size, &id) != 0)
 		goto out;
-	if ((step = store_step(st, stmt, &sa->sa_cause)) != 1) {
-		if (step == 0)
-			cause_set(&sa->sa_cause, "packages: no id returned");
-		goto out;
-	}
-	id = sqlite3_column_int64(stmt, 0);
-	if (store_step(st, stmt, &sa->sa_cause) != 0) {
-		store_done(stmt);
-		goto out;
-	}
 
-	/* The stanza's bytes stay in the spooled index (sa_tee_read). */
-	if (store_run(st, &sa->sa_cause, "INSERT OR REPLACE INTO "
-	    "package_spans (package, kind, doc, off, len) VALUES (?1, ?2, ?3, "
-	    "?4, ?5)", "ItIII", id, sa->sa_kind, sa->sa_doc,
-	    (long long)ds->ds_offset, (long long)ds->ds_rawlen) != 0)
+	if (sa_span(sa, id, ds) != 0)
 		goto out;
-	if (store_run(st, &sa->sa_cause, "INSERT OR REPLACE INTO "
-	    "package_lists (package, list, upstream) VALUES (?1, ?2, 1)",
-	    "It", id, sa->sa_list) != 0)
+	if (store_run(st, &sa->sa_cause, "INSERT INTO package_lists (package, "
+	    "list, upstream) VALUES (?1, ?2, 1) ON CONFLICT (package, list) "
+	    "DO UPDATE SET upstream = 1", "It", id, sa->sa_list) != 0)
 		goto out;
 	sa->sa_count++;
 	log_progress("mirror %s: %s: %lu packages", sa->sa_mi->mi_name,

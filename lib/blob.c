@@ -279,6 +279,71 @@ blob_exists(struct blobstore *bs, const char *algo, const char *hex)
 	return 1;
 }
 
+/* Fan-out directories per algorithm: blobs/<algo>/<2 hex>/. */
+#define BLOB_PROBE_ALGOS	4
+
+struct blob_probe {
+	struct blobstore	*bp_store;
+	struct {
+		const char	*pa_canon;	/* static, NULL: free */
+		signed char	 pa_dir[256];	/* 0 unknown, 1 there, -1 not */
+	}			 bp_algos[BLOB_PROBE_ALGOS];
+};
+
+struct blob_probe *
+blob_probe_new(struct blobstore *bs)
+{
+	struct blob_probe	*bp;
+
+	if ((bp = calloc(1, sizeof *bp)) != NULL)
+		bp->bp_store = bs;
+	return bp;
+}
+
+void
+blob_probe_free(struct blob_probe *bp)
+{
+	free(bp);
+}
+
+static int
+blob_hexval(char c)
+{
+	return c >= 'a' ? c - 'a' + 10 : c - '0';
+}
+
+int
+blob_probe_exists(struct blob_probe *bp, const char *algo, const char *hex)
+{
+	struct stat	 sb;
+	const char	*canon;
+	char		*dir;
+	signed char	*state = NULL;
+	size_t		 i;
+
+	if (bp == NULL)
+		return 0;
+	if ((canon = blob_valid(algo, hex)) == NULL)
+		return 0;
+	for (i = 0; i < BLOB_PROBE_ALGOS && state == NULL; i++) {
+		if (bp->bp_algos[i].pa_canon == NULL)
+			bp->bp_algos[i].pa_canon = canon;
+		if (bp->bp_algos[i].pa_canon == canon)
+			state = &bp->bp_algos[i].pa_dir[blob_hexval(hex[0]) * 16 +
+			    blob_hexval(hex[1])];
+	}
+	if (state != NULL && *state == 0) {
+		if (asprintf(&dir, "%s/blobs/%s/%.2s", bp->bp_store->bs_root,
+		    canon, hex) == -1)
+			return blob_exists(bp->bp_store, algo, hex);
+		*state = stat(dir, &sb) == 0 ? 1 : -1;
+		free(dir);
+	}
+	if (state != NULL && *state == -1)
+		return 0;
+	return blob_exists(bp->bp_store, algo, hex);
+}
+
 struct blob_writer *
 blob_writer_new(struct blobstore *bs, const char *algo, const char *hex,
     long long size, char **cause)

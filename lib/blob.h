@@ -15,6 +15,7 @@
 #include <time.h>
 
 struct blobstore;
+struct blob_probe;
 struct blob_writer;
 
 struct blobstore	*blob_open(const char *root, char **cause);
@@ -25,6 +26,16 @@ void			 blob_close(struct blobstore *);
  */
 char			*blob_path(struct blobstore *, const char *algo, const char *hex);
 int			 blob_exists(struct blobstore *, const char *algo, const char *hex);
+/*
+ * Many blob_exists() in a row (every version of a mirror): a fan-out
+ * directory found missing answers for every blob under it, so that a
+ * store holding few files costs a lookup per directory, not per blob.
+ * Each directory's answer is as of the first look into it.
+ */
+struct blob_probe	*blob_probe_new(struct blobstore *);
+int			 blob_probe_exists(struct blob_probe *, const char *algo,
+			     const char *hex);
+void			 blob_probe_free(struct blob_probe *);
 
 /*
  * Starts writing a blob that must end with exactly size bytes (-1: unknown)

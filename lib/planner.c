@@ -37,6 +37,12 @@ struct pn_entry {
 	size_t			 pe_list;
 };
 
+/* Every entry of every index, in pn_entry_order. */
+struct plan_order {
+	struct pn_entry		*po_ents;
+	size_t			 po_n;
+};
+
 static const char *const plan_reason_names[] = {
 	[PLAN_REJECTED] = "rejected",
 	[PLAN_HELD] = "held",
@@ -470,14 +476,52 @@ out:
 	return changed;
 }
 
+struct plan_order *
+plan_order_new(const struct plan_pkg *pkgs, size_t npkgs,
+    enum mirror_type format)
+{
+	struct plan_order	*po;
+	size_t			 i, j, n = 0;
+
+	po = xcalloc(1, sizeof *po);
+	for (i = 0; i < npkgs; i++)
+		n += pkgs[i].pk_nlists;
+	po->po_ents = xcalloc(n + 1, sizeof *po->po_ents);
+	for (i = 0; i < npkgs; i++) {
+		for (j = 0; j < pkgs[i].pk_nlists; j++) {
+			po->po_ents[po->po_n].pe_pkg = i;
+			po->po_ents[po->po_n].pe_list = j;
+			po->po_n++;
+		}
+	}
+	pn_sort_pkgs = pkgs;
+	pn_sort_format = format;
+	if (po->po_n > 0)
+		qsort(po->po_ents, po->po_n, sizeof *po->po_ents,
+		    pn_entry_order);
+	return po;
+}
+
+void
+plan_order_free(struct plan_order *po)
+{
+	if (po == NULL)
+		return;
+	free(po->po_ents);
+	free(po);
+}
+
 struct plan *
 plan_make(const struct plan_input *in)
 {
 	struct pn_ctx		 pc;
 	struct plan		*pl;
 	struct plan_verdict	*v;
+	struct plan_order	*own = NULL;
+	const struct plan_order	*po = in->pi_order;
 	struct pn_entry		*ents;
-	size_t			 i, j, nents = 0;
+	unsigned char		*lists;
+	size_t			 i, nents;
 	int			 round;
 
 	pl = xcalloc(1, sizeof *pl);
@@ -490,23 +534,17 @@ plan_make(const struct plan_input *in)
 	pc.pc_rejected = xcalloc(in->pi_npkgs + 1, 1);
 	pc.pc_superseded = xcalloc(in->pi_npkgs + 1, sizeof *pc.pc_superseded);
 
+	if (po == NULL)
+		po = own = plan_order_new(in->pi_pkgs, in->pi_npkgs,
+		    in->pi_format);
+	ents = po->po_ents;
+	nents = po->po_n;
+	/* Every verdict's pv_lists in one block: one allocation, not 63,000. */
+	pl->pl_lists = lists = xcalloc(nents + 1, 1);
 	for (i = 0; i < in->pi_npkgs; i++) {
-		pl->pl_verdicts[i].pv_lists = xcalloc(in->pi_pkgs[i].pk_nlists + 1, 1);
-		nents += in->pi_pkgs[i].pk_nlists;
+		pl->pl_verdicts[i].pv_lists = lists;
+		lists += in->pi_pkgs[i].pk_nlists;
 	}
-	ents = xcalloc(nents + 1, sizeof *ents);
-	nents = 0;
-	for (i = 0; i < in->pi_npkgs; i++) {
-		for (j = 0; j < in->pi_pkgs[i].pk_nlists; j++) {
-			ents[nents].pe_pkg = i;
-			ents[nents].pe_list = j;
-			nents++;
-		}
-	}
-	pn_sort_pkgs = in->pi_pkgs;
-	pn_sort_format = in->pi_format;
-	if (nents > 0)
-		qsort(ents, nents, sizeof *ents, pn_entry_order);
 
 	pn_decide(&pc);
 	pn_retain(&pc, ents, nents);
@@ -535,7 +573,7 @@ plan_make(const struct plan_input *in)
 		    v->pv_changes < pl->pl_next_change))
 			pl->pl_next_change = v->pv_changes;
 	}
-	free(ents);
+	plan_order_free(own);
 	free(pc.pc_eligible);
 	free(pc.pc_rejected);
 	free(pc.pc_superseded);
@@ -549,10 +587,9 @@ plan_free(struct plan *pl)
 
 	if (pl == NULL)
 		return;
-	for (i = 0; i < pl->pl_n; i++) {
+	for (i = 0; i < pl->pl_n; i++)
 		free(pl->pl_verdicts[i].pv_why);
-		free(pl->pl_verdicts[i].pv_lists);
-	}
+	free(pl->pl_lists);
 	free(pl->pl_verdicts);
 	free(pl->pl_deps_error);
 	free(pl);

@@ -20,6 +20,7 @@
 #include "visibility.h"
 
 struct plan_deps;
+struct plan_order;
 
 /* An index that lists a version: apt "bookworm/main/binary-amd64"; rpm-md "". */
 struct plan_list {
@@ -93,6 +94,12 @@ struct plan_input {
 	 * status plan without this).
 	 */
 	int			 pi_terse;
+	/*
+	 * The versions' entries sorted by index, name and version, made
+	 * by plan_order_new() from the same pi_pkgs; NULL: sorted here.
+	 * Plans of several groups from one set of facts share it.
+	 */
+	const struct plan_order	*pi_order;
 };
 
 struct plan {
@@ -104,8 +111,16 @@ struct plan {
 	size_t			 pl_dep_held;
 	size_t			 pl_let_in;
 	char			*pl_deps_error;	/* dependencies could not be checked */
+	unsigned char		*pl_lists;	/* the block the pv_lists point into */
 };
 
+/*
+ * The order plan_make() walks the versions' index entries in; it depends
+ * only on the versions' names, architectures, versions and indexes.
+ */
+struct plan_order *plan_order_new(const struct plan_pkg *, size_t,
+		     enum mirror_type);
+void		 plan_order_free(struct plan_order *);
 /* Plans one group's view of one mirror; free with plan_free(). */
 struct plan	*plan_make(const struct plan_input *);
 void		 plan_free(struct plan *);

@@ -27,6 +27,18 @@ struct store {
 	size_t			 st_nstmts;
 };
 
+#define STORE_SCHEMA	"2"
+
+#define STORE_SPANS_COLUMNS						\
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"\
+	"  kind TEXT NOT NULL, doc INTEGER NOT NULL REFERENCES rpmmd_docs(id),"\
+	"  off INTEGER NOT NULL, len INTEGER NOT NULL,"			\
+	"  PRIMARY KEY (package, kind)"
+#define STORE_LISTS_COLUMNS						\
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"\
+	"  list TEXT NOT NULL, upstream INTEGER NOT NULL DEFAULT 1,"	\
+	"  PRIMARY KEY (package, list)"
+
 static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
 	"  key TEXT PRIMARY KEY, value TEXT);"
@@ -74,11 +86,12 @@ static const char store_schema[] =
 	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
 	"  kind TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,"
 	"  current INTEGER NOT NULL DEFAULT 1);"
-	"CREATE TABLE IF NOT EXISTS package_spans ("
-	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
-	"  kind TEXT NOT NULL, doc INTEGER NOT NULL REFERENCES rpmmd_docs(id),"
-	"  off INTEGER NOT NULL, len INTEGER NOT NULL,"
-	"  PRIMARY KEY (package, kind));"
+	/*
+	 * This and package_lists are WITHOUT ROWID (schema 2), clustered
+	 * on their key: a row is one b-tree insert, not two (store_migrate).
+	 */
+	"CREATE TABLE IF NOT EXISTS package_spans (" STORE_SPANS_COLUMNS
+	") WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS package_spans_doc ON package_spans (doc);"
 	"CREATE TABLE IF NOT EXISTS advisories ("
 	"  id INTEGER PRIMARY KEY,"
@@ -101,10 +114,8 @@ static const char store_schema[] =
 	 * apt: the indexes ("bookworm/main/binary-amd64") that list a
 	 * version; upstream as in packages, but per index.
 	 */
-	"CREATE TABLE IF NOT EXISTS package_lists ("
-	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
-	"  list TEXT NOT NULL, upstream INTEGER NOT NULL DEFAULT 1,"
-	"  PRIMARY KEY (package, list));"
+	"CREATE TABLE IF NOT EXISTS package_lists (" STORE_LISTS_COLUMNS
+	") WITHOUT ROWID;"
 	/* SUSE deltainfo: one <newpackage> element per target version. */
 	"CREATE TABLE IF NOT EXISTS deltas ("
 	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
@@ -150,6 +161,76 @@ static const char store_schema[] =
 	"  open_checksum TEXT, open_size INTEGER, timestamp INTEGER,"
 	"  PRIMARY KEY (mirror, kind, name));";
 
+/*
+ * Schema 1 to 2: package_spans and package_lists of a store made by an
+ * older version become WITHOUT ROWID tables, their rows copied over.
+ */
+static const char store_migrate_2[] =
+	"CREATE TABLE package_spans_2 (" STORE_SPANS_COLUMNS ") WITHOUT ROWID;"
+	"INSERT INTO package_spans_2 (package, kind, doc, off, len)"
+	"  SELECT package, kind, doc, off, len FROM package_spans;"
+	"DROP TABLE package_spans;"
+	"ALTER TABLE package_spans_2 RENAME TO package_spans;"
+	"CREATE INDEX package_spans_doc ON package_spans (doc);"
+	"CREATE TABLE package_lists_2 (" STORE_LISTS_COLUMNS ") WITHOUT ROWID;"
+	"INSERT INTO package_lists_2 (package, list, upstream)"
+	"  SELECT package, list, upstream FROM package_lists;"
+	"DROP TABLE package_lists;"
+	"ALTER TABLE package_lists_2 RENAME TO package_lists;"
+	"INSERT OR REPLACE INTO meta VALUES ('schema', '" STORE_SCHEMA "');";
+
+/* 1 when a table of the store still has rowids, 0 when not, -1: error. */
+static int
+store_has_rowid(sqlite3 *db, const char *table)
+{
+	sqlite3_stmt	*stmt;
+	const char	*sql;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_schema WHERE "
+	    "type = 'table' AND name = ?1", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC) == SQLITE_OK) {
+		switch (sqlite3_step(stmt)) {
+		case SQLITE_ROW:
+			sql = (const char *)sqlite3_column_text(stmt, 0);
+			rc = sql != NULL && strstr(sql, "WITHOUT ROWID") == NULL;
+			break;
+		case SQLITE_DONE:
+			rc = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Brings a store made by an older version to this schema, in one
+ * transaction (taken for writing first: two processes opening the same
+ * old store convert it once).
+ */
+static int
+store_migrate(sqlite3 *db, char **err)
+{
+	int	rc;
+
+	if ((rc = store_has_rowid(db, "package_spans")) != 1)
+		return rc == 0 ? SQLITE_OK : sqlite3_errcode(db);
+	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
+	    err)) != SQLITE_OK)
+		return rc;
+	if ((rc = store_has_rowid(db, "package_spans")) == 1)
+		rc = sqlite3_exec(db, store_migrate_2, NULL, NULL, err);
+	else
+		rc = rc == 0 ? SQLITE_OK : sqlite3_errcode(db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, err);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
 void
 store_error(struct store *st, const char *what, char **cause)
 {
@@ -193,8 +274,10 @@ store_open(const char *store_dir, char **cause)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->st_db, store_schema, NULL, NULL, &err);
 	if (rc == SQLITE_OK)
+		rc = store_migrate(st->st_db, &err);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->st_db, "INSERT OR IGNORE INTO meta "
-		    "VALUES ('schema', '" "1" "')", NULL, NULL, &err);
+		    "VALUES ('schema', '" STORE_SCHEMA "')", NULL, NULL, &err);
 	if (rc != SQLITE_OK) {
 		cause_set(cause, "%s: %s", path, err ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);

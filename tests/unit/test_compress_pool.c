@@ -30,7 +30,10 @@
 
 static char	tmpl[] = "/tmp/pg-test-compress-pool.XXXXXX";
 
-/* Compresses data through a file (from_fd) or memory into a new buffer. */
+/*
+ * Compresses data through a file (from_fd; 2: on one thread) or memory
+ * into a new buffer.
+ */
 static char *
 gz(const char *data, size_t len, int from_fd, size_t *outlen, char *hex)
 {
@@ -44,7 +47,9 @@ gz(const char *data, size_t len, int from_fd, size_t *outlen, char *hex)
 	if (from_fd) {
 		file_write_atomic(in, data, len, NULL);
 		ifd = open(in, O_RDONLY);
-		rc = compress_gzip_fd(ifd, ofd, "in", hex, outlen, &cause);
+		rc = from_fd == 2 ? compress_gzip_fd_threads(ifd, ofd, "in", 1,
+		    hex, outlen, &cause) : compress_gzip_fd(ifd, ofd, "in", hex,
+		    outlen, &cause);
 		close(ifd);
 	} else
 		rc = compress_gzip_mem_fd(data, len, ofd, "in", hex, outlen,
@@ -150,8 +155,10 @@ test_small(void)
 static void
 test_large(void)
 {
-	char	*doc, *a, *b, *c, *back, hex[HASH_HEX_MAX], hex2[HASH_HEX_MAX];
-	size_t	 len = 5 * 1024 * 1024 + 12345, alen, blen, clen, backlen;
+	char	*doc, *a, *b, *c, *d, *back, hex[HASH_HEX_MAX];
+	char	 hex2[HASH_HEX_MAX], hex3[HASH_HEX_MAX];
+	size_t	 len = 5 * 1024 * 1024 + 12345, alen, blen, clen, dlen;
+	size_t	 backlen;
 
 	doc = document(len);
 	a = gz(doc, len, 1, &alen, hex);
@@ -161,6 +168,10 @@ test_large(void)
 	    "from a file and from memory: the same bytes (%zu)", alen);
 	ok(b != NULL && c != NULL && blen == clen && memcmp(b, c, blen) == 0,
 	    "run after run: the same bytes");
+	d = gz(doc, len, 2, &dlen, hex3);
+	ok(a != NULL && d != NULL && alen == dlen && memcmp(a, d, alen) == 0 &&
+	    strcmp(hex, hex3) == 0, "on one thread: the same bytes and sha256");
+	free(d);
 	ok(a != NULL && members(a, alen) > (int)(len / COMPRESS_CHUNK_MAX) &&
 	    members(a, alen) <= (int)(len / COMPRESS_CHUNK_MIN) + 1,
 	    "%zu bytes: %d members of %d to %d bytes", len,

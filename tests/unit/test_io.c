@@ -471,6 +471,7 @@ test_blob(void)
 	static const char	 content[] = "a package file\n";
 	struct blobstore	*bs;
 	struct blob_writer	*w;
+	struct blob_probe	*probe;
 	char			 hex[HASH_HEX_MAX], sha1[HASH_HEX_MAX], upper[HASH_HEX_MAX];
 	char			*root, *tmp, *blobs, *path, *cause = NULL, *data, *want;
 	size_t			 len, i;
@@ -495,6 +496,9 @@ test_blob(void)
 
 	hash_buffer("sha256", content, sizeof content - 1, hex);
 	ok(!blob_exists(bs, "sha256", hex), "not stored yet");
+	probe = blob_probe_new(bs);
+	ok(!blob_probe_exists(probe, "sha256", hex), "probe: not stored yet");
+	blob_probe_free(probe);
 	ok(blob_path(bs, "sha256", hex) == NULL, "blob_path: NULL when absent");
 	w = blob_writer_new(bs, "sha256", hex, sizeof content - 1, &cause);
 	ok(w != NULL, "blob_writer_new");
@@ -504,6 +508,19 @@ test_blob(void)
 	    "blob_writer_write in two parts");
 	is_int(blob_writer_commit(w, &cause), 0, "blob_writer_commit");
 	ok(blob_exists(bs, "sha256", hex), "blob_exists after commit");
+	probe = blob_probe_new(bs);
+	ok(blob_probe_exists(probe, "sha256", hex), "probe: stored");
+	hex[63] = hex[63] == '0' ? '1' : '0';
+	ok(!blob_probe_exists(probe, "sha256", hex),
+	    "probe: another blob in the same directory is not");
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	ok(!blob_probe_exists(probe, "sha256", hex) &&
+	    !blob_probe_exists(probe, "sha256", hex),
+	    "probe: nor one in a directory that does not exist");
+	ok(!blob_probe_exists(probe, "sha256", "../../etc/passwd"),
+	    "probe: a hostile name is not");
+	blob_probe_free(probe);
+	hash_buffer("sha256", content, sizeof content - 1, hex);
 	path = blob_path(bs, "sha256", hex);
 	xasprintf(&want, "%s/blobs/sha256/%.2s/%s", root, hex, hex);
 	is_str(path, want, "blob path layout");

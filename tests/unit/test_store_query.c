@@ -254,6 +254,107 @@ test_step(struct store *st)
 	free(why);
 }
 
+/* The tables a store of schema 1 had, with a row in each. */
+static const char	old_store[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+	"INSERT INTO meta VALUES ('schema', '1');"
+	"CREATE TABLE mirrors (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL,"
+	"  type TEXT NOT NULL, first_sync INTEGER, last_sync INTEGER,"
+	"  last_attempt INTEGER, last_error TEXT);"
+	"INSERT INTO mirrors (id, name, type) VALUES (1, 'debian', 'apt');"
+	"CREATE TABLE packages (id INTEGER PRIMARY KEY,"
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  pkgid TEXT NOT NULL, checksum_type TEXT NOT NULL,"
+	"  name TEXT NOT NULL, arch TEXT NOT NULL, epoch TEXT NOT NULL,"
+	"  version TEXT NOT NULL, release TEXT NOT NULL,"
+	"  location TEXT NOT NULL, location_base TEXT, size INTEGER NOT NULL,"
+	"  first_seen INTEGER, base INTEGER NOT NULL DEFAULT 0,"
+	"  upstream INTEGER NOT NULL DEFAULT 1, last_seen INTEGER,"
+	"  UNIQUE (mirror, pkgid));"
+	"INSERT INTO packages (id, mirror, pkgid, checksum_type, name, arch,"
+	"  epoch, version, release, location, size) VALUES (7, 1, 'ab',"
+	"  'sha256', 'hello', 'amd64', '0', '1.0', '', 'pool/h.deb', 10);"
+	"CREATE TABLE rpmmd_docs (id INTEGER PRIMARY KEY,"
+	"  mirror INTEGER NOT NULL REFERENCES mirrors(id),"
+	"  kind TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  current INTEGER NOT NULL DEFAULT 1);"
+	"INSERT INTO rpmmd_docs VALUES (3, 1, 'deb:l', 'doc-3.deb822', 99, 1);"
+	"CREATE TABLE package_spans ("
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  kind TEXT NOT NULL, doc INTEGER NOT NULL REFERENCES rpmmd_docs(id),"
+	"  off INTEGER NOT NULL, len INTEGER NOT NULL,"
+	"  PRIMARY KEY (package, kind));"
+	"CREATE INDEX package_spans_doc ON package_spans (doc);"
+	"INSERT INTO package_spans VALUES (7, 'deb:l', 3, 40, 50);"
+	"CREATE TABLE package_lists ("
+	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+	"  list TEXT NOT NULL, upstream INTEGER NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (package, list));"
+	"INSERT INTO package_lists VALUES (7, 'l', 0);";
+
+static long long
+count(struct store *st, const char *sql)
+{
+	long long	 n = -1;
+	char		*why = NULL;
+
+	if (store_one(st, &why, &n, sql, "") != 1)
+		n = -1;
+	free(why);
+	return n;
+}
+
+/* A store made by an older version opens, converted, its rows kept. */
+static void
+test_migrate(void)
+{
+	struct store	*st;
+	sqlite3		*db;
+	char		 dir[] = "/tmp/pg-test-store-migrate.XXXXXX", *path;
+	char		*why = NULL;
+	int		 i;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp: %s", strerror(errno));
+		return;
+	}
+	if (asprintf(&path, "%s/patchgate.db", dir) == -1)
+		abort();
+	ok(sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_exec(db, old_store, NULL, NULL, NULL) == SQLITE_OK,
+	    "a store of schema 1");
+	sqlite3_close(db);
+	free(path);
+	for (i = 0; i < 2; i++) {
+		st = store_open(dir, &why);
+		ok(st != NULL, "open %d: %s", i + 1, why ? why : "opened");
+		free(why);
+		why = NULL;
+		if (st == NULL)
+			break;
+		is_int(count(st, "SELECT count(*) FROM sqlite_schema WHERE "
+		    "name IN ('package_spans', 'package_lists') AND sql LIKE "
+		    "'%WITHOUT ROWID'"), 2, "open %d: spans and lists have no "
+		    "rowid", i + 1);
+		is_int(count(st, "SELECT count(*) FROM package_spans WHERE "
+		    "package = 7 AND kind = 'deb:l' AND doc = 3 AND off = 40 AND "
+		    "len = 50"), 1, "open %d: the span is kept", i + 1);
+		is_int(count(st, "SELECT count(*) FROM package_lists WHERE "
+		    "package = 7 AND list = 'l' AND upstream = 0"), 1,
+		    "open %d: the list is kept", i + 1);
+		is_int(count(st, "SELECT count(*) FROM sqlite_schema WHERE "
+		    "type = 'index' AND name = 'package_spans_doc' AND "
+		    "tbl_name = 'package_spans'"), 1,
+		    "open %d: the spans' doc index is there", i + 1);
+		is_int(count(st, "SELECT value FROM meta WHERE key = 'schema'"),
+		    2, "open %d: schema 2", i + 1);
+		is_int(count(st, "SELECT count(*) FROM pragma_foreign_key_check"),
+		    0, "open %d: foreign keys hold", i + 1);
+		store_close(st);
+	}
+	remove_tree(dir);
+}
+
 int
 main(void)
 {
@@ -282,7 +383,10 @@ main(void)
 	test_one(st);
 	test_errors(st);
 	test_step(st);
+	is_int(count(st, "SELECT value FROM meta WHERE key = 'schema'"), 2,
+	    "a new store is of schema 2");
 	store_close(st);
 	remove_tree(dir);
+	test_migrate();
 	return done_testing();
 }
