@@ -473,7 +473,7 @@ ps_ahead_run(void *arg)
 		return NULL;
 	if ((out = open(ps_ahead.ga_tmp, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC, 0644)) != -1) {
-		ok = compress_gzip_fd_threads(in, out, ps_ahead.ga_tmp, 1,
+		ok = compress_gzip_fd_background(in, out, ps_ahead.ga_tmp,
 		    ghex, &glen, &why) == 0;
 		if (ok && access(ps_ahead.ga_path, F_OK) != 0)
 			ok = ps_tmp_commit(out, ps_ahead.ga_tmp,

@@ -58,6 +58,7 @@ struct cp_job {
 	size_t				 cj_outlen;	/* 0: failed */
 	char				*cj_check;	/* a member, decompressed */
 	struct hash			*cj_hash;	/* of the chunk; cache */
+	int				 cj_keep;	/* a member made is kept */
 	char				 cj_path[PATH_MAX];
 };
 
@@ -68,7 +69,8 @@ struct cp_ctx {
 	size_t		 cp_outlen;
 	const char	*cp_what;
 	size_t		 cp_threads;	/* chunks at once, <= COMPRESS_THREADS */
-	int		 cp_cache;	/* members are looked for and kept */
+	int		 cp_cache;	/* members are looked for */
+	int		 cp_keep;	/* and those made kept */
 };
 
 static char		*cp_cache_dir;	/* NULL: no member cache */
@@ -249,7 +251,7 @@ cp_run(void *arg)
 	}
 	cj->cj_outlen = libdeflate_gzip_compress(cj->cj_c, cj->cj_in,
 	    cj->cj_inlen, cj->cj_out, cj->cj_outsize);
-	if (cached && cj->cj_outlen > 0)
+	if (cached && cj->cj_keep && cj->cj_outlen > 0)
 		cp_member_store(cj, cj->cj_path);
 	return NULL;
 }
@@ -290,6 +292,7 @@ cp_init(struct cp_ctx *cp, int out, const char *what, char **cause)
 	/* Without its directory, compress as without a cache. */
 	cp->cp_cache = cp_cache_dir != NULL &&
 	    mkdir_p(cp_cache_dir, 0755) == 0;
+	cp->cp_keep = 1;
 	for (i = 0; i < COMPRESS_THREADS; i++) {
 		cj = &cp->cp_jobs[i];
 		if ((cj->cj_c = libdeflate_alloc_compressor(CP_LEVEL)) ==
@@ -365,6 +368,7 @@ cp_batch(struct cp_ctx *cp, size_t n, char **cause)
 	for (i = 0; i < n; i++) {
 		if (cp->cp_cache && cp->cp_jobs[i].cj_inlen > 0)
 			cp->cp_jobs[i].cj_hash = hash_new("sha256");
+		cp->cp_jobs[i].cj_keep = cp->cp_keep;
 	}
 	for (i = 1; i < n; i++)
 		started[i] = pthread_create(&tid[i], NULL, cp_run,
@@ -424,16 +428,12 @@ cp_done(struct cp_ctx *cp, char *hex, size_t *outlen)
 	*outlen = cp->cp_outlen;
 }
 
-int
-compress_gzip_fd(int in, int out, const char *what, char *hex,
-    size_t *outlen, char **cause)
-{
-	return compress_gzip_fd_threads(in, out, what, COMPRESS_THREADS, hex,
-	    outlen, cause);
-}
-
-int
-compress_gzip_fd_threads(int in, int out, const char *what, size_t threads,
+/*
+ * compress_gzip_fd on at most threads threads; keep: members made are
+ * kept in the cache.
+ */
+static int
+cp_gzip_fd(int in, int out, const char *what, size_t threads, int keep,
     char *hex, size_t *outlen, char **cause)
 {
 	struct cp_ctx	 cp;
@@ -447,6 +447,7 @@ compress_gzip_fd_threads(int in, int out, const char *what, size_t threads,
 		goto out;
 	if (threads >= 1 && threads < COMPRESS_THREADS)
 		cp.cp_threads = threads;
+	cp.cp_keep = keep;
 	if ((buf = cp_map(cap)) == NULL) {
 		cause_set(cause, "%s: %s", what, strerror(errno));
 		goto out;
@@ -478,6 +479,21 @@ out:
 	cp_unmap(buf, cap);
 	cp_free(&cp);
 	return rc;
+}
+
+int
+compress_gzip_fd(int in, int out, const char *what, char *hex,
+    size_t *outlen, char **cause)
+{
+	return cp_gzip_fd(in, out, what, COMPRESS_THREADS, 1, hex, outlen,
+	    cause);
+}
+
+int
+compress_gzip_fd_background(int in, int out, const char *what, char *hex,
+    size_t *outlen, char **cause)
+{
+	return cp_gzip_fd(in, out, what, 1, 0, hex, outlen, cause);
 }
 
 int

@@ -45,11 +45,12 @@ int	 compress_pool_prune(time_t max_age);
 int	 compress_gzip_fd(int in, int out, const char *what, char *hex,
 	     size_t *outlen, char **cause);
 /*
- * The same on at most threads threads: one leaves the other core to
- * work that runs meanwhile.  The bytes do not depend on it.
+ * The same as work that runs beside a sync, taking as little as it can:
+ * on one thread, leaving the other core to the sync, and keeping no new
+ * members in the cache (it uses those there).  The same bytes.
  */
-int	 compress_gzip_fd_threads(int in, int out, const char *what,
-	     size_t threads, char *hex, size_t *outlen, char **cause);
+int	 compress_gzip_fd_background(int in, int out, const char *what,
+	     char *hex, size_t *outlen, char **cause);
 /* The same from memory. */
 int	 compress_gzip_mem_fd(const void *data, size_t len, int out,
 	     const char *what, char *hex, size_t *outlen, char **cause);

@@ -31,7 +31,7 @@
 static char	tmpl[] = "/tmp/pg-test-compress-pool.XXXXXX";
 
 /*
- * Compresses data through a file (from_fd; 2: on one thread) or memory
+ * Compresses data through a file (from_fd; 2: in the background) or memory
  * into a new buffer.
  */
 static char *
@@ -47,7 +47,7 @@ gz(const char *data, size_t len, int from_fd, size_t *outlen, char *hex)
 	if (from_fd) {
 		file_write_atomic(in, data, len, NULL);
 		ifd = open(in, O_RDONLY);
-		rc = from_fd == 2 ? compress_gzip_fd_threads(ifd, ofd, "in", 1,
+		rc = from_fd == 2 ? compress_gzip_fd_background(ifd, ofd, "in",
 		    hex, outlen, &cause) : compress_gzip_fd(ifd, ofd, "in", hex,
 		    outlen, &cause);
 		close(ifd);
@@ -170,7 +170,7 @@ test_large(void)
 	    "run after run: the same bytes");
 	d = gz(doc, len, 2, &dlen, hex3);
 	ok(a != NULL && d != NULL && alen == dlen && memcmp(a, d, alen) == 0 &&
-	    strcmp(hex, hex3) == 0, "on one thread: the same bytes and sha256");
+	    strcmp(hex, hex3) == 0, "in the background: the same bytes and sha256");
 	free(d);
 	ok(a != NULL && members(a, alen) > (int)(len / COMPRESS_CHUNK_MAX) &&
 	    members(a, alen) <= (int)(len / COMPRESS_CHUNK_MIN) + 1,
