@@ -230,10 +230,10 @@ pa_memo_add(const char *key, const char *phex, size_t plen, const char *ghex,
 /*
  * A view that lists exactly the versions upstream's index lists serves
  * upstream's own files: its plain Packages as the sync spooled it, linked
- * into the cache (sync_apt.c, sa_tee_commit), the compressed form the
- * sync verified, from the blob store, and gzip made once from the plain
- * one (ahead of time, publish_apt_prepare).
- * Nothing is read from the store or rendered.  Returns 1 when done, 0
+ * into the cache (sync_apt.c, sa_tee_commit), and the compressed form the
+ * sync verified, from the blob store; only when upstream serves no
+ * compressed form, gzip made once from the plain one (ahead of time,
+ * publish_apt_prepare).  Nothing is read from the store or rendered.  Returns 1 when done, 0
  * when the view lists something else or a file is missing, -1 on error.
  */
 static int
@@ -293,8 +293,11 @@ pa_upstream_files(struct pub_view *pv, const char *list, const char *suite,
 	if (publish_stream_link(pv, phex_c, rel, NULL, NULL, cause) != 0 ||
 	    pa_list_hashed(pv, suite, path, phex_c, psize, sums, cause) != 0)
 		goto fail;
-	/* apt clients and caches that ask for Packages.gz find it too. */
-	if (strcmp(ext, ".gz") != 0) {
+	/*
+	 * Upstream's compressed form is the one served (apt takes it over
+	 * the plain one); gzip is made only when upstream has none.
+	 */
+	if (*ext == '\0') {
 		xasprintf(&gzpath, "%s/binary-%s/Packages.gz", component, arch);
 		free(rel);
 		xasprintf(&rel, "dists/%s/%s", suite, gzpath);
@@ -670,9 +673,11 @@ publish_apt_prepare(struct indexer *ix, long long mirror_id)
 	const char	*phex;
 
 	/* Only a head start: a store error is left to the publish to meet. */
+	/* Only an index upstream serves uncompressed: see pa_upstream_files. */
 	stmt = store_query(ix->ix_store, NULL, "SELECT open_checksum FROM "
 	    "mirror_files WHERE mirror = ?1 AND kind = 'list' AND "
-	    "open_checksum IS NOT NULL ORDER BY name LIMIT 1", "I", mirror_id);
+	    "open_checksum IS NOT NULL AND value LIKE '%/Packages' "
+	    "ORDER BY name LIMIT 1", "I", mirror_id);
 	if (stmt == NULL)
 		return;
 	if (store_step(ix->ix_store, stmt, NULL) == 1 &&

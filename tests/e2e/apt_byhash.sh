@@ -5,7 +5,8 @@
 # N+1, byte for byte, under their by-hash paths.
 #
 # First with curl, step by step: InRelease of N; upstream changes; sync to
-# N+1; N's by-hash paths for Packages and Packages.gz still
+# N+1; N's by-hash paths for Packages and Packages.xz (upstream's own:
+# the view lists all upstream lists) still
 # give N's bytes, N+1's InRelease is consistent in itself.  Then real
 # apt-get in the middle of the race: a relay between apt-get and patchgated
 # holds apt-get's InRelease answer until a sync has switched the view, so
@@ -104,7 +105,7 @@ pg_say "a client fetches the InRelease of B (generation N) and its index files"
 [ "$(http_get "$DEV/dists/bookworm/InRelease" "$T/InRelease.N")" = 200 ] || fail "no InRelease"
 assert_match "N's InRelease says Acquire-By-Hash: yes" "$(cat "$T/InRelease.N")" "^Acquire-By-Hash: yes"
 : >"$T/listed.N"
-for f in Packages Packages.gz; do
+for f in Packages Packages.xz; do
 	hs=$(pg_apt listed "$T/InRelease.N" "main/binary-amd64/$f") || {
 		pg_notok "N's InRelease lists main/binary-amd64/$f"
 		continue

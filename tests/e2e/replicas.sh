@@ -229,11 +229,12 @@ assert_eq "GET InRelease through nginx" 200 "$(hget "$DEBURL/dists/bookworm/InRe
 assert_eq "InRelease: Cache-Control" "$SHORT" "$(hdr "$REPLY.h" Cache-Control)"
 INREL=$REPLY
 assert_match "the view's InRelease says Acquire-By-Hash: yes" "$(cat "$INREL")" "^Acquire-By-Hash: yes"
-hs=$(pg_apt listed "$INREL" main/binary-amd64/Packages.gz) ||
-	fail "InRelease lists no main/binary-amd64/Packages.gz"
+# The view lists all upstream lists: upstream's own Packages.xz.
+hs=$(pg_apt listed "$INREL" main/binary-amd64/Packages.xz) ||
+	fail "InRelease lists no main/binary-amd64/Packages.xz"
 byhash=dists/bookworm/main/binary-amd64/by-hash/SHA256/${hs% *}
 deb=$(deb_path hello 1.0)
-for f in "$byhash" dists/bookworm/main/binary-amd64/Packages.gz "$deb"; do
+for f in "$byhash" dists/bookworm/main/binary-amd64/Packages.xz "$deb"; do
 	case $f in *by-hash* | *.deb) want=$LONG ;; *) want=$SHORT ;; esac
 	pg_next h
 	assert_eq "GET $f through nginx" 200 "$(hget "$DEBURL/$f" "$REPLY")"
