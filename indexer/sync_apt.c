@@ -46,6 +46,7 @@ struct sa_sync {
 	struct mirror	*sa_mi;
 	long long	 sa_mirror_id;
 	int		 sa_first_sync;
+	int		 sa_found;	/* a version's row was there already */
 	const char	*sa_list;	/* "bookworm/main/binary-amd64" */
 	char		*sa_kind;	/* "deb:" + list */
 	long long	 sa_doc;	/* its spooled document (rpmmd_docs) */
@@ -140,10 +141,12 @@ sa_package_id(struct sa_sync *sa, char **f, long long size, long long *id)
 		    f[5]);
 		if (rc == -1)
 			return -1;
-		if (rc == 1)
+		if (rc == 1) {
+			sa->sa_found = 1;
 			return store_run(st, &sa->sa_cause, "UPDATE packages SET "
 			    "last_seen = ?2, location = ?3 WHERE id = ?1", "IIt",
 			    *id, now, f[3]);
+		}
 	}
 	cause_set(&sa->sa_cause, "packages: version %s of %s neither found "
 	    "nor added", f[1], f[0]);
@@ -1187,12 +1190,16 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 		if (sa_sync_suite(&sa, &saf->saf_suites[s], cause) != 0)
 			return -1;
 	}
-	/* Unchanged indexes leave every version's upstream as it was. */
-	/* Only the rows that change are written. */
-	if (sa.sa_dirty && sa_exec(&sa, "UPDATE packages SET upstream = 1 - "
-	    "upstream WHERE mirror = ?1 AND upstream != EXISTS (SELECT 1 FROM "
-	    "package_lists l WHERE l.package = packages.id AND l.upstream = 1)",
-	    "packages", cause) != 0)
+	/*
+	 * Unchanged indexes leave every version's upstream as it was, and
+	 * a first sync that found no row made each with upstream = 1.  Only
+	 * the rows that change are written.
+	 */
+	if (sa.sa_dirty && (!first_sync || sa.sa_found) && sa_exec(&sa,
+	    "UPDATE packages SET upstream = 1 - upstream WHERE mirror = ?1 AND "
+	    "upstream != EXISTS (SELECT 1 FROM package_lists l WHERE "
+	    "l.package = packages.id AND l.upstream = 1)", "packages",
+	    cause) != 0)
 		return -1;
 	/*
 	 * The stanzas of versions that only a replaced index listed move
