@@ -123,11 +123,14 @@ cli_open(struct cli *cl, int lock)
 	ix->ix_store_locked = lock == CLI_OPEN_LOCK;
 	/* Read after the lock: a sync that waited must not publish the past. */
 	ix->ix_now = clock_now();
-	/* Only commands that publish sign (and create the key on first use). */
-	if ((ix->ix_store = store_open(cf->cf_store, &why)) == NULL ||
-	    (ix->ix_blobs = blob_open(cf->cf_store, &why)) == NULL ||
-	    (lock && (ix->ix_signer = signer_open(cf->cf_store, &why)) ==
-	    NULL)) {
+	/*
+	 * Only commands that publish sign (and create the key on first use),
+	 * and GnuPG starts while they read the store (indexer_signer).
+	 */
+	if ((lock && (ix->ix_signing = signer_open_start(cf->cf_store,
+	    &why)) == NULL) ||
+	    (ix->ix_store = store_open(cf->cf_store, &why)) == NULL ||
+	    (ix->ix_blobs = blob_open(cf->cf_store, &why)) == NULL) {
 		log_warnx("%s", why);
 		free(why);
 		return -1;
@@ -138,8 +141,11 @@ cli_open(struct cli *cl, int lock)
 static void
 indexer_close(struct indexer *ix)
 {
+	if (ix->ix_signing != NULL)
+		ix->ix_signer = signer_open_finish(ix->ix_signing, NULL);
 	if (ix->ix_signer != NULL)
 		signer_close(ix->ix_signer);
+	free(ix->ix_signer_why);
 	if (ix->ix_blobs != NULL)
 		blob_close(ix->ix_blobs);
 	if (ix->ix_store != NULL)

@@ -19,13 +19,16 @@
 
 struct blobstore;
 struct signer;
+struct signer_opening;
 struct store;
 
 struct indexer {
 	struct config		*ix_cf;
 	struct store		*ix_store;
 	struct blobstore	*ix_blobs;
-	struct signer		*ix_signer;
+	struct signer		*ix_signer;	/* use indexer_signer() */
+	struct signer_opening	*ix_signing;	/* opening, started by cli_open */
+	char			*ix_signer_why;	/* why it could not be opened */
 	time_t			 ix_now;	/* clock_now() once per run */
 	int			 ix_snapshot;	/* publishing a snapshot: never expires */
 	time_t			 ix_view_time;	/* a preview's time, after ix_now; 0: ix_now */
@@ -203,8 +206,22 @@ int	 raw_keep(struct indexer *, const char *what, const char *hex,
 /* Writes STORE/mirrors/MIRROR/gen-N from the store, after a sync. */
 int	 raw_publish(struct indexer *, struct mirror *, long long id,
 	     char **cause);
+/*
+ * raw_publish() on a thread of its own, reading the committed store
+ * through a connection of its own; raw_publish_finish() waits for it,
+ * returns its result and frees rp.
+ */
+struct raw_publishing;
+struct raw_publishing *raw_publish_start(struct indexer *, struct mirror *,
+	     long long id);
+int	 raw_publish_finish(struct raw_publishing *, char **cause);
 int	 publish_mirror(struct indexer *, struct mirror *, int *changed,
 	     char **cause);
+/*
+ * The signing key, once the opening cli_open() started has ended; NULL
+ * with the cause when it could not be opened, or no command opened it.
+ */
+struct signer	*indexer_signer(struct indexer *, char **cause);
 /*
  * The time a group's view of the mirror is planned at now (ix_now): now,
  * unless the group has maintenance windows, none is open and the view

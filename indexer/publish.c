@@ -132,6 +132,20 @@ pub_strv_len(char *const *v)
 	return n;
 }
 
+struct signer *
+indexer_signer(struct indexer *ix, char **cause)
+{
+	if (ix->ix_signing != NULL) {
+		ix->ix_signer = signer_open_finish(ix->ix_signing,
+		    &ix->ix_signer_why);
+		ix->ix_signing = NULL;
+	}
+	if (ix->ix_signer == NULL)
+		cause_set(cause, "%s", ix->ix_signer_why != NULL ?
+		    ix->ix_signer_why : "no signing key: this command opens none");
+	return ix->ix_signer;
+}
+
 /*
  * The mirror's part of the inputs digest: its settings, what the store
  * recorded of upstream's indexes, the holds and the signing key.  -1 when
@@ -167,8 +181,9 @@ pub_mirror_inputs(struct indexer *ix, struct mirror *mi, long long id,
 	pub_hash_num(h, "prefetch", mi->mi_prefetch);
 	pub_hash_num(h, "redirects-any", mi->mi_redirects_any);
 	pub_hash_num(h, "grace", ix->ix_cf->cf_grace);
-	pub_hash_str(h, "key", ix->ix_signer != NULL ?
-	    signer_fingerprint(ix->ix_signer) : NULL);
+	if (indexer_signer(ix, &why) == NULL)
+		goto fail;
+	pub_hash_str(h, "key", signer_fingerprint(ix->ix_signer));
 
 	stmt = store_query(st, &why, "SELECT first_sync FROM mirrors "
 	    "WHERE id = ?1", "I", id);

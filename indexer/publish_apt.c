@@ -529,6 +529,7 @@ static int
 pa_write_release(struct pub_view *pv, const char *suite, const char *rel,
     size_t len, char **cause)
 {
+	struct signer	*sg;
 	char		*path, *sig = NULL;
 	size_t		 siglen;
 	enum phase	 ph;
@@ -539,9 +540,10 @@ pa_write_release(struct pub_view *pv, const char *suite, const char *rel,
 	free(path);
 	if (rc != 0)
 		return -1;
+	if ((sg = indexer_signer(pv->pv_ix, cause)) == NULL)
+		return -1;
 	ph = phase_enter(PHASE_SIGN);
-	rc = signer_detach_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
-	    cause);
+	rc = signer_detach_sign(sg, rel, len, &sig, &siglen, cause);
 	phase_leave(ph);
 	if (rc != 0)
 		return -1;
@@ -553,8 +555,7 @@ pa_write_release(struct pub_view *pv, const char *suite, const char *rel,
 	if (rc != 0)
 		return -1;
 	ph = phase_enter(PHASE_SIGN);
-	rc = signer_clear_sign(pv->pv_ix->ix_signer, rel, len, &sig, &siglen,
-	    cause);
+	rc = signer_clear_sign(sg, rel, len, &sig, &siglen, cause);
 	phase_leave(ph);
 	if (rc != 0)
 		return -1;

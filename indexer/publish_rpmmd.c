@@ -917,6 +917,7 @@ int
 publish_rpmmd(struct pub_view *pv, char **cause)
 {
 	struct buf	 rm;
+	struct signer	*sg;
 	char		*sig = NULL;
 	const char	*key;
 	size_t		 siglen, keylen;
@@ -943,15 +944,17 @@ publish_rpmmd(struct pub_view *pv, char **cause)
 	if (publish_write_file(pv, "repodata/repomd.xml", rm.b_data, rm.b_len,
 	    cause) != 0)
 		goto out;
+	if ((sg = indexer_signer(pv->pv_ix, cause)) == NULL)
+		goto out;
 	phase_enter(PHASE_SIGN);
-	if (signer_detach_sign(pv->pv_ix->ix_signer, rm.b_data, rm.b_len, &sig,
-	    &siglen, cause) != 0)
+	if (signer_detach_sign(sg, rm.b_data, rm.b_len, &sig, &siglen,
+	    cause) != 0)
 		goto out;
 	phase_enter(PHASE_WRITE);
 	if (publish_write_file(pv, "repodata/repomd.xml.asc", sig, siglen,
 	    cause) != 0)
 		goto out;
-	key = signer_public_key(pv->pv_ix->ix_signer, &keylen);
+	key = signer_public_key(sg, &keylen);
 	if (publish_write_file(pv, "repodata/repomd.xml.key", key, keylen,
 	    cause) != 0)
 		goto out;

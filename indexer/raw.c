@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -439,5 +440,78 @@ out:
 	free(tmp);
 	free(tree);
 	free(gen);
+	return rc;
+}
+
+/*
+ * raw_publish() on a thread of its own, with a connection of its own to
+ * the committed store, while the views are planned and written: writing
+ * packages.idx sorts every version upstream lists.  The thread then
+ * copies the sync's WAL into the database.
+ */
+struct raw_publishing {
+	pthread_t	 rp_thread;
+	int		 rp_started;
+	struct indexer	 rp_ix;		/* the caller's, with its own store */
+	struct mirror	*rp_mi;
+	long long	 rp_id;
+	int		 rp_rc;
+	char		*rp_why;
+};
+
+static void *
+raw_publishing_run(void *arg)
+{
+	struct raw_publishing	*rp = arg;
+	struct indexer		*ix = &rp->rp_ix;
+
+	if ((ix->ix_store = store_open_helper(ix->ix_cf->cf_store,
+	    &rp->rp_why)) == NULL) {
+		rp->rp_rc = -1;
+		return NULL;
+	}
+	rp->rp_rc = raw_publish(ix, rp->rp_mi, rp->rp_id, &rp->rp_why);
+	/* The sync's commit left its pages in the WAL (sync_mirror). */
+	store_checkpoint(ix->ix_store);
+	store_close(ix->ix_store);
+	return NULL;
+}
+
+struct raw_publishing *
+raw_publish_start(struct indexer *ix, struct mirror *mi, long long id)
+{
+	struct raw_publishing	*rp;
+
+	rp = xcalloc(1, sizeof *rp);
+	rp->rp_ix = *ix;
+	rp->rp_ix.ix_signer = NULL;
+	rp->rp_ix.ix_signing = NULL;
+	rp->rp_ix.ix_signer_why = NULL;
+	rp->rp_mi = mi;
+	rp->rp_id = id;
+	if (pthread_create(&rp->rp_thread, NULL, raw_publishing_run, rp) == 0)
+		rp->rp_started = 1;
+	else {
+		rp->rp_ix.ix_store = ix->ix_store;
+		rp->rp_rc = raw_publish(&rp->rp_ix, mi, id, &rp->rp_why);
+	}
+	return rp;
+}
+
+int
+raw_publish_finish(struct raw_publishing *rp, char **cause)
+{
+	int	rc;
+
+	if (rp == NULL)
+		return 0;
+	if (rp->rp_started)
+		pthread_join(rp->rp_thread, NULL);
+	rc = rp->rp_rc;
+	if (rc != 0)
+		cause_set(cause, "%s", rp->rp_why != NULL ? rp->rp_why :
+		    "failed");
+	free(rp->rp_why);
+	free(rp);
 	return rc;
 }

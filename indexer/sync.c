@@ -328,6 +328,21 @@ sync_fetch_policy(struct indexer *ix, struct mirror *mi)
 	ix->ix_fetch_mirror = mi;
 }
 
+/* Waits for the unfiltered tree; its failure is only a warning. */
+static void
+sync_raw_finish(struct indexer *ix, struct mirror *mi,
+    struct raw_publishing *raw)
+{
+	char	*why = NULL;
+
+	store_autocheckpoint(ix->ix_store, 1);
+	if (raw_publish_finish(raw, &why) != 0) {
+		log_warnx("mirror %s: the unfiltered tree: %s", mi->mi_name,
+		    why);
+		free(why);
+	}
+}
+
 int
 sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 {
@@ -335,6 +350,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	struct srm_fetched	*sf = NULL;
 	struct sa_fetched	*saf = NULL;
 	struct mirror_bases	 mb;
+	struct raw_publishing	*raw = NULL;
 	long long		 id = -1;
 	char			*why = NULL, phases[256];
 	int			 rc, changed, first, mfd, sfd = -1;
@@ -376,6 +392,12 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		goto fail;
 	if (sync_lock_store(ix, &sfd, &why) != 0)
 		goto fail;
+	/*
+	 * The commit leaves its pages in the WAL: the thread that writes
+	 * the unfiltered tree copies them into the database beside the
+	 * publishing (raw_publish_start).
+	 */
+	store_autocheckpoint(ix->ix_store, 0);
 	if (store_begin(ix->ix_store, &why) != 0)
 		goto fail;
 	if (sync_first_get(ix, id, &first, &why) != 0) {
@@ -422,15 +444,11 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		free(why);
 		why = NULL;
 	}
-	/* /_mirror/: a failure here leaves the views and the sync be. */
-	if (raw_publish(ix, mi, id, &why) != 0) {
-		log_warnx("mirror %s: the unfiltered tree: %s", mi->mi_name,
-		    why);
-		free(why);
-		why = NULL;
-	}
+	/* /_mirror/, beside the views: a failure leaves them be. */
+	raw = raw_publish_start(ix, mi, id);
 	if (publish_mirror(ix, mi, &changed, &why) != 0)
 		goto fail;
+	sync_raw_finish(ix, mi, raw);
 	/* Joined by publishing, unless it found no view to change. */
 	publish_stream_gzip_wait();
 	log_info("mirror %s: sync took %s", mi->mi_name,
@@ -446,6 +464,7 @@ fail:
 	log_debug("mirror %s: failed sync took %s", mi->mi_name,
 	    phase_summary(phases, sizeof phases));
 	publish_stream_gzip_wait();
+	sync_raw_finish(ix, mi, raw);
 	cause_set(cause, "mirror %s: %s", mi->mi_name, why ? why : "failed");
 	if (id != -1)
 		sync_record(ix, id, *cause);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +258,64 @@ fail:
 		close(lockfd);
 	signer_close(sg);
 	return NULL;
+}
+
+/*
+ * signer_open() on a thread of its own: starting GnuPG, and on a new store
+ * creating the key, takes a few tenths of a second that a sync spends
+ * fetching and parsing meanwhile.
+ */
+struct signer_opening {
+	pthread_t	 so_thread;
+	int		 so_started;	/* so_thread runs, or ran unjoined */
+	char		*so_store;
+	struct signer	*so_signer;
+	char		*so_cause;
+};
+
+static void *
+signer_opening_run(void *arg)
+{
+	struct signer_opening	*so = arg;
+
+	so->so_signer = signer_open(so->so_store, &so->so_cause);
+	return NULL;
+}
+
+struct signer_opening *
+signer_open_start(const char *store_dir, char **cause)
+{
+	struct signer_opening	*so;
+
+	/* GPGME is initialised once, before any thread uses it. */
+	if (sign_init(cause) == -1)
+		return NULL;
+	so = xcalloc(1, sizeof *so);
+	so->so_store = xstrdup(store_dir);
+	if (pthread_create(&so->so_thread, NULL, signer_opening_run, so) == 0)
+		so->so_started = 1;
+	else
+		signer_opening_run(so);
+	return so;
+}
+
+struct signer *
+signer_open_finish(struct signer_opening *so, char **cause)
+{
+	struct signer	*sg;
+
+	if (so->so_started) {
+		pthread_join(so->so_thread, NULL);
+		so->so_started = 0;
+	}
+	sg = so->so_signer;
+	if (sg == NULL)
+		cause_set(cause, "%s", so->so_cause != NULL ? so->so_cause :
+		    "the signing key could not be opened");
+	free(so->so_cause);
+	free(so->so_store);
+	free(so);
+	return sg;
 }
 
 void

@@ -16,6 +16,14 @@ struct signer;	/* opaque */
  * start at once (a lock file serialises key creation).
  */
 struct signer	*signer_open(const char *store_dir, char **cause);
+/*
+ * signer_open() on a thread of its own, so that the caller goes on
+ * meanwhile; signer_open_finish() waits for it and returns its signer, or
+ * NULL with signer_open()'s cause.  Either way it frees the opening.
+ */
+struct signer_opening;
+struct signer_opening *signer_open_start(const char *store_dir, char **cause);
+struct signer	*signer_open_finish(struct signer_opening *, char **cause);
 void		 signer_close(struct signer *);
 /* Fingerprint of the signing key, uppercase hex. */
 const char	*signer_fingerprint(struct signer *);

@@ -289,6 +289,49 @@ store_open(const char *store_dir, char **cause)
 	return st;
 }
 
+struct store *
+store_open_helper(const char *store_dir, char **cause)
+{
+	struct store	*st;
+	char		*path, *err = NULL;
+	int		 rc;
+
+	st = xcalloc(1, sizeof *st);
+	xasprintf(&path, "%s/patchgate.db", store_dir);
+	rc = sqlite3_open_v2(path, &st->st_db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(st->st_db, 30000);
+		rc = sqlite3_exec(st->st_db, "PRAGMA cache_size=-4096;"
+		    "PRAGMA temp_store=MEMORY;", NULL, NULL, &err);
+	}
+	if (rc != SQLITE_OK) {
+		cause_set(cause, "%s: %s", path, err != NULL ? err :
+		    st->st_db != NULL ? sqlite3_errmsg(st->st_db) :
+		    sqlite3_errstr(rc));
+		sqlite3_free(err);
+		free(path);
+		store_close(st);
+		return NULL;
+	}
+	free(path);
+	return st;
+}
+
+void
+store_autocheckpoint(struct store *st, int on)
+{
+	sqlite3_wal_autocheckpoint(st->st_db, on ? 1000 : 0);
+}
+
+void
+store_checkpoint(struct store *st)
+{
+	/* Passive: never waits; what it leaves, the last close copies. */
+	sqlite3_wal_checkpoint_v2(st->st_db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    NULL, NULL);
+}
+
 void
 store_close(struct store *st)
 {

@@ -13,6 +13,19 @@ struct store;
 
 /* Opens or creates STORE/patchgate.db and applies the schema. */
 struct store	*store_open(const char *store_dir, char **cause);
+/*
+ * A second connection to STORE/patchgate.db, which store_open() made, for
+ * a thread of the indexer that reads it, and checkpoints its WAL, while
+ * the first one writes.
+ */
+struct store	*store_open_helper(const char *store_dir, char **cause);
+/*
+ * Whether commits copy the WAL into the database (SQLite's default): a
+ * sync turns it off for its large transaction, and a helper connection
+ * copies it with store_checkpoint() beside the publishing.
+ */
+void		 store_autocheckpoint(struct store *, int on);
+void		 store_checkpoint(struct store *);
 void		 store_close(struct store *);
 sqlite3		*store_db(struct store *);
 /*

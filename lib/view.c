@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,6 +279,8 @@ static struct view_noted {
 	char		 vn_hex[HASH_HEX_MAX];
 } view_noted[VIEW_NOTED_MAX];
 static size_t	view_nnoted, view_noted_next;
+/* The unfiltered tree is sealed on a thread of its own (raw.c). */
+static pthread_mutex_t	view_noted_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void
 view_sum_note(const char *path, const char *hex)
@@ -287,6 +290,7 @@ view_sum_note(const char *path, const char *hex)
 
 	if (stat(path, &sb) == -1 || strlen(hex) >= HASH_HEX_MAX)
 		return;
+	pthread_mutex_lock(&view_noted_lock);
 	vn = &view_noted[view_noted_next];
 	view_noted_next = (view_noted_next + 1) % VIEW_NOTED_MAX;
 	if (view_nnoted < VIEW_NOTED_MAX)
@@ -296,6 +300,7 @@ view_sum_note(const char *path, const char *hex)
 	vn->vn_size = sb.st_size;
 	vn->vn_mtim = sb.st_mtim;
 	memcpy(vn->vn_hex, hex, strlen(hex) + 1);
+	pthread_mutex_unlock(&view_noted_lock);
 }
 
 static int
@@ -303,8 +308,10 @@ view_sum_noted(struct view_sum *vs, const struct stat *sb)
 {
 	const struct view_noted	*vn;
 	size_t			 i;
+	int			 found = 0;
 
-	for (i = 0; i < view_nnoted; i++) {
+	pthread_mutex_lock(&view_noted_lock);
+	for (i = 0; i < view_nnoted && !found; i++) {
 		vn = &view_noted[i];
 		if (vn->vn_dev == sb->st_dev && vn->vn_ino == sb->st_ino &&
 		    vn->vn_size == sb->st_size &&
@@ -312,10 +319,11 @@ view_sum_noted(struct view_sum *vs, const struct stat *sb)
 		    vn->vn_mtim.tv_nsec == sb->st_mtim.tv_nsec) {
 			vs->vs_size = sb->st_size;
 			memcpy(vs->vs_hex, vn->vn_hex, sizeof vs->vs_hex);
-			return 1;
+			found = 1;
 		}
 	}
-	return 0;
+	pthread_mutex_unlock(&view_noted_lock);
+	return found;
 }
 
 /* prev's modified, or 0 when it has none (an older generation). */

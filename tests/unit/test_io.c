@@ -1397,6 +1397,29 @@ test_sign(void)
 	ok(sg2 != NULL && strcmp(signer_fingerprint(sg2), fpr) == 0,
 	    "signer_open again keeps the same key");
 	signer_close(sg2);
+	{
+		struct signer_opening	*so;
+
+		/* On a thread of its own: the same key. */
+		so = signer_open_start(store, &cause);
+		ok(so != NULL, "signer_open_start");
+		sg2 = so != NULL ? signer_open_finish(so, &cause) : NULL;
+		ok(sg2 != NULL && strcmp(signer_fingerprint(sg2), fpr) == 0,
+		    "signer_open_finish gives the same key");
+		if (sg2 != NULL)
+			signer_close(sg2);
+		/* A store that cannot hold a key: the cause comes back. */
+		so = signer_open_start("/proc/patchgate-no-store", &cause);
+		free(cause);
+		cause = NULL;
+		sg2 = so != NULL ? signer_open_finish(so, &cause) : NULL;
+		ok(so != NULL && sg2 == NULL && cause != NULL &&
+		    strstr(cause, "/proc/patchgate-no-store") != NULL,
+		    "a failed opening gives its cause: %s",
+		    cause ? cause : "none");
+		free(cause);
+		cause = NULL;
+	}
 	test_sign_race();
 
 	/* Detached. */

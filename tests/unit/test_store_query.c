@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,6 +357,62 @@ test_migrate(void)
 	remove_tree(dir);
 }
 
+/*
+ * A sync's connection with automatic checkpoints off leaves its commit in
+ * the WAL; a helper connection reads it, a missing store is an error
+ * naming the file, and the helper's checkpoint copies the WAL into the
+ * database (which then holds the rows without the WAL).
+ */
+static void
+test_helper(void)
+{
+	struct store	*st, *hp;
+	struct stat	 sb;
+	char		 dir[] = "/tmp/pg-test-store-helper.XXXXXX", *why = NULL;
+	char		*wal, *db;
+	long long	 before;
+
+	if (mkdtemp(dir) == NULL)
+		abort();
+	hp = store_open_helper(dir, &why);
+	ok(hp == NULL && why != NULL && strstr(why, "patchgate.db") != NULL,
+	    "a helper of a store not made yet: %s", why ? why : "opened");
+	free(why);
+	why = NULL;
+	if ((st = store_open(dir, &why)) == NULL)
+		abort();
+	if (asprintf(&wal, "%s/patchgate.db-wal", dir) == -1 ||
+	    asprintf(&db, "%s/patchgate.db", dir) == -1)
+		abort();
+	store_autocheckpoint(st, 0);
+	ok(stat(db, &sb) == 0, "the database is there");
+	before = sb.st_size;
+	ok(sqlite3_exec(store_db(st), "BEGIN; CREATE TABLE h (x TEXT);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	    "WHERE i < 2000) INSERT INTO h SELECT printf('%0200d', i) FROM n;"
+	    "COMMIT", NULL, NULL, NULL) == SQLITE_OK, "a commit of 2,000 rows");
+	ok(stat(db, &sb) == 0 && sb.st_size == before,
+	    "with checkpoints off, the database file is as it was");
+	hp = store_open_helper(dir, &why);
+	ok(hp != NULL, "a helper connection: %s", why ? why : "opened");
+	free(why);
+	if (hp != NULL) {
+		is_int(count(hp, "SELECT count(*) FROM h"), 2000,
+		    "the helper reads the commit");
+		store_checkpoint(hp);
+		ok(stat(db, &sb) == 0 && sb.st_size > before + 2000 * 200,
+		    "its checkpoint copied the rows into the database");
+		store_close(hp);
+	}
+	store_autocheckpoint(st, 1);
+	store_close(st);
+	ok(stat(wal, &sb) == -1 && errno == ENOENT,
+	    "the last close leaves no WAL");
+	free(wal);
+	free(db);
+	remove_tree(dir);
+}
+
 int
 main(void)
 {
@@ -388,5 +446,6 @@ main(void)
 	store_close(st);
 	remove_tree(dir);
 	test_migrate();
+	test_helper();
 	return done_testing();
 }
