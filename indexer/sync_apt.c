@@ -108,7 +108,8 @@ sa_hex64(const char *s)
  * the likelier statement runs first.
  */
 static int
-sa_package_id(struct sa_sync *sa, char **f, long long size, long long *id)
+sa_package_id(struct sa_sync *sa, char *const *f, long long size,
+    long long *id)
 {
 	struct store	*st = sa->sa_ix->ix_store;
 	long long	 now = sa->sa_ix->ix_now;
@@ -162,7 +163,7 @@ sa_package_id(struct sa_sync *sa, char **f, long long size, long long *id)
  * runs first.
  */
 static int
-sa_span(struct sa_sync *sa, long long id, const struct deb822_stanza *ds)
+sa_span(struct sa_sync *sa, long long id, long long off, long long len)
 {
 	struct store	*st = sa->sa_ix->ix_store;
 	int		 tries;
@@ -173,13 +174,12 @@ sa_span(struct sa_sync *sa, long long id, const struct deb822_stanza *ds)
 			    "package_spans (package, kind, doc, off, len) "
 			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (package, "
 			    "kind) DO NOTHING", "ItIII", id, sa->sa_kind,
-			    sa->sa_doc, (long long)ds->ds_offset,
-			    (long long)ds->ds_rawlen) != 0)
+			    sa->sa_doc, off, len) != 0)
 				return -1;
 		} else if (store_run(st, &sa->sa_cause, "UPDATE package_spans "
 		    "SET doc = ?3, off = ?4, len = ?5 WHERE package = ?1 AND "
-		    "kind = ?2", "ItIII", id, sa->sa_kind, sa->sa_doc,
-		    (long long)ds->ds_offset, (long long)ds->ds_rawlen) != 0)
+		    "kind = ?2", "ItIII", id, sa->sa_kind, sa->sa_doc, off,
+		    len) != 0)
 			return -1;
 		if (sqlite3_changes(store_db(st)) == 1)
 			return 0;
@@ -189,69 +189,102 @@ sa_span(struct sa_sync *sa, long long id, const struct deb822_stanza *ds)
 	return -1;
 }
 
+static const char *const sa_names[6] = { "Package", "Version",
+    "Architecture", "Filename", "Size", "SHA256" };
+
+/*
+ * The six fields (sa_names) a stanza must have, checked, into f (freed by
+ * the caller, even on error), the SHA256 in lower case; its Size into
+ * *size.  Reads nothing but the stanza: it runs on the parsing thread.
+ */
 static int
-sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
+sa_stanza_check(const struct deb822_stanza *ds, char **f, long long *size,
+    char **cause)
 {
-	struct sa_sync	*sa = arg;
-	struct store	*st = sa->sa_ix->ix_store;
-	char		*f[6], *end, *p;
-	static const char *const names[6] = { "Package", "Version",
-	    "Architecture", "Filename", "Size", "SHA256" };
-	long long	 id, size;
-	size_t		 i;
-	enum phase	 ph = PHASE_PARSE;
-	int		 rc = -1;
+	char	*end, *p;
+	size_t	 i;
 
 	for (i = 0; i < 6; i++)
-		f[i] = deb822_field(ds, names[i], 0);
+		f[i] = deb822_field(ds, sa_names[i], 0);
 	for (i = 0; i < 6; i++) {
 		if (f[i] == NULL || *f[i] == '\0') {
 			if (i == 0)
-				cause_set(&sa->sa_cause, "line %ld: stanza without "
+				cause_set(cause, "line %ld: stanza without "
 				    "Package", ds->ds_line);
 			else
-				cause_set(&sa->sa_cause, "line %ld: stanza of "
+				cause_set(cause, "line %ld: stanza of "
 				    "package %s without %s", ds->ds_line, f[0],
-				    names[i]);
-			goto out;
+				    sa_names[i]);
+			return -1;
 		}
 	}
 	if (!sa_path_safe(f[3])) {
-		cause_set(&sa->sa_cause, "line %ld: package %s: unsafe Filename "
+		cause_set(cause, "line %ld: package %s: unsafe Filename "
 		    "\"%s\"", ds->ds_line, f[0], f[3]);
-		goto out;
+		return -1;
 	}
 	errno = 0;
-	size = strtoll(f[4], &end, 10);
-	if (errno != 0 || *end != '\0' || size < 0) {
-		cause_set(&sa->sa_cause, "line %ld: package %s: bad Size \"%s\"",
+	*size = strtoll(f[4], &end, 10);
+	if (errno != 0 || *end != '\0' || *size < 0) {
+		cause_set(cause, "line %ld: package %s: bad Size \"%s\"",
 		    ds->ds_line, f[0], f[4]);
-		goto out;
+		return -1;
 	}
 	for (p = f[5]; *p != '\0'; p++)
 		*p = tolower((unsigned char)*p);
 	if (!sa_hex64(f[5])) {
-		cause_set(&sa->sa_cause, "line %ld: package %s: bad SHA256 "
+		cause_set(cause, "line %ld: package %s: bad SHA256 "
 		    "\"%s\"", ds->ds_line, f[0], f[5]);
-		goto out;
+		return -1;
 	}
+	return 0;
+}
 
-	ph = phase_enter(PHASE_STORE);
-	if (sa_package_id(sa, f, size, &id) != 0)
-		goto out;
+/* Records a checked stanza: its version, its place, its index. */
+static int
+sa_stanza_store(struct sa_sync *sa, char *const *f, long long size,
+    long long off, long long len)
+{
+	struct store	*st = sa->sa_ix->ix_store;
+	long long	 id;
 
-	if (sa_span(sa, id, ds) != 0)
-		goto out;
-	if (store_run(st, &sa->sa_cause, "INSERT INTO package_lists (package, "
+	if (sa_package_id(sa, f, size, &id) != 0 ||
+	    sa_span(sa, id, off, len) != 0)
+		return -1;
+	/*
+	 * A first sync lists a version in an index once (or twice, with
+	 * upstream = 1 both times): a plain insert, which costs SQLite no
+	 * statement journal, as an upsert that may update does.
+	 */
+	if ((sa->sa_first_sync ? store_run(st, &sa->sa_cause, "INSERT INTO "
+	    "package_lists (package, list, upstream) VALUES (?1, ?2, 1) ON "
+	    "CONFLICT (package, list) DO NOTHING", "It", id, sa->sa_list) :
+	    store_run(st, &sa->sa_cause, "INSERT INTO package_lists (package, "
 	    "list, upstream) VALUES (?1, ?2, 1) ON CONFLICT (package, list) "
-	    "DO UPDATE SET upstream = 1", "It", id, sa->sa_list) != 0)
-		goto out;
+	    "DO UPDATE SET upstream = 1", "It", id, sa->sa_list)) != 0)
+		return -1;
 	sa->sa_count++;
 	log_progress("mirror %s: %s: %lu packages", sa->sa_mi->mi_name,
 	    sa->sa_list, sa->sa_count);
-	rc = 0;
-out:
-	phase_leave(ph);
+	return 0;
+}
+
+/* Checks and records a stanza: the parser's callback without a thread. */
+static int
+sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
+{
+	struct sa_sync	*sa = arg;
+	char		*f[6];
+	long long	 size;
+	size_t		 i;
+	enum phase	 ph;
+	int		 rc = -1;
+
+	if (sa_stanza_check(ds, f, &size, &sa->sa_cause) == 0) {
+		ph = phase_enter(PHASE_STORE);
+		rc = sa_stanza_store(sa, f, size, ds->ds_offset, ds->ds_rawlen);
+		phase_leave(ph);
+	}
 	for (i = 0; i < 6; i++)
 		free(f[i]);
 	return rc;
@@ -883,158 +916,254 @@ out:
 }
 
 /*
- * Decompression (and the spool's write and hash, sa_tee_read) runs in a
- * thread of its own, a few chunks ahead of the parser and the store, so
- * that a sync uses both cores: xz alone costs about a third of parsing
- * and storing Debian's main.
+ * Decompression, the spool's write and hash (sa_tee_read) and the parse
+ * run on a thread of their own, which hands the checked stanzas over in
+ * batches, a few ahead of the store: a sync then uses both cores, xz and
+ * parsing on one (about as long as) recording on the other.
  */
-#define SA_PIPE_CHUNK	(1024 * 1024)
-#define SA_PIPE_CHUNKS	4
+#define SA_BATCH	512	/* stanzas a batch holds */
+#define SA_BATCHES	4
 
-struct sa_pipe {
-	struct sa_tee	*pp_tee;
-	pthread_t	 pp_thread;
-	int		 pp_started;
-	pthread_mutex_t	 pp_mtx;
-	pthread_cond_t	 pp_cond;
-	char		*pp_buf[SA_PIPE_CHUNKS];
-	size_t		 pp_len[SA_PIPE_CHUNKS];
-	unsigned long	 pp_head;	/* chunks filled */
-	unsigned long	 pp_tail;	/* chunks read */
-	size_t		 pp_off;	/* read so far of the chunk at pp_tail */
-	int		 pp_eof;	/* the producer ended, failed if pp_cause */
-	int		 pp_stop;	/* the parser gave up */
-	char		*pp_cause;
+struct sa_rec {
+	size_t		 sr_field[6];	/* offsets in sb_text, as sa_names */
+	long long	 sr_size;
+	long long	 sr_off;	/* the stanza's place in the document */
+	long long	 sr_len;
 };
 
-static void *
-sa_pipe_run(void *arg)
-{
-	struct sa_pipe	*pp = arg;
-	char		*why = NULL, *buf;
-	size_t		 got, slot;
-	ssize_t		 n = 1;
-	int		 stop;
+struct sa_batch {
+	struct sa_rec	 sb_recs[SA_BATCH];
+	size_t		 sb_n;
+	char		*sb_text;	/* the fields, each NUL-terminated */
+	size_t		 sb_len;
+	size_t		 sb_size;
+};
 
-	for (;;) {
-		pthread_mutex_lock(&pp->pp_mtx);
-		while (pp->pp_head - pp->pp_tail == SA_PIPE_CHUNKS &&
-		    !pp->pp_stop)
-			pthread_cond_wait(&pp->pp_cond, &pp->pp_mtx);
-		stop = pp->pp_stop;
-		pthread_mutex_unlock(&pp->pp_mtx);
-		if (stop)
-			break;
-		slot = pp->pp_head % SA_PIPE_CHUNKS;
-		buf = pp->pp_buf[slot];
-		for (got = 0; got < SA_PIPE_CHUNK; got += n) {
-			if ((n = sa_tee_read(pp->pp_tee, buf + got,
-			    SA_PIPE_CHUNK - got, &why)) <= 0)
-				break;
-		}
-		pthread_mutex_lock(&pp->pp_mtx);
-		pp->pp_len[slot] = got;
-		if (got > 0)
-			pp->pp_head++;
-		if (n <= 0) {
-			pp->pp_eof = 1;
-			if (n < 0) {
-				pp->pp_cause = why != NULL ? why :
-				    xstrdup("read failed");
-				why = NULL;
-			}
-		}
-		pthread_cond_broadcast(&pp->pp_cond);
-		pthread_mutex_unlock(&pp->pp_mtx);
-		if (n <= 0)
-			break;
+struct sa_feed {
+	struct sa_tee	*fd_tee;
+	const char	*fd_what;
+	pthread_t	 fd_thread;
+	pthread_mutex_t	 fd_mtx;
+	pthread_cond_t	 fd_cond;
+	struct sa_batch	 fd_batch[SA_BATCHES];
+	unsigned long	 fd_head;	/* batches filled */
+	int		 fd_filling;	/* the batch at fd_head has stanzas */
+	unsigned long	 fd_tail;	/* batches recorded */
+	int		 fd_eof;	/* the parse ended, with fd_rc */
+	int		 fd_rc;
+	int		 fd_stop;	/* the store gave up */
+	char		*fd_check;	/* a stanza failed sa_stanza_check */
+	char		*fd_cause;	/* the parse or the read failed */
+};
+
+static void
+sa_batch_add(struct sa_batch *b, const char *v, size_t *off)
+{
+	size_t	len = strlen(v) + 1;
+
+	if (b->sb_len + len > b->sb_size) {
+		b->sb_size = (b->sb_len + len) * 2;
+		b->sb_text = xreallocarray(b->sb_text, b->sb_size, 1);
 	}
-	free(why);
+	memcpy(b->sb_text + b->sb_len, v, len);
+	*off = b->sb_len;
+	b->sb_len += len;
+}
+
+/* The parser's callback on the feeding thread. */
+static int
+sa_feed_cb(const struct deb822_stanza *ds, void *arg)
+{
+	struct sa_feed	*fd = arg;
+	struct sa_batch	*b;
+	struct sa_rec	*r;
+	char		*f[6];
+	long long	 size;
+	size_t		 i;
+	int		 rc = -1, stop;
+
+	if (sa_stanza_check(ds, f, &size, &fd->fd_check) != 0)
+		goto out;
+	b = &fd->fd_batch[fd->fd_head % SA_BATCHES];
+	if (!fd->fd_filling) {
+		/* A new batch: wait until the store is done with the slot. */
+		pthread_mutex_lock(&fd->fd_mtx);
+		while (fd->fd_head - fd->fd_tail == SA_BATCHES &&
+		    !fd->fd_stop)
+			pthread_cond_wait(&fd->fd_cond, &fd->fd_mtx);
+		stop = fd->fd_stop;
+		pthread_mutex_unlock(&fd->fd_mtx);
+		if (stop)
+			goto out;
+		b->sb_n = 0;
+		b->sb_len = 0;
+		fd->fd_filling = 1;
+	}
+	r = &b->sb_recs[b->sb_n++];
+	for (i = 0; i < 6; i++)
+		sa_batch_add(b, f[i], &r->sr_field[i]);
+	r->sr_size = size;
+	r->sr_off = ds->ds_offset;
+	r->sr_len = ds->ds_rawlen;
+	if (b->sb_n == SA_BATCH) {
+		fd->fd_filling = 0;
+		pthread_mutex_lock(&fd->fd_mtx);
+		fd->fd_head++;
+		pthread_cond_broadcast(&fd->fd_cond);
+		pthread_mutex_unlock(&fd->fd_mtx);
+	}
+	rc = 0;
+out:
+	for (i = 0; i < 6; i++)
+		free(f[i]);
+	return rc;
+}
+
+static void *
+sa_feed_run(void *arg)
+{
+	struct sa_feed	*fd = arg;
+	char		*why = NULL, buf[65536];
+	ssize_t		 n;
+	int		 rc;
+
+	rc = deb822_parse_limited(sa_tee_read, fd->fd_tee, fd->fd_what,
+	    &sa_limits, sa_feed_cb, fd, &why);
+	/* What the parser left unread, so that the spooled file is whole. */
+	while (rc == 0 && (n = sa_tee_read(fd->fd_tee, buf, sizeof buf,
+	    &why)) != 0) {
+		if (n < 0)
+			rc = -1;
+	}
+	/* On the disk while the store records the last batches. */
+	if (rc == 0 && rpmmd_spool_sync(fd->fd_tee->st_sp, &why) != 0)
+		rc = -1;
+	pthread_mutex_lock(&fd->fd_mtx);
+	if (rc == 0 && fd->fd_filling)
+		fd->fd_head++;
+	fd->fd_eof = 1;
+	fd->fd_rc = rc;
+	fd->fd_cause = why;
+	pthread_cond_broadcast(&fd->fd_cond);
+	pthread_mutex_unlock(&fd->fd_mtx);
 	return NULL;
 }
 
-static void
-sa_pipe_start(struct sa_pipe *pp, struct sa_tee *t)
-{
-	size_t	i;
-
-	memset(pp, 0, sizeof *pp);
-	pp->pp_tee = t;
-	pthread_mutex_init(&pp->pp_mtx, NULL);
-	pthread_cond_init(&pp->pp_cond, NULL);
-	for (i = 0; i < SA_PIPE_CHUNKS; i++)
-		pp->pp_buf[i] = xmalloc(SA_PIPE_CHUNK);
-	/* Without a thread, the parser reads through sa_tee_read itself. */
-	pp->pp_started = pthread_create(&pp->pp_thread, NULL, sa_pipe_run,
-	    pp) == 0;
-}
-
-static ssize_t
-sa_pipe_read(void *arg, void *buf, size_t len, char **cause)
-{
-	struct sa_pipe	*pp = arg;
-	size_t		 slot, n;
-
-	if (!pp->pp_started)
-		return sa_tee_read(pp->pp_tee, buf, len, cause);
-	pthread_mutex_lock(&pp->pp_mtx);
-	while (pp->pp_head == pp->pp_tail && !pp->pp_eof)
-		pthread_cond_wait(&pp->pp_cond, &pp->pp_mtx);
-	if (pp->pp_head == pp->pp_tail) {
-		pthread_mutex_unlock(&pp->pp_mtx);
-		if (pp->pp_cause != NULL) {
-			cause_set(cause, "%s", pp->pp_cause);
-			return -1;
-		}
-		return 0;
-	}
-	pthread_mutex_unlock(&pp->pp_mtx);
-	slot = pp->pp_tail % SA_PIPE_CHUNKS;
-	n = pp->pp_len[slot] - pp->pp_off;
-	if (n > len)
-		n = len;
-	memcpy(buf, pp->pp_buf[slot] + pp->pp_off, n);
-	pp->pp_off += n;
-	if (pp->pp_off == pp->pp_len[slot]) {
-		pthread_mutex_lock(&pp->pp_mtx);
-		pp->pp_tail++;
-		pp->pp_off = 0;
-		pthread_cond_broadcast(&pp->pp_cond);
-		pthread_mutex_unlock(&pp->pp_mtx);
-	}
-	return n;
-}
-
-/* Reads what the parser left unread, so that the spooled file is whole. */
+/* Starts the feeding thread; -1 when there is none. */
 static int
-sa_pipe_drain(struct sa_pipe *pp, char **cause)
+sa_feed_start(struct sa_feed *fd, struct sa_tee *t, const char *what)
 {
-	char	 buf[65536];
-	ssize_t	 n;
-
-	while ((n = sa_pipe_read(pp, buf, sizeof buf, cause)) > 0)
-		;
-	return n == 0 ? 0 : -1;
+	memset(fd, 0, sizeof *fd);
+	fd->fd_tee = t;
+	fd->fd_what = what;
+	pthread_mutex_init(&fd->fd_mtx, NULL);
+	pthread_cond_init(&fd->fd_cond, NULL);
+	if (pthread_create(&fd->fd_thread, NULL, sa_feed_run, fd) != 0) {
+		pthread_cond_destroy(&fd->fd_cond);
+		pthread_mutex_destroy(&fd->fd_mtx);
+		return -1;
+	}
+	return 0;
 }
 
-/* Stops the thread (when the parser gave up) and frees the chunks. */
+/* The next batch of stanzas, or NULL once the parse ended. */
+static struct sa_batch *
+sa_feed_take(struct sa_feed *fd)
+{
+	struct sa_batch	*b = NULL;
+
+	pthread_mutex_lock(&fd->fd_mtx);
+	while (fd->fd_head == fd->fd_tail && !fd->fd_eof)
+		pthread_cond_wait(&fd->fd_cond, &fd->fd_mtx);
+	if (fd->fd_head != fd->fd_tail)
+		b = &fd->fd_batch[fd->fd_tail % SA_BATCHES];
+	pthread_mutex_unlock(&fd->fd_mtx);
+	return b;
+}
+
+/* The batch sa_feed_take() gave is recorded: its slot is free. */
 static void
-sa_pipe_end(struct sa_pipe *pp)
+sa_feed_done(struct sa_feed *fd)
+{
+	pthread_mutex_lock(&fd->fd_mtx);
+	fd->fd_tail++;
+	pthread_cond_broadcast(&fd->fd_cond);
+	pthread_mutex_unlock(&fd->fd_mtx);
+}
+
+/*
+ * Stops the thread (when the store gave up), waits for it and frees the
+ * batches; returns the parse's result, with a stanza's check failure in
+ * *check, or any other cause in *cause.
+ */
+static int
+sa_feed_end(struct sa_feed *fd, char **check, char **cause)
 {
 	size_t	i;
 
-	if (pp->pp_started) {
-		pthread_mutex_lock(&pp->pp_mtx);
-		pp->pp_stop = 1;
-		pthread_cond_broadcast(&pp->pp_cond);
-		pthread_mutex_unlock(&pp->pp_mtx);
-		pthread_join(pp->pp_thread, NULL);
+	pthread_mutex_lock(&fd->fd_mtx);
+	fd->fd_stop = 1;
+	pthread_cond_broadcast(&fd->fd_cond);
+	pthread_mutex_unlock(&fd->fd_mtx);
+	pthread_join(fd->fd_thread, NULL);
+	for (i = 0; i < SA_BATCHES; i++)
+		free(fd->fd_batch[i].sb_text);
+	pthread_cond_destroy(&fd->fd_cond);
+	pthread_mutex_destroy(&fd->fd_mtx);
+	*check = fd->fd_check;
+	*cause = fd->fd_cause;
+	return fd->fd_rc;
+}
+
+/*
+ * Parses the index through the tee and records every stanza: on the
+ * feeding thread while the store records, or here when there is none.
+ */
+static int
+sa_parse(struct sa_sync *sa, struct sa_tee *t, const char *what,
+    char **why)
+{
+	struct sa_feed	 fd;
+	struct sa_batch	*b;
+	struct sa_rec	*r;
+	char		*f[6], *check = NULL, buf[65536];
+	size_t		 i, j;
+	ssize_t		 n;
+	enum phase	 ph;
+	int		 rc = 0;
+
+	if (sa_feed_start(&fd, t, what) != 0) {
+		rc = deb822_parse_limited(sa_tee_read, t, what, &sa_limits,
+		    sa_stanza_cb, sa, why);
+		while (rc == 0 && (n = sa_tee_read(t, buf, sizeof buf,
+		    why)) != 0) {
+			if (n < 0)
+				rc = -1;
+		}
+		return rc;
 	}
-	for (i = 0; i < SA_PIPE_CHUNKS; i++)
-		free(pp->pp_buf[i]);
-	free(pp->pp_cause);
-	pthread_cond_destroy(&pp->pp_cond);
-	pthread_mutex_destroy(&pp->pp_mtx);
+	while (rc == 0 && (b = sa_feed_take(&fd)) != NULL) {
+		ph = phase_enter(PHASE_STORE);
+		for (i = 0; rc == 0 && i < b->sb_n; i++) {
+			r = &b->sb_recs[i];
+			for (j = 0; j < 6; j++)
+				f[j] = b->sb_text + r->sr_field[j];
+			rc = sa_stanza_store(sa, f, r->sr_size, r->sr_off,
+			    r->sr_len);
+		}
+		phase_leave(ph);
+		sa_feed_done(&fd);
+	}
+	if (sa_feed_end(&fd, &check, why) != 0 && rc == 0) {
+		rc = -1;
+		if (check != NULL) {
+			/* The stanza's cause, as sa_stanza_cb gives it. */
+			sa->sa_cause = check;
+			check = NULL;
+		}
+	}
+	free(check);
+	return rc;
 }
 
 /* Parses an index that sync_apt_fetch() stored, unless unchanged. */
@@ -1045,7 +1174,6 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	const struct apt_release_file	*arf, *plain = NULL;
 	struct sync_reader		 sr;
 	struct sa_tee			 tee;
-	struct sa_pipe			 pipe;
 	char				*dir = NULL, *what, *list, *why = NULL;
 	char				 phex[HASH_HEX_MAX];
 	long long			 plen = -1;
@@ -1086,12 +1214,7 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 		goto out;
 	}
 	ph = phase_enter(PHASE_PARSE);
-	sa_pipe_start(&pipe, &tee);
-	parsed = deb822_parse_limited(sa_pipe_read, &pipe, what,
-	    &sa_limits, sa_stanza_cb, sa, &why);
-	if (parsed == 0 && sa_pipe_drain(&pipe, &why) != 0)
-		parsed = -1;
-	sa_pipe_end(&pipe);
+	parsed = sa_parse(sa, &tee, what, &why);
 	phase_leave(ph);
 	if (parsed != 0) {
 		if (sa->sa_cause != NULL) {

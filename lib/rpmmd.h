@@ -157,6 +157,8 @@ long long rpmmd_spool_size(const struct rpmmd_spool *);
 /* The document's last byte so far, -1 when empty. */
 int	 rpmmd_spool_last(const struct rpmmd_spool *);
 /* Makes the document durable under its name; always frees. */
+/* Writes what is buffered and waits for the disk (commit then need not). */
+int	 rpmmd_spool_sync(struct rpmmd_spool *, char **cause);
 int	 rpmmd_spool_commit(struct rpmmd_spool *, char **cause);
 void	 rpmmd_spool_abort(struct rpmmd_spool *);
 /*

@@ -159,6 +159,18 @@ rpmmd_spool_abort(struct rpmmd_spool *sp)
  * then leaves a file nobody names (pruned), never a name without a file.
  */
 int
+rpmmd_spool_sync(struct rpmmd_spool *sp, char **cause)
+{
+	if (rpmmd_spool_flush(sp, cause) != 0)
+		return -1;
+	if (fdatasync(sp->sp_fd) == -1) {
+		cause_set(cause, "%s: %s", sp->sp_tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
 rpmmd_spool_commit(struct rpmmd_spool *sp, char **cause)
 {
 	int	rc = -1;
