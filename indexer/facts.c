@@ -98,13 +98,12 @@ facts_str_grow(struct facts_strs *fs)
 	free(old);
 }
 
-/* A column's text in the facts' strings; NULL stays NULL. */
+/* s, of len bytes, in the facts' strings; NULL stays NULL. */
 static char *
-facts_str(struct facts *fa, sqlite3_stmt *stmt, int col)
+facts_str_n(struct facts *fa, const char *s, size_t len)
 {
 	struct facts_strs	*fs;
-	const char		*s = (const char *)sqlite3_column_text(stmt, col);
-	size_t			 len, j;
+	size_t			 j;
 	char			*p;
 
 	if (s == NULL)
@@ -112,7 +111,6 @@ facts_str(struct facts *fa, sqlite3_stmt *stmt, int col)
 	if (fa->fa_strs == NULL)
 		fa->fa_strs = xcalloc(1, sizeof *fa->fa_strs);
 	fs = fa->fa_strs;
-	len = sqlite3_column_bytes(stmt, col);
 	if (len > FACTS_STR_SHARED || memchr(s, '\0', len) != NULL)
 		return facts_str_copy(fs, s, strlen(s));
 	if (2 * (fs->fs_nshared + 1) > fs->fs_size)
@@ -128,6 +126,22 @@ facts_str(struct facts *fa, sqlite3_stmt *stmt, int col)
 	fs->fs_shared[j] = p;
 	fs->fs_nshared++;
 	return p;
+}
+
+/* A column's text in the facts' strings; NULL stays NULL. */
+static char *
+facts_str(struct facts *fa, sqlite3_stmt *stmt, int col)
+{
+	const char	*s = (const char *)sqlite3_column_text(stmt, col);
+
+	return facts_str_n(fa, s, s == NULL ? 0 :
+	    (size_t)sqlite3_column_bytes(stmt, col));
+}
+
+static char *
+facts_str_add(struct facts *fa, const char *s)
+{
+	return facts_str_n(fa, s, s == NULL ? 0 : strlen(s));
 }
 
 static void
@@ -187,6 +201,95 @@ facts_find_adv(struct facts *fa, long long id)
 		return NULL;
 	return bsearch(&id, fa->fa_advs, fa->fa_nadvs, sizeof *fa->fa_advs,
 	    facts_adv_id_cmp);
+}
+
+/*
+ * Facts made by a sync as it records (sync_apt.c), instead of read back
+ * after its commit: a version, with the values facts_read() would read.
+ * Versions come in id order.
+ */
+struct pub_pkg *
+facts_add(struct facts *fa, long long id, const char *pkgid,
+    const char *checksum_type, const char *name, const char *arch,
+    const char *epoch, const char *version, const char *release,
+    const char *location, long long size)
+{
+	struct pub_pkg	*pp;
+	size_t		 n = fa->fa_npkgs;
+
+	/* Doubling from 1024, as facts_read() does. */
+	if (n == 0 || (n >= 1024 && (n & (n - 1)) == 0))
+		fa->fa_pkgs = xreallocarray(fa->fa_pkgs, n == 0 ? 1024 : 2 * n,
+		    sizeof *fa->fa_pkgs);
+	pp = &fa->fa_pkgs[fa->fa_npkgs++];
+	memset(pp, 0, sizeof *pp);
+	pp->pp_id = id;
+	pp->pp_pkgid = facts_str_add(fa, pkgid);
+	pp->pp_checksum_type = facts_str_add(fa, checksum_type);
+	pp->pp_name = facts_str_add(fa, name);
+	pp->pp_arch = facts_str_add(fa, arch);
+	pp->pp_epoch = facts_str_add(fa, epoch);
+	pp->pp_version = facts_str_add(fa, version);
+	pp->pp_release = facts_str_add(fa, release);
+	pp->pp_location = facts_str_add(fa, location);
+	pp->pp_size = size;
+	pp->pp_upstream = 1;
+	return pp;
+}
+
+/* The version's location is now this one (a later index's). */
+void
+facts_set_location(struct facts *fa, struct pub_pkg *pp, const char *location)
+{
+	if (strcmp(pp->pp_location, location) != 0)
+		pp->pp_location = facts_str_add(fa, location);
+}
+
+/* The version is in index list too, unless it was already. */
+void
+facts_add_list(struct facts *fa, struct pub_pkg *pp, const char *list)
+{
+	size_t	i;
+
+	for (i = 0; i < pp->pp_nlists; i++) {
+		if (strcmp(pp->pp_lists[i].pl_name, list) == 0)
+			return;
+	}
+	pp->pp_lists = xreallocarray(pp->pp_lists, pp->pp_nlists + 1,
+	    sizeof *pp->pp_lists);
+	memset(&pp->pp_lists[pp->pp_nlists], 0, sizeof *pp->pp_lists);
+	pp->pp_lists[pp->pp_nlists].pl_name = facts_str_add(fa, list);
+	pp->pp_lists[pp->pp_nlists].pl_upstream = 1;
+	pp->pp_nlists++;
+}
+
+struct pub_pkg *
+facts_find(struct facts *fa, long long id)
+{
+	return facts_find_pkg(fa, id);
+}
+
+void
+facts_set(struct indexer *ix, long long mirror_id, struct facts *fa)
+{
+	if (ix->ix_facts != NULL) {
+		facts_free(ix->ix_facts);
+		free(ix->ix_facts);
+	}
+	ix->ix_facts = fa;
+	ix->ix_facts_mirror = mirror_id;
+}
+
+struct facts *
+facts_take(struct indexer *ix, long long mirror_id)
+{
+	struct facts	*fa = NULL;
+
+	if (ix->ix_facts != NULL && ix->ix_facts_mirror == mirror_id) {
+		fa = ix->ix_facts;
+		ix->ix_facts = NULL;
+	}
+	return fa;
 }
 
 void
@@ -676,6 +779,17 @@ facts_load(struct indexer *ix, struct mirror *mi, long long mirror_id,
 {
 	if (facts_read(ix, mirror_id, fa, cause) != 0)
 		return -1;
+	return facts_complete(ix, mi, fa, cause);
+}
+
+/*
+ * Versions, as facts_read() or a sync (facts_add) made them, completed
+ * with the holds and the planner's input; on error, fa is freed.
+ */
+int
+facts_complete(struct indexer *ix, struct mirror *mi, struct facts *fa,
+    char **cause)
+{
 	if (facts_holds(ix, fa, cause) != 0) {
 		facts_free(fa);
 		return -1;

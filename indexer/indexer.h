@@ -35,6 +35,9 @@ struct indexer {
 	int			 ix_store_locked; /* holds the store lock (lock.h) */
 	/* The mirror whose fetch policy is set (sync_fetch_policy). */
 	const struct mirror	*ix_fetch_mirror;
+	/* A sync's versions as it recorded them, until published (facts.c). */
+	struct facts		*ix_facts;
+	long long		 ix_facts_mirror;
 };
 
 /* apt: an index ("bookworm/main/binary-amd64") that lists a version. */
@@ -180,6 +183,27 @@ void	 sync_rpmmd_prune(struct indexer *, long long mirror_id);
 int	 facts_load(struct indexer *, struct mirror *, long long mirror_id,
 	     struct facts *, char **cause);
 void	 facts_free(struct facts *);
+/*
+ * A sync's own facts (sync_apt.c): the versions it recorded, added in id
+ * order as facts_read() would read them, then completed.
+ */
+struct pub_pkg *facts_add(struct facts *, long long id, const char *pkgid,
+	     const char *checksum_type, const char *name, const char *arch,
+	     const char *epoch, const char *version, const char *release,
+	     const char *location, long long size);
+void	 facts_set_location(struct facts *, struct pub_pkg *,
+	     const char *location);
+void	 facts_add_list(struct facts *, struct pub_pkg *, const char *list);
+struct pub_pkg *facts_find(struct facts *, long long id);
+int	 facts_complete(struct indexer *, struct mirror *, struct facts *,
+	     char **cause);
+/*
+ * Hands a sync's facts (NULL: none) to the publishing of its mirror after
+ * the commit; facts_take() gives them once, for that mirror only, and
+ * facts_set(ix, 0, NULL) drops what was not taken.
+ */
+void	 facts_set(struct indexer *, long long mirror_id, struct facts *);
+struct facts *facts_take(struct indexer *, long long mirror_id);
 /*
  * Plans group's view of the mirror at now, and records the verdicts in
  * the versions (pp_verdict, pp_listed, ...) until the next plan; the

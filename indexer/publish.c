@@ -1277,7 +1277,7 @@ int
 publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
     char **cause)
 {
-	struct facts	 fa;
+	struct facts	 fa, *synced;
 	struct group	*gr;
 	struct plan	*pl, **kept;
 	struct buf	*lost;
@@ -1351,7 +1351,14 @@ publish_mirror(struct indexer *ix, struct mirror *mi, int *changed,
 	if (mi->mi_type == MIRROR_APT)
 		publish_apt_prepare(ix, id);
 	phase_enter(PHASE_PLAN);
-	if (facts_load(ix, mi, id, &fa, cause) != 0) {
+	/* A sync that made every version hands them over as it made them. */
+	if ((synced = facts_take(ix, id)) != NULL) {
+		fa = *synced;
+		free(synced);
+		rc = facts_complete(ix, mi, &fa, cause);
+	} else
+		rc = facts_load(ix, mi, id, &fa, cause);
+	if (rc != 0) {
 		publish_stream_gzip_wait();
 		free(same);
 		return -1;

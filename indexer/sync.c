@@ -449,6 +449,8 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	if (publish_mirror(ix, mi, &changed, &why) != 0)
 		goto fail;
 	sync_raw_finish(ix, mi, raw);
+	/* Those publishing did not take: no view changed. */
+	facts_set(ix, 0, NULL);
 	/* Joined by publishing, unless it found no view to change. */
 	publish_stream_gzip_wait();
 	log_info("mirror %s: sync took %s", mi->mi_name,
@@ -465,6 +467,7 @@ fail:
 	    phase_summary(phases, sizeof phases));
 	publish_stream_gzip_wait();
 	sync_raw_finish(ix, mi, raw);
+	facts_set(ix, 0, NULL);
 	cause_set(cause, "mirror %s: %s", mi->mi_name, why ? why : "failed");
 	if (id != -1)
 		sync_record(ix, id, *cause);

@@ -53,7 +53,23 @@ struct sa_sync {
 	char		*sa_cause;	/* set by the stanza callback */
 	unsigned long	 sa_count;
 	int		 sa_dirty;	/* an index's versions changed */
+	/*
+	 * The versions as recorded, for publishing (ix_facts): kept while
+	 * this sync makes every version the mirror has, NULL otherwise.
+	 */
+	struct facts	*sa_facts;
 };
+
+/* The versions are not all this sync's: publishing reads them back. */
+static void
+sa_facts_drop(struct sa_sync *sa)
+{
+	if (sa->sa_facts == NULL)
+		return;
+	facts_free(sa->sa_facts);
+	free(sa->sa_facts);
+	sa->sa_facts = NULL;
+}
 
 static int
 sa_exec(struct sa_sync *sa, const char *sql, const char *what, char **cause)
@@ -97,6 +113,22 @@ sa_hex64(const char *s)
 	return s[64] == '\0';
 }
 
+/* A version this sync made, as facts_read() would read its row. */
+static void
+sa_facts_add(struct sa_sync *sa, long long id, char *const *f,
+    long long size)
+{
+	struct facts	*fa = sa->sa_facts;
+
+	/* Rows come in id order, unless something else made one. */
+	if (fa->fa_npkgs > 0 && fa->fa_pkgs[fa->fa_npkgs - 1].pp_id >= id) {
+		sa_facts_drop(sa);
+		return;
+	}
+	facts_add(fa, id, f[5], "sha256", f[0], f[2], "0", f[1], "", f[3],
+	    size);
+}
+
 /*
  * The row of the version whose fields f (Package, Version, Architecture,
  * Filename, Size, SHA256) a stanza holds, made or found: a version seen
@@ -112,6 +144,7 @@ sa_package_id(struct sa_sync *sa, char *const *f, long long size,
     long long *id)
 {
 	struct store	*st = sa->sa_ix->ix_store;
+	struct pub_pkg	*pp;
 	long long	 now = sa->sa_ix->ix_now;
 	int		 rc, tries;
 
@@ -133,6 +166,8 @@ sa_package_id(struct sa_sync *sa, char *const *f, long long size,
 				return -1;
 			if (sqlite3_changes(store_db(st)) == 1) {
 				*id = sqlite3_last_insert_rowid(store_db(st));
+				if (sa->sa_facts != NULL)
+					sa_facts_add(sa, *id, f, size);
 				return 0;
 			}
 			continue;
@@ -144,6 +179,12 @@ sa_package_id(struct sa_sync *sa, char *const *f, long long size,
 			return -1;
 		if (rc == 1) {
 			sa->sa_found = 1;
+			if (sa->sa_facts != NULL) {
+				if ((pp = facts_find(sa->sa_facts, *id)) != NULL)
+					facts_set_location(sa->sa_facts, pp, f[3]);
+				else
+					sa_facts_drop(sa);
+			}
 			return store_run(st, &sa->sa_cause, "UPDATE packages SET "
 			    "last_seen = ?2, location = ?3 WHERE id = ?1", "IIt",
 			    *id, now, f[3]);
@@ -246,6 +287,7 @@ sa_stanza_store(struct sa_sync *sa, char *const *f, long long size,
     long long off, long long len)
 {
 	struct store	*st = sa->sa_ix->ix_store;
+	struct pub_pkg	*pp;
 	long long	 id;
 
 	if (sa_package_id(sa, f, size, &id) != 0 ||
@@ -263,6 +305,12 @@ sa_stanza_store(struct sa_sync *sa, char *const *f, long long size,
 	    "list, upstream) VALUES (?1, ?2, 1) ON CONFLICT (package, list) "
 	    "DO UPDATE SET upstream = 1", "It", id, sa->sa_list)) != 0)
 		return -1;
+	if (sa->sa_facts != NULL) {
+		if ((pp = facts_find(sa->sa_facts, id)) != NULL)
+			facts_add_list(sa->sa_facts, pp, sa->sa_list);
+		else
+			sa_facts_drop(sa);
+	}
 	sa->sa_count++;
 	log_progress("mirror %s: %s: %lu packages", sa->sa_mi->mi_name,
 	    sa->sa_list, sa->sa_count);
@@ -1192,6 +1240,8 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	switch (sync_file_unchanged(sa->sa_ix, sa->sa_mirror_id, "list", list,
 	    arf->arf_sha256, cause)) {
 	case 1:
+		/* Its versions were there before this sync. */
+		sa_facts_drop(sa);
 		rc = 0;
 		goto out;
 	case -1:
@@ -1290,6 +1340,7 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
     int first_sync, struct sa_fetched *saf, char **cause)
 {
 	struct sa_sync	 sa;
+	long long	 any;
 	size_t		 s;
 
 	memset(&sa, 0, sizeof sa);
@@ -1309,9 +1360,25 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	    "kind IN ('pass', 'release')", "mirror_files", cause) != 0 ||
 	    sa_drop_unconfigured(&sa, cause) != 0)
 		return -1;
+	/*
+	 * A mirror with no version yet gets every one from this sync:
+	 * publishing plans from them as recorded, without reading 60,000
+	 * rows back (facts_load).
+	 */
+	switch (store_one(ix->ix_store, cause, &any, "SELECT EXISTS (SELECT "
+	    "1 FROM packages WHERE mirror = ?1)", "I", mirror_id)) {
+	case -1:
+		return -1;
+	case 1:
+		if (any == 0)
+			sa.sa_facts = xcalloc(1, sizeof *sa.sa_facts);
+		break;
+	}
 	for (s = 0; s < saf->saf_nsuites; s++) {
-		if (sa_sync_suite(&sa, &saf->saf_suites[s], cause) != 0)
+		if (sa_sync_suite(&sa, &saf->saf_suites[s], cause) != 0) {
+			sa_facts_drop(&sa);
 			return -1;
+		}
 	}
 	/*
 	 * Unchanged indexes leave every version's upstream as it was, and
@@ -1322,14 +1389,19 @@ sync_apt(struct indexer *ix, struct mirror *mi, long long mirror_id,
 	    "UPDATE packages SET upstream = 1 - upstream WHERE mirror = ?1 AND "
 	    "upstream != EXISTS (SELECT 1 FROM package_lists l WHERE "
 	    "l.package = packages.id AND l.upstream = 1)", "packages",
-	    cause) != 0)
+	    cause) != 0) {
+		sa_facts_drop(&sa);
 		return -1;
+	}
 	/*
 	 * The stanzas of versions that only a replaced index listed move
 	 * into package_xml, where retention finds them.
 	 */
 	if (sa.sa_dirty && rpmmd_spool_retire(ix->ix_store, ix->ix_cf->cf_store,
-	    mirror_id, cause) != 0)
+	    mirror_id, cause) != 0) {
+		sa_facts_drop(&sa);
 		return -1;
+	}
+	facts_set(ix, mirror_id, sa.sa_facts);
 	return 0;
 }
