@@ -22,6 +22,7 @@
 
 #include <gpgme.h>
 
+#include "hash.h"
 #include "log.h"
 #include "sign.h"
 #include "util.h"
@@ -45,6 +46,17 @@ static const char sign_verify_conf[] =
     "no-autostart\n"
     "no-auto-key-locate\n";
 
+/*
+ * The last signature made in a mode, kept with the sha256 of what it
+ * signs: groups whose views are the same (all of them, at a first sync)
+ * sign the same Release, and each gpg run costs a process.
+ */
+struct sign_memo {
+	char		 sm_hex[HASH_HEX_MAX];	/* "": none */
+	char		*sm_out;
+	size_t		 sm_len;
+};
+
 struct signer {
 	gpgme_ctx_t	 sg_ctx;
 	gpgme_key_t	 sg_key;
@@ -52,6 +64,7 @@ struct signer {
 	char		*sg_fpr;
 	char		*sg_pubkey;
 	size_t		 sg_publen;
+	struct sign_memo sg_memo[2];	/* detached, clear */
 };
 
 static int
@@ -330,6 +343,8 @@ signer_close(struct signer *sg)
 	free(sg->sg_home);
 	free(sg->sg_fpr);
 	free(sg->sg_pubkey);
+	free(sg->sg_memo[0].sm_out);
+	free(sg->sg_memo[1].sm_out);
 	free(sg);
 }
 
@@ -351,10 +366,22 @@ static int
 signer_sign(struct signer *sg, gpgme_sig_mode_t mode, const void *data,
     size_t len, char **out, size_t *outlen, char **cause)
 {
+	struct sign_memo	*sm;
 	gpgme_data_t		 in = NULL, sig = NULL;
 	gpgme_sign_result_t	 res;
 	gpgme_error_t		 err;
+	char			 hex[HASH_HEX_MAX];
 
+	sm = &sg->sg_memo[mode == GPGME_SIG_MODE_CLEAR];
+	if (hash_buffer("sha256", data, len, hex) != 0)
+		hex[0] = '\0';
+	if (hex[0] != '\0' && strcmp(hex, sm->sm_hex) == 0) {
+		*out = xmalloc(sm->sm_len + 1);
+		memcpy(*out, sm->sm_out, sm->sm_len);
+		(*out)[sm->sm_len] = '\0';
+		*outlen = sm->sm_len;
+		return 0;
+	}
 	if ((err = gpgme_data_new_from_mem(&in, data, len, 0)) != 0 ||
 	    (err = gpgme_data_new(&sig)) != 0) {
 		cause_set(cause, "GPGME: %s", gpgme_strerror(err));
@@ -386,6 +413,11 @@ signer_sign(struct signer *sg, gpgme_sig_mode_t mode, const void *data,
 	}
 	gpgme_data_release(in);
 	*out = sign_take(sig, outlen);
+	free(sm->sm_out);
+	sm->sm_out = xmalloc(*outlen + 1);
+	memcpy(sm->sm_out, *out, *outlen);
+	sm->sm_len = *outlen;
+	snprintf(sm->sm_hex, sizeof sm->sm_hex, "%s", hex);
 	return 0;
 fail:
 	if (in != NULL)

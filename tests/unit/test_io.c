@@ -1350,10 +1350,10 @@ test_sign(void)
 	    "-----BEGIN PGP SIGNED MESSAGE-----\nnot a real one\n";
 	static const char	*debkeys = "/usr/share/keyrings/debian-archive-keyring.gpg";
 	struct signer		*sg, *sg2;
-	char			*store, *keyasc, *work, *cause = NULL, *sig, *cs, *out;
+	char			*store, *keyasc, *work, *cause = NULL, *sig, *sig2, *cs, *out;
 	char			*data, *tampered, *fpr, *p;
 	const char		*pub;
-	size_t			 siglen, cslen, outlen, publen, len;
+	size_t			 siglen, siglen2, cslen, outlen, publen, len;
 	size_t			 i;
 	struct stat		 sb;
 	int			 hexok;
@@ -1454,6 +1454,21 @@ test_sign(void)
 	    sizeof text - 1, &cause), -1, "garbage signature fails");
 	free(cause);
 	cause = NULL;
+	/* The same text again gets the signature made for it (sign_memo). */
+	ok(signer_detach_sign(sg, text, sizeof text - 1, &sig2, &siglen2,
+	    &cause) == 0 && siglen2 == siglen && memcmp(sig2, sig, siglen) == 0,
+	    "the same text signed again: the same signature");
+	free(sig2);
+	/* Other text gets one of its own, which does not verify the first. */
+	ok(signer_detach_sign(sg, tampered, sizeof text - 1, &sig2, &siglen2,
+	    &cause) == 0 && verify_detached(keyasc, work, tampered,
+	    sizeof text - 1, sig2, siglen2, &cause) == 0,
+	    "other text signed next: a signature that verifies it");
+	is_int(verify_detached(keyasc, work, text, sizeof text - 1, sig2,
+	    siglen2, &cause), -1, "that signature does not verify the first text");
+	free(cause);
+	cause = NULL;
+	free(sig2);
 	free(sig);
 
 	/* Clear-signed. */
