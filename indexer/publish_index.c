@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fetch.h"
 #include "hash.h"
 #include "indexer.h"
 #include "publish_stream.h"
@@ -29,24 +30,66 @@ struct pi_ctx {
 	struct pub_view	*pi_pv;
 	struct buf	 pi_a;
 	struct buf	 pi_b;
+	char		*pi_prefix;	/* url_join(mi_url, rel) is this + rel */
 };
 
 static struct pi_ctx	*pi_sort_ctx;
 
-/* The line of e into b, without its newline. */
-static void
-pi_line(struct pub_view *pv, const struct pi_ent *e, struct buf *b)
+/*
+ * What url_join() puts before a plain relative location (no scheme, not
+ * from the root, no "./"), which most are: "http://host/debian/".
+ */
+static char *
+pi_url_prefix(const char *base)
 {
+	char	*url = url_join(base, "x");
+
+	url[strlen(url) - 1] = '\0';
+	return url;
+}
+
+static int
+pi_rel_plain(const char *rel)
+{
+	const char	*p;
+
+	if (rel[0] == '/' || rel[0] == '.')
+		return 0;
+	for (p = rel; *p != '\0' && *p != '/'; p++) {
+		if (*p == ':' || *p == '?' || *p == '#')
+			return 0;
+	}
+	return 1;
+}
+
+/* The line of e into b, without its newline; many, so without printf. */
+static void
+pi_line(struct pi_ctx *pc, const struct pi_ent *e, struct buf *b)
+{
+	struct pub_view	*pv = pc->pi_pv;
 	struct pub_pkg	*pp = e->pe_pkg;
-	char		*url, *p;
+	char		*url, *p, num[24];
 	size_t		 start;
 
 	buf_reset(b);
 	if (e->pe_kind == 'V') {
+		buf_add(b, "V\t", 2);
+		buf_adds(b, pp->pp_location);
+		snprintf(num, sizeof num, "\t%lld\t", pp->pp_size);
+		buf_adds(b, num);
+		buf_adds(b, pp->pp_checksum_type);
+		buf_add(b, "\t", 1);
+		buf_adds(b, pp->pp_pkgid);
+		buf_add(b, "\t", 1);
+		if (pp->pp_location_base == NULL && pc->pi_prefix != NULL &&
+		    pi_rel_plain(pp->pp_location)) {
+			buf_adds(b, pc->pi_prefix);
+			buf_adds(b, pp->pp_location);
+			return;
+		}
 		url = mirror_url(pv->pv_mirror, pp->pp_location_base,
 		    pp->pp_location);
-		buf_addf(b, "V\t%s\t%lld\t%s\t%s\t%s", pp->pp_location,
-		    pp->pp_size, pp->pp_checksum_type, pp->pp_pkgid, url);
+		buf_adds(b, url);
 		free(url);
 		return;
 	}
@@ -74,8 +117,8 @@ pi_cmp(const void *x, const void *y)
 	c = strcmp(a->pe_pkg->pp_location, b->pe_pkg->pp_location);
 	if (c != 0)
 		return c;
-	pi_line(pc->pi_pv, a, &pc->pi_a);
-	pi_line(pc->pi_pv, b, &pc->pi_b);
+	pi_line(pc, a, &pc->pi_a);
+	pi_line(pc, b, &pc->pi_b);
 	return strcmp(pc->pi_a.b_data + 2, pc->pi_b.b_data + 2);
 }
 
@@ -145,6 +188,7 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 	}
 	memset(&pc, 0, sizeof pc);
 	pc.pi_pv = pv;
+	pc.pi_prefix = pi_url_prefix(pv->pv_mirror->mi_url);
 	buf_init(&pc.pi_a);
 	buf_init(&pc.pi_b);
 	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
@@ -178,7 +222,7 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 			skip = 1;
 		if (skip)
 			continue;
-		pi_line(pv, &ents[i], &pc.pi_a);
+		pi_line(&pc, &ents[i], &pc.pi_a);
 		buf_add(&pc.pi_a, "\n", 1);
 		hash_update(h, pc.pi_a.b_data, pc.pi_a.b_len);
 		if (fwrite(pc.pi_a.b_data, 1, pc.pi_a.b_len, f) !=
@@ -221,6 +265,7 @@ out:
 	pi_sort_ctx = NULL;
 	buf_free(&pc.pi_a);
 	buf_free(&pc.pi_b);
+	free(pc.pi_prefix);
 	free(tmp);
 	free(path);
 	free(ents);
