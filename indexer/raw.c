@@ -202,24 +202,33 @@ raw_tree(struct indexer *ix, struct mirror *mi, long long id,
 	return rc;
 }
 
-/* packages.idx: every package file upstream lists, visible. */
+/*
+ * packages.idx: every package file upstream lists, visible.  Written as
+ * the rows come, not gathered first: at a first sync this runs beside the
+ * planning, when the indexer's memory is at its peak.
+ */
 static int
 raw_index(struct indexer *ix, struct mirror *mi, long long id,
     const char *gen, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	struct buf	 b;
+	FILE		*f;
 	const char	*loc, *base, *algo, *hex;
-	char		*url, *prev = NULL, *path;
+	char		*url, *prev = NULL, *path, *tmp;
 	int		 rc = -1, step;
 
+	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
+	xasprintf(&tmp, "%s.tmp", path);
+	if ((f = fopen(tmp, "we")) == NULL) {
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
 	stmt = store_query(ix->ix_store, cause, "SELECT location, "
 	    "location_base, size, checksum_type, pkgid FROM packages WHERE "
 	    "mirror = ?1 AND upstream = 1 ORDER BY location", "I", id);
-	if (stmt == NULL)
-		return -1;
-	buf_init(&b);
-	while ((step = store_step(ix->ix_store, stmt, cause)) == 1) {
+	step = stmt == NULL ? -1 : 0;
+	while (stmt != NULL && (step = store_step(ix->ix_store, stmt,
+	    cause)) == 1) {
 		loc = (const char *)sqlite3_column_text(stmt, 0);
 		base = (const char *)sqlite3_column_text(stmt, 1);
 		algo = (const char *)sqlite3_column_text(stmt, 3);
@@ -228,20 +237,33 @@ raw_index(struct indexer *ix, struct mirror *mi, long long id,
 		    !raw_path_ok(loc) || (prev != NULL && strcmp(prev, loc) == 0))
 			continue;
 		url = mirror_url(mi, base, loc);
-		buf_addf(&b, "V\t%s\t%lld\t%s\t%s\t%s\n", loc,
+		fprintf(f, "V\t%s\t%lld\t%s\t%s\t%s\n", loc,
 		    (long long)sqlite3_column_int64(stmt, 2), algo, hex, url);
 		free(url);
 		free(prev);
 		prev = xstrdup(loc);
 	}
 	free(prev);
-	if (step == 0) {
-		xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
-		rc = file_write_atomic(path, b.b_data != NULL ? b.b_data : "",
-		    b.b_len, cause);
-		free(path);
+	if (step != 0) {
+		fclose(f);
+		goto out;
 	}
-	buf_free(&b);
+	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) == -1) {
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		goto out;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		cause_set(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	dir_sync(gen);
+	rc = 0;
+out:
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
 	return rc;
 }
 
