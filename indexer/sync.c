@@ -398,6 +398,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 	 * publishing (raw_publish_start).
 	 */
 	store_autocheckpoint(ix->ix_store, 0);
+	store_cache_bulk(ix->ix_store, 1);
 	if (store_begin(ix->ix_store, &why) != 0)
 		goto fail;
 	if (sync_first_get(ix, id, &first, &why) != 0) {
@@ -433,6 +434,7 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		store_rollback(ix->ix_store);
 		goto fail;
 	}
+	store_cache_bulk(ix->ix_store, 0);
 	if (mi->mi_type == MIRROR_RPMMD)
 		sync_rpmmd_prune(ix, id);
 	sync_record(ix, id, NULL);
@@ -468,6 +470,8 @@ fail:
 	publish_stream_gzip_wait();
 	sync_raw_finish(ix, mi, raw);
 	facts_set(ix, 0, NULL);
+	if (ix->ix_store != NULL)
+		store_cache_bulk(ix->ix_store, 0);
 	cause_set(cause, "mirror %s: %s", mi->mi_name, why ? why : "failed");
 	if (id != -1)
 		sync_record(ix, id, *cause);

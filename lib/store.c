@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,7 @@ struct store {
 };
 
 #define STORE_SCHEMA	"2"
+#define STORE_CACHE	"-4096"		/* KiB, as PRAGMA cache_size */
 
 #define STORE_SPANS_COLUMNS						\
 	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"\
@@ -265,11 +267,10 @@ store_open(const char *store_dir, char **cause)
 	    "PRAGMA synchronous=NORMAL;"
 	    "PRAGMA foreign_keys=ON;"
 	    /*
-	     * A sync is one transaction.  4 MiB of pages hold the indexes
-	     * a bulk load touches; more only adds to the indexer's memory
-	     * (a larger transaction spills to the WAL, as it must anyway).
+	     * 4 MiB of pages, but during a sync (store_cache_bulk): the
+	     * daemon's and the commands' reads need no more.
 	     */
-	    "PRAGMA cache_size=-4096;"
+	    "PRAGMA cache_size=" STORE_CACHE ";"
 	    "PRAGMA temp_store=MEMORY;", NULL, NULL, &err);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->st_db, store_schema, NULL, NULL, &err);
@@ -302,7 +303,7 @@ store_open_helper(const char *store_dir, char **cause)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(st->st_db, 30000);
-		rc = sqlite3_exec(st->st_db, "PRAGMA cache_size=-4096;"
+		rc = sqlite3_exec(st->st_db, "PRAGMA cache_size=" STORE_CACHE ";"
 		    "PRAGMA temp_store=MEMORY;", NULL, NULL, &err);
 	}
 	if (rc != SQLITE_OK) {
@@ -322,6 +323,30 @@ void
 store_autocheckpoint(struct store *st, int on)
 {
 	sqlite3_wal_autocheckpoint(st->st_db, on ? 1000 : 0);
+}
+
+/*
+ * A sync's transaction writes tens of MB of pages; those the cache cannot
+ * hold spill to the WAL and are read back from it, a tenth of a large
+ * first sync.  While it runs, the cache may hold STORE_BULK_CACHE; after
+ * it, the pages go back to the system (malloc_trim: they lie between the
+ * allocations that stay), so that publishing, the indexer's peak of
+ * memory, does not carry them.
+ */
+#define STORE_BULK_CACHE	"-16384"	/* KiB */
+
+void
+store_cache_bulk(struct store *st, int on)
+{
+	if (on) {
+		sqlite3_exec(st->st_db, "PRAGMA cache_size=" STORE_BULK_CACHE,
+		    NULL, NULL, NULL);
+		return;
+	}
+	sqlite3_exec(st->st_db, "PRAGMA cache_size=" STORE_CACHE, NULL, NULL,
+	    NULL);
+	sqlite3_db_release_memory(st->st_db);
+	malloc_trim(0);
 }
 
 void

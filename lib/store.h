@@ -26,6 +26,8 @@ struct store	*store_open_helper(const char *store_dir, char **cause);
  */
 void		 store_autocheckpoint(struct store *, int on);
 void		 store_checkpoint(struct store *);
+/* A larger page cache for a sync's transaction (on), given back after. */
+void		 store_cache_bulk(struct store *, int on);
 void		 store_close(struct store *);
 sqlite3		*store_db(struct store *);
 /*
