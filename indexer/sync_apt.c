@@ -48,6 +48,7 @@ struct sa_sync {
 	int		 sa_first_sync;
 	int		 sa_found;	/* a version's row was there already */
 	const char	*sa_list;	/* "bookworm/main/binary-amd64" */
+	struct pub_pkg	*sa_pp;	/* in sa_facts: the stanza's version */
 	char		*sa_kind;	/* "deb:" + list */
 	long long	 sa_doc;	/* its spooled document (rpmmd_docs) */
 	char		*sa_cause;	/* set by the stanza callback */
@@ -125,8 +126,8 @@ sa_facts_add(struct sa_sync *sa, long long id, char *const *f,
 		sa_facts_drop(sa);
 		return;
 	}
-	facts_add(fa, id, f[5], "sha256", f[0], f[2], "0", f[1], "", f[3],
-	    size);
+	sa->sa_pp = facts_add(fa, id, f[5], "sha256", f[0], f[2], "0", f[1],
+	    "", f[3], size);
 }
 
 /*
@@ -144,7 +145,6 @@ sa_package_id(struct sa_sync *sa, char *const *f, long long size,
     long long *id)
 {
 	struct store	*st = sa->sa_ix->ix_store;
-	struct pub_pkg	*pp;
 	long long	 now = sa->sa_ix->ix_now;
 	int		 rc, tries;
 
@@ -180,8 +180,10 @@ sa_package_id(struct sa_sync *sa, char *const *f, long long size,
 		if (rc == 1) {
 			sa->sa_found = 1;
 			if (sa->sa_facts != NULL) {
-				if ((pp = facts_find(sa->sa_facts, *id)) != NULL)
-					facts_set_location(sa->sa_facts, pp, f[3]);
+				if ((sa->sa_pp = facts_find(sa->sa_facts,
+				    *id)) != NULL)
+					facts_set_location(sa->sa_facts,
+					    sa->sa_pp, f[3]);
 				else
 					sa_facts_drop(sa);
 			}
@@ -287,7 +289,6 @@ sa_stanza_store(struct sa_sync *sa, char *const *f, long long size,
     long long off, long long len)
 {
 	struct store	*st = sa->sa_ix->ix_store;
-	struct pub_pkg	*pp;
 	long long	 id;
 
 	if (sa_package_id(sa, f, size, &id) != 0 ||
@@ -305,12 +306,9 @@ sa_stanza_store(struct sa_sync *sa, char *const *f, long long size,
 	    "list, upstream) VALUES (?1, ?2, 1) ON CONFLICT (package, list) "
 	    "DO UPDATE SET upstream = 1", "It", id, sa->sa_list)) != 0)
 		return -1;
-	if (sa->sa_facts != NULL) {
-		if ((pp = facts_find(sa->sa_facts, id)) != NULL)
-			facts_add_list(sa->sa_facts, pp, sa->sa_list);
-		else
-			sa_facts_drop(sa);
-	}
+	/* sa_package_id() found or made the version in the facts. */
+	if (sa->sa_facts != NULL)
+		facts_add_list(sa->sa_facts, sa->sa_pp, sa->sa_list);
 	sa->sa_count++;
 	log_progress("mirror %s: %s: %lu packages", sa->sa_mi->mi_name,
 	    sa->sa_list, sa->sa_count);
