@@ -691,13 +691,6 @@ pub_cache_prune(struct indexer *ix)
 	}
 }
 
-/* Writes packages.idx (see view.h) into the generation at gen. */
-static int
-pub_write_index(struct pub_view *pv, const char *gen, char **cause)
-{
-	return publish_index_write(pv, gen, cause);
-}
-
 /* Reads a small text file of a generation; caller-freed, NULL if absent. */
 static char *
 pub_read_small(const char *gen, const char *name)
@@ -912,9 +905,10 @@ pub_render(struct indexer *ix, struct group *gr, struct mirror *mi,
     long long mirror_id, struct facts *fa, const char *tmp, char *hex,
     char **cause)
 {
-	struct pub_view	 pv;
-	char		*path, *line, tbuf[32];
-	int		 rc = -1;
+	struct pub_view		 pv;
+	struct publish_index	*pix;
+	char			*path, *line, tbuf[32];
+	int			 rc = -1;
 
 	memset(&pv, 0, sizeof pv);
 	pv.pv_ix = ix;
@@ -930,6 +924,8 @@ pub_render(struct indexer *ix, struct group *gr, struct mirror *mi,
 		cause_set(cause, "%s: %s", pv.pv_tree, strerror(errno));
 		goto out;
 	}
+	/* packages.idx, on a thread while the metadata is written. */
+	pix = publish_index_start(&pv, tmp);
 	switch (mi->mi_type) {
 	case MIRROR_RPMMD:
 		rc = publish_rpmmd(&pv, cause);
@@ -943,7 +939,9 @@ pub_render(struct indexer *ix, struct group *gr, struct mirror *mi,
 		rc = -1;
 		break;
 	}
-	if (rc != 0 || (rc = pub_write_index(&pv, tmp, cause)) != 0)
+	if (publish_index_finish(pix, rc == 0 ? cause : NULL) != 0 && rc == 0)
+		rc = -1;
+	if (rc != 0)
 		goto out;
 	hash_buffer("sha256", pv.pv_digest.b_data ? pv.pv_digest.b_data : "",
 	    pv.pv_digest.b_len, hex);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,15 +162,16 @@ pi_cache_path(struct pub_view *pv, const char *hex)
 	return path;
 }
 
-int
-publish_index_write(struct pub_view *pv, const char *gen, char **cause)
+/* Writes packages.idx into gen; its sha256 into hex. */
+static int
+pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
 {
 	struct pi_ctx	 pc;
 	struct pi_ent	*ents;
 	struct pub_pkg	*pp;
 	struct hash	*h;
 	FILE		*f = NULL;
-	char		*path, *tmp, *cached, hex[HASH_HEX_MAX];
+	char		*path, *tmp, *cached;
 	char		 key[HASH_HEX_MAX];
 	size_t		 i, n = 0;
 	int		 rc = -1, skip;
@@ -198,7 +200,7 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 		cached = pi_cache_path(pv, pi_memo_hex);
 		if (link(cached, path) == 0) {
 			free(cached);
-			snprintf(hex, sizeof hex, "%s", pi_memo_hex);
+			snprintf(hex, HASH_HEX_MAX, "%s", pi_memo_hex);
 			h = NULL;
 			rc = 0;
 			goto out;
@@ -256,8 +258,6 @@ publish_index_write(struct pub_view *pv, const char *gen, char **cause)
 	free(cached);
 out:
 	hash_free(h);
-	if (rc == 0)
-		buf_addf(&pv->pv_digest, "%s %s\n", VIEW_INDEX_NAME, hex);
 	if (f != NULL)
 		fclose(f);
 	if (rc != 0)
@@ -269,5 +269,67 @@ out:
 	free(tmp);
 	free(path);
 	free(ents);
+	return rc;
+}
+
+/*
+ * The index is written on a thread of its own while the format's writer
+ * renders and signs the metadata: both only read the versions and their
+ * verdicts, which stay as they are until the next plan.
+ */
+struct publish_index {
+	struct pub_view	*pi_view;
+	char		*pi_gen;
+	pthread_t	 pi_thread;
+	int		 pi_threaded;
+	int		 pi_rc;
+	char		*pi_cause;
+	char		 pi_hex[HASH_HEX_MAX];
+};
+
+static void *
+pi_run(void *arg)
+{
+	struct publish_index	*pix = arg;
+
+	pix->pi_rc = pi_write(pix->pi_view, pix->pi_gen, pix->pi_hex,
+	    &pix->pi_cause);
+	return NULL;
+}
+
+struct publish_index *
+publish_index_start(struct pub_view *pv, const char *gen)
+{
+	struct publish_index	*pix;
+
+	pix = xcalloc(1, sizeof *pix);
+	pix->pi_view = pv;
+	pix->pi_gen = xstrdup(gen);
+	pix->pi_threaded = pthread_create(&pix->pi_thread, NULL, pi_run,
+	    pix) == 0;
+	return pix;
+}
+
+int
+publish_index_finish(struct publish_index *pix, char **cause)
+{
+	struct pub_view	*pv = pix->pi_view;
+	int		 rc;
+
+	if (pix->pi_threaded)
+		pthread_join(pix->pi_thread, NULL);
+	else
+		pi_run(pix);
+	rc = pix->pi_rc;
+	if (rc == 0)
+		buf_addf(&pv->pv_digest, "%s %s\n", VIEW_INDEX_NAME,
+		    pix->pi_hex);
+	else if (cause != NULL) {
+		cause_set(cause, "%s", pix->pi_cause != NULL ? pix->pi_cause :
+		    "packages.idx: not written");
+	}
+	free(pix->pi_cause);
+	free(pix->pi_gen);
+	free(pix);
 	return rc;
 }

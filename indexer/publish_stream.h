@@ -42,11 +42,15 @@ int	 publish_stream_gzip_mem(struct pub_view *, const char *phex,
 	     const void *plain, size_t len, char *ghex, size_t *glen,
 	     char **cause);
 /*
- * Writes packages.idx (see view.h) into the generation at gen, and its
- * sha256 into the view's digest (publish_index.c).
+ * Starts writing packages.idx (see view.h) into the generation at gen, on
+ * a thread beside the caller, who changes no version or verdict until
+ * publish_index_finish(), which waits for it and adds its sha256 to the
+ * view's digest (publish_index.c).  cause may be NULL.
  */
-int	 publish_index_write(struct pub_view *, const char *gen,
-	     char **cause);
+struct publish_index;
+struct publish_index *publish_index_start(struct pub_view *,
+	     const char *gen);
+int	 publish_index_finish(struct publish_index *, char **cause);
 /*
  * Links the cached plain file with sha256 phex at relpath, and the gzip
  * form of the cached plain file gzphex at gzpath unless NULL.
