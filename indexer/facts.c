@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -269,9 +270,64 @@ facts_find(struct facts *fa, long long id)
 	return facts_find_pkg(fa, id);
 }
 
+/*
+ * The planner's input and order of a sync's facts, made on a thread while
+ * the sync commits (facts_prepare): neither reads the store.
+ */
+struct facts_prep {
+	pthread_t	 fp_thread;
+	struct indexer	*fp_ix;
+	struct mirror	*fp_mi;
+	struct facts	*fp_fa;
+};
+
+static void facts_planner_input(struct indexer *, struct mirror *,
+    struct facts *);
+
+static void *
+facts_prep_run(void *arg)
+{
+	struct facts_prep	*fp = arg;
+	struct facts		*fa = fp->fp_fa;
+
+	facts_planner_input(fp->fp_ix, fp->fp_mi, fa);
+	fa->fa_order = plan_order_new(fa->fa_input, fa->fa_npkgs,
+	    fp->fp_mi->mi_type);
+	return NULL;
+}
+
+void
+facts_prepare(struct indexer *ix, struct mirror *mi)
+{
+	struct facts_prep	*fp;
+
+	if (ix->ix_facts == NULL || ix->ix_facts_prep != NULL)
+		return;
+	fp = xcalloc(1, sizeof *fp);
+	fp->fp_ix = ix;
+	fp->fp_mi = mi;
+	fp->fp_fa = ix->ix_facts;
+	if (pthread_create(&fp->fp_thread, NULL, facts_prep_run, fp) != 0) {
+		free(fp);
+		return;
+	}
+	ix->ix_facts_prep = fp;
+}
+
+static void
+facts_prepare_join(struct indexer *ix)
+{
+	if (ix->ix_facts_prep == NULL)
+		return;
+	pthread_join(ix->ix_facts_prep->fp_thread, NULL);
+	free(ix->ix_facts_prep);
+	ix->ix_facts_prep = NULL;
+}
+
 void
 facts_set(struct indexer *ix, long long mirror_id, struct facts *fa)
 {
+	facts_prepare_join(ix);
 	if (ix->ix_facts != NULL) {
 		facts_free(ix->ix_facts);
 		free(ix->ix_facts);
@@ -285,6 +341,7 @@ facts_take(struct indexer *ix, long long mirror_id)
 {
 	struct facts	*fa = NULL;
 
+	facts_prepare_join(ix);
 	if (ix->ix_facts != NULL && ix->ix_facts_mirror == mirror_id) {
 		fa = ix->ix_facts;
 		ix->ix_facts = NULL;
@@ -794,7 +851,9 @@ facts_complete(struct indexer *ix, struct mirror *mi, struct facts *fa,
 		facts_free(fa);
 		return -1;
 	}
-	facts_planner_input(ix, mi, fa);
+	/* Made beside the commit already (facts_prepare), or now. */
+	if (fa->fa_input == NULL)
+		facts_planner_input(ix, mi, fa);
 	/* Dependencies: at the first plan that needs them (facts_plan). */
 	return 0;
 }

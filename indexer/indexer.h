@@ -38,6 +38,7 @@ struct indexer {
 	/* A sync's versions as it recorded them, until published (facts.c). */
 	struct facts		*ix_facts;
 	long long		 ix_facts_mirror;
+	struct facts_prep	*ix_facts_prep;	/* facts_prepare()'s thread */
 };
 
 /* apt: an index ("bookworm/main/binary-amd64") that lists a version. */
@@ -204,6 +205,11 @@ int	 facts_complete(struct indexer *, struct mirror *, struct facts *,
  */
 void	 facts_set(struct indexer *, long long mirror_id, struct facts *);
 struct facts *facts_take(struct indexer *, long long mirror_id);
+/*
+ * Makes the planner's input and order of the facts facts_set() holds on
+ * a thread, while the caller commits; facts_take() waits for it.
+ */
+void	 facts_prepare(struct indexer *, struct mirror *);
 /*
  * Plans group's view of the mirror at now, and records the verdicts in
  * the versions (pp_verdict, pp_listed, ...) until the next plan; the

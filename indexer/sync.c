@@ -430,6 +430,8 @@ sync_mirror(struct indexer *ix, struct mirror *mi, char **cause)
 		store_rollback(ix->ix_store);
 		goto fail;
 	}
+	/* The planner's part of the sync's facts, beside the commit. */
+	facts_prepare(ix, mi);
 	if (store_commit(ix->ix_store, &why) != 0) {
 		store_rollback(ix->ix_store);
 		goto fail;
