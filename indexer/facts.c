@@ -678,7 +678,7 @@ facts_deps(struct indexer *ix, struct mirror *mi, struct facts *fa)
 		list = mi->mi_type == MIRROR_APT ? (fa->fa_pkgs[i].pp_nlists > 0 ?
 		    fa->fa_pkgs[i].pp_lists[0].pl_name : NULL) : "primary";
 		el = list == NULL ? NULL : facts_elems_get(ix, mid,
-		    mi->mi_type == MIRROR_APT ? "deb:" : "", list, &fe, &nfe,
+		    mi->mi_type == MIRROR_APT ? RPMMD_APT_KIND : "", list, &fe, &nfe,
 		    &why);
 		if (el != NULL) {
 			raw = rpmmd_elems_get(el, fa->fa_pkgs[i].pp_id,

@@ -351,7 +351,7 @@ pa_packages(struct pub_view *pv, const char *suite, const char *component,
 	int			 rc = -1;
 
 	list = pa_list_name(suite, component, arch);
-	xasprintf(&kind, "deb:%s", list);
+	xasprintf(&kind, RPMMD_APT_KIND "%s", list);
 	entries = pa_entries(pv, list, &n);
 	xasprintf(&path, "%s/binary-%s/Packages", component, arch);
 	xasprintf(&gzpath, "%s/binary-%s/Packages.gz", component, arch);

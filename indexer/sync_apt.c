@@ -198,15 +198,15 @@ sa_package_id(struct sa_sync *sa, char *const *f, long long size,
 }
 
 /*
- * Where the version's stanza lies in the spooled index (sa_tee_read): a
- * row made, or on a later sync moved to this sync's document.  Not an
- * upsert that updates: with foreign keys, an upsert that may change doc
- * makes SQLite keep a statement journal for every row, which is a tenth
- * of a first sync's store phase; the statement a row most likely needs
- * runs first.
+ * The version's row of this index, with where its stanza lies in the
+ * spooled index (sa_tee_read): made, or on a later sync listed again and
+ * moved to this sync's document; an index that lists the version twice
+ * keeps the last stanza.  Not an upsert that updates: with foreign keys,
+ * one that may change doc makes SQLite keep a statement journal for every
+ * row; the statement a row most likely needs runs first.
  */
 static int
-sa_span(struct sa_sync *sa, long long id, long long off, long long len)
+sa_list_row(struct sa_sync *sa, long long id, long long off, long long len)
 {
 	struct store	*st = sa->sa_ix->ix_store;
 	int		 tries;
@@ -214,21 +214,21 @@ sa_span(struct sa_sync *sa, long long id, long long off, long long len)
 	for (tries = 0; tries < 2; tries++) {
 		if (sa->sa_first_sync == (tries == 0)) {
 			if (store_run(st, &sa->sa_cause, "INSERT INTO "
-			    "package_spans (package, kind, doc, off, len) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (package, "
-			    "kind) DO NOTHING", "ItIII", id, sa->sa_kind,
-			    sa->sa_doc, off, len) != 0)
+			    "package_lists (package, list, upstream, doc, off, "
+			    "len) VALUES (?1, ?2, 1, ?3, ?4, ?5) ON CONFLICT "
+			    "(package, list) DO NOTHING", "ItIII", id,
+			    sa->sa_list, sa->sa_doc, off, len) != 0)
 				return -1;
-		} else if (store_run(st, &sa->sa_cause, "UPDATE package_spans "
-		    "SET doc = ?3, off = ?4, len = ?5 WHERE package = ?1 AND "
-		    "kind = ?2", "ItIII", id, sa->sa_kind, sa->sa_doc, off,
-		    len) != 0)
+		} else if (store_run(st, &sa->sa_cause, "UPDATE package_lists "
+		    "SET upstream = 1, doc = ?3, off = ?4, len = ?5 WHERE "
+		    "package = ?1 AND list = ?2", "ItIII", id, sa->sa_list,
+		    sa->sa_doc, off, len) != 0)
 			return -1;
 		if (sqlite3_changes(store_db(st)) == 1)
 			return 0;
 	}
-	cause_set(&sa->sa_cause, "package_spans: the stanza of version %lld "
-	    "neither added nor moved", id);
+	cause_set(&sa->sa_cause, "package_lists: version %lld neither added "
+	    "to nor listed again in %s", id, sa->sa_list);
 	return -1;
 }
 
@@ -288,23 +288,10 @@ static int
 sa_stanza_store(struct sa_sync *sa, char *const *f, long long size,
     long long off, long long len)
 {
-	struct store	*st = sa->sa_ix->ix_store;
 	long long	 id;
 
 	if (sa_package_id(sa, f, size, &id) != 0 ||
-	    sa_span(sa, id, off, len) != 0)
-		return -1;
-	/*
-	 * A first sync lists a version in an index once (or twice, with
-	 * upstream = 1 both times): a plain insert, which costs SQLite no
-	 * statement journal, as an upsert that may update does.
-	 */
-	if ((sa->sa_first_sync ? store_run(st, &sa->sa_cause, "INSERT INTO "
-	    "package_lists (package, list, upstream) VALUES (?1, ?2, 1) ON "
-	    "CONFLICT (package, list) DO NOTHING", "It", id, sa->sa_list) :
-	    store_run(st, &sa->sa_cause, "INSERT INTO package_lists (package, "
-	    "list, upstream) VALUES (?1, ?2, 1) ON CONFLICT (package, list) "
-	    "DO UPDATE SET upstream = 1", "It", id, sa->sa_list)) != 0)
+	    sa_list_row(sa, id, off, len) != 0)
 		return -1;
 	/* sa_package_id() found or made the version in the facts. */
 	if (sa->sa_facts != NULL)
@@ -843,7 +830,7 @@ sync_apt_fetch(struct indexer *ix, struct mirror *mi, long long mirror_id,
 /*
  * The decompressed index is spooled as the parser reads it (rpmmd_spool.c,
  * which serves both formats): the store records where each stanza lies in
- * it (package_spans), not its bytes, and views copy stanzas out of it.
+ * it (package_lists), not its bytes, and views copy stanzas out of it.
  * Once complete it is also linked as STORE/cache/plain/SHA256: a view that
  * lists every version upstream lists serves it as its plain Packages
  * (publish_apt.c), with nothing rendered.
@@ -1253,7 +1240,7 @@ sa_sync_list(struct sa_sync *sa, const struct apt_release *ar,
 	    plain != NULL && plain != arf ? plain->arf_size : -1, cause) != 0)
 		goto out;
 	sa->sa_list = list;
-	xasprintf(&sa->sa_kind, "deb:%s", list);
+	xasprintf(&sa->sa_kind, RPMMD_APT_KIND "%s", list);
 	sa->sa_count = 0;
 	hashed = plain != NULL && plain != arf;
 	if (sa_tee_open(sa, &tee, &sr, hashed, cause) != 0) {

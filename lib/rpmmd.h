@@ -140,8 +140,10 @@ int	 rpmmd_deltainfo_parse(pg_read_fn, void *rarg, const char *what,
 /*
  * rpmmd_spool.c: the package documents of a mirror, decompressed, in
  * STORE/spool/MIRROR-ID/; the store keeps where each version's element
- * lies in them (tables rpmmd_docs and package_spans).
+ * lies in them (tables rpmmd_docs and package_spans; for an apt index,
+ * of kind RPMMD_APT_KIND and the list, the list's rows in package_lists).
  */
+#define RPMMD_APT_KIND	"deb:"
 struct store;
 struct rpmmd_spool;
 struct rpmmd_elems;

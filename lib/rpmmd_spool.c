@@ -1,8 +1,9 @@
 /*
- * rpm-md package documents (primary, filelists, other, susedata) kept as
- * upstream sent them, decompressed, in STORE/spool/MIRROR-ID/: the store
- * records where each version's <package> element lies in them (the
- * rpmmd_docs and package_spans tables), not its bytes.  A sync writes the
+ * rpm-md package documents (primary, filelists, other, susedata), and apt
+ * indexes (kind "deb:" and the list), kept as upstream sent them,
+ * decompressed, in STORE/spool/MIRROR-ID/: the store records where each
+ * version's <package> element or stanza lies in them (the rpmmd_docs
+ * table, and package_spans, or package_lists for apt), not its bytes.  A sync writes the
  * document to the spool as it parses it, so no element is copied into the
  * database; a view is written by copying byte ranges out of the spool in
  * upstream's order, with read-ahead, so memory stays flat in the size of
@@ -30,6 +31,7 @@
 #include "xmalloc.h"
 
 #define RPMMD_SPOOL_BUFSIZE	(256 * 1024)
+
 #define RPMMD_ELEMS_AHEAD	(1024 * 1024)
 
 struct rpmmd_spool {
@@ -317,10 +319,17 @@ rpmmd_elems_open(struct store *st, const char *store_dir, long long mirror_id,
 	if (step == -1)
 		goto fail;
 
-	stmt = store_query(st, cause, "SELECT s.package, s.doc, s.off, s.len "
-	    "FROM package_spans s JOIN rpmmd_docs d ON d.id = s.doc WHERE "
-	    "d.mirror = ?1 AND s.kind = ?2 ORDER BY s.package", "It",
-	    mirror_id, kind);
+	/* apt's stanzas lie in the rows of their index (schema 3). */
+	if (strncmp(kind, RPMMD_APT_KIND, strlen(RPMMD_APT_KIND)) == 0)
+		stmt = store_query(st, cause, "SELECT l.package, l.doc, l.off, "
+		    "l.len FROM package_lists l JOIN rpmmd_docs d ON d.id = "
+		    "l.doc WHERE d.mirror = ?1 AND l.list = ?2 ORDER BY "
+		    "l.package", "It", mirror_id, kind + strlen(RPMMD_APT_KIND));
+	else
+		stmt = store_query(st, cause, "SELECT s.package, s.doc, s.off, "
+		    "s.len FROM package_spans s JOIN rpmmd_docs d ON d.id = "
+		    "s.doc WHERE d.mirror = ?1 AND s.kind = ?2 ORDER BY "
+		    "s.package", "It", mirror_id, kind);
 	if (stmt == NULL)
 		goto fail;
 	while ((step = store_step(st, stmt, cause)) == 1) {
@@ -529,34 +538,15 @@ rpmmd_spool_keep(struct store *st, int fd, const char *path, long long pkg,
 	return rc;
 }
 
-/*
- * Before the documents of an earlier sync go: the elements of versions
- * the new documents do not list move into package_xml, as retention may
- * keep those versions in views for a long time; then the documents are
- * forgotten (their files go at the next prune).
- */
-int
-rpmmd_spool_retire(struct store *st, const char *store_dir,
-    long long mirror_id, char **cause)
+/* Copies the elements one query lists (rpmmd_spool_retire) into package_xml. */
+static int
+rpmmd_spool_keep_all(struct store *st, const char *dir, sqlite3_stmt *stmt,
+    char **cause)
 {
-	sqlite3_stmt	*stmt;
-	char		*dir, *path = NULL;
+	char		*path = NULL;
 	long long	 doc = -1;
 	int		 step, fd = -1, rc = -1;
 
-	dir = rpmmd_spool_dir(store_dir, mirror_id);
-	/*
-	 * rpmmd_spool_keep() steps its own cached statement inside this
-	 * loop; a different one, so this one's row stays current.
-	 */
-	stmt = store_query(st, cause, "SELECT s.package, s.kind, s.off, "
-	    "s.len, d.id, d.name FROM package_spans s JOIN rpmmd_docs d ON "
-	    "d.id = s.doc WHERE d.mirror = ?1 AND d.current = 0 ORDER BY "
-	    "d.id, s.off", "I", mirror_id);
-	if (stmt == NULL) {
-		free(dir);
-		return -1;
-	}
 	while ((step = store_step(st, stmt, cause)) == 1) {
 		if (sqlite3_column_int64(stmt, 4) != doc) {
 			if (fd != -1)
@@ -578,11 +568,53 @@ rpmmd_spool_retire(struct store *st, const char *store_dir,
 		    sqlite3_column_int64(stmt, 3), cause) != 0)
 			goto out;
 	}
-	if (step == -1)
+	if (step == 0)
+		rc = 0;
+out:
+	store_done(stmt);
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+/*
+ * Before the documents of an earlier sync go: the elements of versions
+ * the new documents do not list move into package_xml, as retention may
+ * keep those versions in views for a long time; then the documents are
+ * forgotten (their files go at the next prune).
+ */
+int
+rpmmd_spool_retire(struct store *st, const char *store_dir,
+    long long mirror_id, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	char		*dir;
+	int		 rc = -1;
+
+	dir = rpmmd_spool_dir(store_dir, mirror_id);
+	/*
+	 * rpmmd_spool_keep() steps its own cached statement inside these
+	 * loops; different ones, so that their rows stay current.
+	 */
+	stmt = store_query(st, cause, "SELECT s.package, s.kind, s.off, "
+	    "s.len, d.id, d.name FROM package_spans s JOIN rpmmd_docs d ON "
+	    "d.id = s.doc WHERE d.mirror = ?1 AND d.current = 0 ORDER BY "
+	    "d.id, s.off", "I", mirror_id);
+	if (stmt == NULL || rpmmd_spool_keep_all(st, dir, stmt, cause) != 0)
+		goto out;
+	stmt = store_query(st, cause, "SELECT l.package, '" RPMMD_APT_KIND
+	    "' || l.list, l.off, l.len, d.id, d.name FROM rpmmd_docs d JOIN "
+	    "package_lists l ON l.doc = d.id WHERE d.mirror = ?1 AND "
+	    "d.current = 0 ORDER BY d.id, l.off", "I", mirror_id);
+	if (stmt == NULL || rpmmd_spool_keep_all(st, dir, stmt, cause) != 0)
 		goto out;
 	if (store_run(st, cause, "DELETE FROM package_spans WHERE doc IN "
 	    "(SELECT id FROM rpmmd_docs WHERE mirror = ?1 AND current = 0)",
 	    "I", mirror_id) != 0 ||
+	    store_run(st, cause, "UPDATE package_lists SET doc = NULL, off = "
+	    "NULL, len = NULL WHERE doc IN (SELECT id FROM rpmmd_docs WHERE "
+	    "mirror = ?1 AND current = 0)", "I", mirror_id) != 0 ||
 	    store_run(st, cause, "DELETE FROM rpmmd_docs WHERE mirror = ?1 "
 	    "AND current = 0", "I", mirror_id) != 0)
 		goto out;
@@ -590,14 +622,15 @@ rpmmd_spool_retire(struct store *st, const char *store_dir,
 	if (store_run(st, cause, "DELETE FROM package_xml WHERE rowid IN "
 	    "(SELECT x.rowid FROM package_xml x JOIN package_spans s ON "
 	    "s.package = x.package AND s.kind = x.kind JOIN rpmmd_docs d ON "
-	    "d.id = s.doc WHERE d.mirror = ?1)", "I", mirror_id) != 0)
+	    "d.id = s.doc WHERE d.mirror = ?1)", "I", mirror_id) != 0 ||
+	    store_run(st, cause, "DELETE FROM package_xml WHERE rowid IN "
+	    "(SELECT x.rowid FROM package_xml x JOIN package_lists l ON "
+	    "l.package = x.package AND x.kind = '" RPMMD_APT_KIND "' || "
+	    "l.list JOIN rpmmd_docs d ON d.id = l.doc WHERE d.mirror = ?1)",
+	    "I", mirror_id) != 0)
 		goto out;
 	rc = 0;
 out:
-	store_done(stmt);
-	if (fd != -1)
-		close(fd);
-	free(path);
 	free(dir);
 	return rc;
 }

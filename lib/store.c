@@ -28,7 +28,7 @@ struct store {
 	size_t			 st_nstmts;
 };
 
-#define STORE_SCHEMA	"2"
+#define STORE_SCHEMA	"3"
 #define STORE_CACHE	"-4096"		/* KiB, as PRAGMA cache_size */
 
 #define STORE_SPANS_COLUMNS						\
@@ -39,7 +39,11 @@ struct store {
 #define STORE_LISTS_COLUMNS						\
 	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"\
 	"  list TEXT NOT NULL, upstream INTEGER NOT NULL DEFAULT 1,"	\
+	STORE_LISTS_SPAN ","						\
 	"  PRIMARY KEY (package, list)"
+/* Schema 3: where the version's stanza lies in the index's document. */
+#define STORE_LISTS_SPAN						\
+	"  doc INTEGER REFERENCES rpmmd_docs(id), off INTEGER, len INTEGER"
 
 static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS meta ("
@@ -78,10 +82,12 @@ static const char store_schema[] =
 	"  kind TEXT NOT NULL, raw BLOB NOT NULL,"
 	"  PRIMARY KEY (package, kind));"
 	/*
-	 * rpm-md: upstream's package documents spooled in STORE/spool/MIRROR
-	 * (current: of the last sync), and where each version's element
-	 * lies in them; package_xml keeps the elements of versions that
-	 * only older documents listed (lib/rpmmd_spool.c).
+	 * Upstream's package documents (rpm-md's, and apt's indexes, kind
+	 * "deb:" and the list) spooled in STORE/spool/MIRROR (current: of
+	 * the last sync), and where each version's element lies in them
+	 * (package_spans; apt's stanzas: package_lists); package_xml keeps
+	 * the elements of versions that only older documents listed
+	 * (lib/rpmmd_spool.c).
 	 */
 	"CREATE TABLE IF NOT EXISTS rpmmd_docs ("
 	"  id INTEGER PRIMARY KEY,"
@@ -114,7 +120,13 @@ static const char store_schema[] =
 	"  cve TEXT NOT NULL);"
 	/*
 	 * apt: the indexes ("bookworm/main/binary-amd64") that list a
-	 * version; upstream as in packages, but per index.
+	 * version; upstream as in packages, but per index.  doc, off and
+	 * len: where the version's stanza lies in the index's spooled
+	 * document, NULL once it moved into package_xml (kind "deb:" and
+	 * the list); rpm-md's elements have package_spans for this.  One
+	 * row per stanza rather than two: a fifth of a first sync's
+	 * recording (schema 3, store_migrate).  package_lists_doc: made
+	 * by the migration, which new stores run too.
 	 */
 	"CREATE TABLE IF NOT EXISTS package_lists (" STORE_LISTS_COLUMNS
 	") WITHOUT ROWID;"
@@ -179,7 +191,20 @@ static const char store_migrate_2[] =
 	"  SELECT package, list, upstream FROM package_lists;"
 	"DROP TABLE package_lists;"
 	"ALTER TABLE package_lists_2 RENAME TO package_lists;"
-	"INSERT OR REPLACE INTO meta VALUES ('schema', '" STORE_SCHEMA "');";
+	"INSERT OR REPLACE INTO meta VALUES ('schema', '2');";
+
+/*
+ * Schema 2 to 3, once package_lists has the columns of STORE_LISTS_SPAN
+ * (store_migrate_3): the spans of apt stanzas move from package_spans into
+ * the row of their index.
+ */
+static const char store_migrate_3_sql[] =
+	"UPDATE package_lists SET doc = s.doc, off = s.off, len = s.len"
+	"  FROM package_spans s WHERE s.package = package_lists.package"
+	"  AND s.kind = 'deb:' || package_lists.list;"
+	"DELETE FROM package_spans WHERE kind LIKE 'deb:%';"
+	"CREATE INDEX IF NOT EXISTS package_lists_doc ON package_lists (doc);"
+	"INSERT OR REPLACE INTO meta VALUES ('schema', '3');";
 
 /* 1 when a table of the store still has rowids, 0 when not, -1: error. */
 static int
@@ -207,6 +232,82 @@ store_has_rowid(sqlite3 *db, const char *table)
 	return rc;
 }
 
+/* 1 when the store says it has schema STORE_SCHEMA, 0 when not, -1. */
+static int
+store_schema_current(sqlite3 *db)
+{
+	sqlite3_stmt	*stmt;
+	const char	*v;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = "
+	    "'schema'", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		v = (const char *)sqlite3_column_text(stmt, 0);
+		rc = v != NULL && strcmp(v, STORE_SCHEMA) == 0;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* 1 when table has the column, 0 when not, -1: error. */
+static int
+store_has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) "
+	    "WHERE name = ?2", -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(stmt, 2, column, -1, SQLITE_STATIC) == SQLITE_OK) {
+		switch (sqlite3_step(stmt)) {
+		case SQLITE_ROW:
+			rc = 1;
+			break;
+		case SQLITE_DONE:
+			rc = 0;
+			break;
+		}
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Schema 3 (STORE_LISTS_SPAN): package_lists of a schema 2 store gets its
+ * columns; a new store, or one converted from schema 1, has them.
+ */
+static int
+store_migrate_3(sqlite3 *db, char **err)
+{
+	static const char *const add[] = {
+		"ALTER TABLE package_lists ADD COLUMN doc INTEGER "
+		    "REFERENCES rpmmd_docs(id)",
+		"ALTER TABLE package_lists ADD COLUMN off INTEGER",
+		"ALTER TABLE package_lists ADD COLUMN len INTEGER",
+	};
+	static const char *const col[] = { "doc", "off", "len" };
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < 3; i++) {
+		if ((rc = store_has_column(db, "package_lists", col[i])) == -1)
+			return sqlite3_errcode(db);
+		if (rc == 0 && (rc = sqlite3_exec(db, add[i], NULL, NULL,
+		    err)) != SQLITE_OK)
+			return rc;
+	}
+	return sqlite3_exec(db, store_migrate_3_sql, NULL, NULL, err);
+}
+
 /*
  * Brings a store made by an older version to this schema, in one
  * transaction (taken for writing first: two processes opening the same
@@ -215,17 +316,28 @@ store_has_rowid(sqlite3 *db, const char *table)
 static int
 store_migrate(sqlite3 *db, char **err)
 {
-	int	rc;
+	int	rc, rowid, current;
 
-	if ((rc = store_has_rowid(db, "package_spans")) != 1)
-		return rc == 0 ? SQLITE_OK : sqlite3_errcode(db);
+	rowid = store_has_rowid(db, "package_spans");
+	current = store_schema_current(db);
+	if (rowid == -1 || current == -1)
+		return sqlite3_errcode(db);
+	if (rowid == 0 && current == 1)
+		return SQLITE_OK;
 	if ((rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL,
 	    err)) != SQLITE_OK)
 		return rc;
+	/* Again: another process may have converted it meanwhile. */
 	if ((rc = store_has_rowid(db, "package_spans")) == 1)
 		rc = sqlite3_exec(db, store_migrate_2, NULL, NULL, err);
 	else
 		rc = rc == 0 ? SQLITE_OK : sqlite3_errcode(db);
+	if (rc == SQLITE_OK) {
+		if ((current = store_schema_current(db)) == 0)
+			rc = store_migrate_3(db, err);
+		else if (current == -1)
+			rc = sqlite3_errcode(db);
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, "COMMIT", NULL, NULL, err);
 	if (rc != SQLITE_OK)

@@ -281,6 +281,7 @@ static const char	old_store[] =
 	"  kind TEXT NOT NULL, name TEXT NOT NULL, size INTEGER NOT NULL,"
 	"  current INTEGER NOT NULL DEFAULT 1);"
 	"INSERT INTO rpmmd_docs VALUES (3, 1, 'deb:l', 'doc-3.deb822', 99, 1);"
+	"INSERT INTO rpmmd_docs VALUES (4, 1, 'primary', 'doc-4.xml', 99, 1);"
 	"CREATE TABLE package_spans ("
 	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
 	"  kind TEXT NOT NULL, doc INTEGER NOT NULL REFERENCES rpmmd_docs(id),"
@@ -288,6 +289,7 @@ static const char	old_store[] =
 	"  PRIMARY KEY (package, kind));"
 	"CREATE INDEX package_spans_doc ON package_spans (doc);"
 	"INSERT INTO package_spans VALUES (7, 'deb:l', 3, 40, 50);"
+	"INSERT INTO package_spans VALUES (7, 'primary', 4, 0, 10);"
 	"CREATE TABLE package_lists ("
 	"  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
 	"  list TEXT NOT NULL, upstream INTEGER NOT NULL DEFAULT 1,"
@@ -306,9 +308,31 @@ count(struct store *st, const char *sql)
 	return n;
 }
 
+/*
+ * Schema 2: spans and lists without rowids, apt's spans still in
+ * package_spans; made from schema 1 as that version converted it.
+ */
+static const char	schema_2[] =
+	"CREATE TABLE s2 (package INTEGER NOT NULL REFERENCES packages(id)"
+	"  ON DELETE CASCADE, kind TEXT NOT NULL, doc INTEGER NOT NULL"
+	"  REFERENCES rpmmd_docs(id), off INTEGER NOT NULL,"
+	"  len INTEGER NOT NULL, PRIMARY KEY (package, kind)) WITHOUT ROWID;"
+	"INSERT INTO s2 SELECT package, kind, doc, off, len FROM package_spans;"
+	"DROP TABLE package_spans;"
+	"ALTER TABLE s2 RENAME TO package_spans;"
+	"CREATE INDEX package_spans_doc ON package_spans (doc);"
+	"CREATE TABLE l2 (package INTEGER NOT NULL REFERENCES packages(id)"
+	"  ON DELETE CASCADE, list TEXT NOT NULL,"
+	"  upstream INTEGER NOT NULL DEFAULT 1,"
+	"  PRIMARY KEY (package, list)) WITHOUT ROWID;"
+	"INSERT INTO l2 SELECT package, list, upstream FROM package_lists;"
+	"DROP TABLE package_lists;"
+	"ALTER TABLE l2 RENAME TO package_lists;"
+	"UPDATE meta SET value = '2' WHERE key = 'schema';";
+
 /* A store made by an older version opens, converted, its rows kept. */
 static void
-test_migrate(void)
+test_migrate(int schema)
 {
 	struct store	*st;
 	sqlite3		*db;
@@ -323,8 +347,9 @@ test_migrate(void)
 	if (asprintf(&path, "%s/patchgate.db", dir) == -1)
 		abort();
 	ok(sqlite3_open(path, &db) == SQLITE_OK &&
-	    sqlite3_exec(db, old_store, NULL, NULL, NULL) == SQLITE_OK,
-	    "a store of schema 1");
+	    sqlite3_exec(db, old_store, NULL, NULL, NULL) == SQLITE_OK &&
+	    (schema == 1 || sqlite3_exec(db, schema_2, NULL, NULL,
+	    NULL) == SQLITE_OK), "a store of schema %d", schema);
 	sqlite3_close(db);
 	free(path);
 	for (i = 0; i < 2; i++) {
@@ -339,17 +364,26 @@ test_migrate(void)
 		    "'%WITHOUT ROWID'"), 2, "open %d: spans and lists have no "
 		    "rowid", i + 1);
 		is_int(count(st, "SELECT count(*) FROM package_spans WHERE "
-		    "package = 7 AND kind = 'deb:l' AND doc = 3 AND off = 40 AND "
-		    "len = 50"), 1, "open %d: the span is kept", i + 1);
+		    "package = 7 AND kind = 'primary' AND doc = 4 AND off = 0 "
+		    "AND len = 10"), 1, "open %d: the rpm-md span is kept",
+		    i + 1);
+		is_int(count(st, "SELECT count(*) FROM package_spans WHERE "
+		    "kind LIKE 'deb:%'"), 0, "open %d: no apt span is left in "
+		    "package_spans", i + 1);
 		is_int(count(st, "SELECT count(*) FROM package_lists WHERE "
-		    "package = 7 AND list = 'l' AND upstream = 0"), 1,
-		    "open %d: the list is kept", i + 1);
+		    "package = 7 AND list = 'l' AND upstream = 0 AND doc = 3 AND "
+		    "off = 40 AND len = 50"), 1,
+		    "open %d: the list is kept, with the apt span", i + 1);
+		is_int(count(st, "SELECT count(*) FROM sqlite_schema WHERE "
+		    "type = 'index' AND name = 'package_lists_doc' AND "
+		    "tbl_name = 'package_lists'"), 1,
+		    "open %d: the lists' doc index is there", i + 1);
 		is_int(count(st, "SELECT count(*) FROM sqlite_schema WHERE "
 		    "type = 'index' AND name = 'package_spans_doc' AND "
 		    "tbl_name = 'package_spans'"), 1,
 		    "open %d: the spans' doc index is there", i + 1);
 		is_int(count(st, "SELECT value FROM meta WHERE key = 'schema'"),
-		    2, "open %d: schema 2", i + 1);
+		    3, "open %d: schema 3", i + 1);
 		is_int(count(st, "SELECT count(*) FROM pragma_foreign_key_check"),
 		    0, "open %d: foreign keys hold", i + 1);
 		store_close(st);
@@ -441,11 +475,18 @@ main(void)
 	test_one(st);
 	test_errors(st);
 	test_step(st);
-	is_int(count(st, "SELECT value FROM meta WHERE key = 'schema'"), 2,
-	    "a new store is of schema 2");
+	is_int(count(st, "SELECT value FROM meta WHERE key = 'schema'"), 3,
+	    "a new store is of schema 3");
+	is_int(count(st, "SELECT count(*) FROM pragma_table_info("
+	    "'package_lists') WHERE name IN ('doc', 'off', 'len')"), 3,
+	    "a new store's package_lists has the stanzas' places");
+	is_int(count(st, "SELECT count(*) FROM sqlite_schema WHERE type = "
+	    "'index' AND name = 'package_lists_doc'"), 1,
+	    "a new store has the lists' doc index");
 	store_close(st);
 	remove_tree(dir);
-	test_migrate();
+	test_migrate(1);
+	test_migrate(2);
 	test_helper();
 	return done_testing();
 }
