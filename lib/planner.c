@@ -135,7 +135,11 @@ pn_decide(struct pn_ctx *pc)
 		vp = in->pi_pkgs[i].pk_vis;
 		vp.vp_format = in->pi_format;
 		vp.vp_base = plan_is_base(&vp);
-		visibility_decide(in->pi_baseline, &vp, in->pi_now, &d);
+		if (in->pi_terse)
+			visibility_decide_terse(in->pi_baseline, &vp,
+			    in->pi_now, &d);
+		else
+			visibility_decide(in->pi_baseline, &vp, in->pi_now, &d);
 		v->pv_visible = d.vd_visible;
 		v->pv_release = d.vd_release;
 		v->pv_changes = d.vd_ripens;

@@ -154,13 +154,13 @@ release_time(const struct vis_package *vp, const struct vis_advisory *va)
 
 /*
  * Tries every rule against one classification of the version; returns 1
- * when a rule makes it visible now, else keeps the earliest time a
- * matching rule will.
+ * when a rule makes it visible now (saying why unless terse), else keeps
+ * the earliest time a matching rule will.
  */
 static int
 rules_try(const struct baseline *bl, const struct vis_package *vp,
     const struct vis_advisory *va, time_t now, struct vis_decision *d,
-    int *matched, struct buf *why)
+    int *matched, struct buf *why, int terse)
 {
 	const struct rule	*ru;
 	const char		*class, *sev;
@@ -183,6 +183,9 @@ rules_try(const struct baseline *bl, const struct vis_package *vp,
 		if (ru->ru_delay >= 0) {
 			ripe = rel + ru->ru_delay;
 			if (ripe <= now) {
+				d->vd_release = rel;
+				if (terse)
+					return 1;
 				buf_reset(why);
 				buf_addf(why, "released %s%s%s, rule \"%s\" "
 				    "(line %d) approves it from %s",
@@ -205,6 +208,9 @@ rules_try(const struct baseline *bl, const struct vis_package *vp,
 				    time_format(ripe, t2, sizeof t2));
 			}
 		} else if (rel <= ru->ru_until) {
+			d->vd_release = rel;
+			if (terse)
+				return 1;
 			buf_reset(why);
 			buf_addf(why, "released %s, before the until date of rule "
 			    "\"%s\" (line %d)", time_format(rel, t1, sizeof t1),
@@ -216,9 +222,9 @@ rules_try(const struct baseline *bl, const struct vis_package *vp,
 	return 0;
 }
 
-void
-visibility_decide(const struct baseline *bl, const struct vis_package *vp,
-    time_t now, struct vis_decision *d)
+static void
+vis_decide(const struct baseline *bl, const struct vis_package *vp,
+    time_t now, struct vis_decision *d, int terse)
 {
 	struct buf	 why;
 	const char	*hit, *via;
@@ -237,25 +243,28 @@ visibility_decide(const struct baseline *bl, const struct vis_package *vp,
 	}
 	hit = list_match(bl->bl_approved, bl->bl_napproved, vp, &via);
 	if (hit != NULL) {
-		buf_addf(&why, "approved by baseline %s (approved = %s%s%s)",
-		    bl->bl_name, hit, via ? ", via " : "", via ? via : "");
+		if (!terse)
+			buf_addf(&why, "approved by baseline %s (approved = "
+			    "%s%s%s)", bl->bl_name, hit, via ? ", via " : "",
+			    via ? via : "");
 		d->vd_kind = VIS_APPROVED;
 		goto visible;
 	}
 	if (vp->vp_base) {
-		buf_addf(&why, "part of the mirror's base (present at its first "
-		    "sync, no advisory)");
+		if (!terse)
+			buf_addf(&why, "part of the mirror's base (present at "
+			    "its first sync, no advisory)");
 		d->vd_kind = VIS_BASE;
 		goto visible;
 	}
 	d->vd_kind = VIS_RULE;
 	if (vp->vp_nadvs == 0) {
-		if (rules_try(bl, vp, NULL, now, d, &matched, &why))
+		if (rules_try(bl, vp, NULL, now, d, &matched, &why, terse))
 			goto visible;
 	} else {
 		for (i = 0; i < vp->vp_nadvs; i++) {
 			if (rules_try(bl, vp, &vp->vp_advs[i], now, d, &matched,
-			    &why))
+			    &why, terse))
 				goto visible;
 		}
 	}
@@ -297,6 +306,25 @@ hidden:
 visible:
 	d->vd_visible = 1;
 	d->vd_ripens = 0;
+	if (terse) {
+		buf_free(&why);
+		d->vd_reason = NULL;
+		return;
+	}
 	buf_add(&why, "", 0);
 	d->vd_reason = why.b_data;
+}
+
+void
+visibility_decide(const struct baseline *bl, const struct vis_package *vp,
+    time_t now, struct vis_decision *d)
+{
+	vis_decide(bl, vp, now, d, 0);
+}
+
+void
+visibility_decide_terse(const struct baseline *bl, const struct vis_package *vp,
+    time_t now, struct vis_decision *d)
+{
+	vis_decide(bl, vp, now, d, 1);
 }

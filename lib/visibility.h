@@ -56,6 +56,13 @@ struct vis_decision {
 /* Decides; fills *d (free d->vd_reason). */
 void	 visibility_decide(const struct baseline *, const struct vis_package *,
 	     time_t now, struct vis_decision *d);
+/*
+ * Likewise, without the sentence of a visible version (vd_reason NULL):
+ * publishing plans every version of every view and shows no reason for
+ * those it lists.
+ */
+void	 visibility_decide_terse(const struct baseline *,
+	     const struct vis_package *, time_t now, struct vis_decision *d);
 /* True when pattern (one '*' wildcard) names this version. */
 int	 visibility_pattern_matches(const char *pattern, const struct vis_package *);
 

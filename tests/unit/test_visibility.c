@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -24,13 +25,25 @@ t(const char *s)
 	return v;
 }
 
+/* Decisions compared with the terse one, and those that disagreed. */
+static int	terse_compared, terse_differed;
+
 static int
 visible(struct baseline *bl, struct vis_package *vp, const char *now,
     char **reason)
 {
-	struct vis_decision	d;
+	struct vis_decision	d, td;
 
 	visibility_decide(bl, vp, t(now), &d);
+	/* The same decision, without the sentence of a visible version. */
+	visibility_decide_terse(bl, vp, t(now), &td);
+	terse_compared++;
+	if (td.vd_visible != d.vd_visible || td.vd_kind != d.vd_kind ||
+	    td.vd_ripens != d.vd_ripens || td.vd_release != d.vd_release ||
+	    (d.vd_visible ? td.vd_reason != NULL : td.vd_reason == NULL ||
+	    strcmp(td.vd_reason, d.vd_reason) != 0))
+		terse_differed++;
+	free(td.vd_reason);
 	if (reason != NULL)
 		*reason = d.vd_reason;
 	else
@@ -189,5 +202,8 @@ main(void)
 	config_free(cf);
 	free(path);
 	remove_tree(dir);
+	ok(terse_compared >= 16 && terse_differed == 0, "the terse decision "
+	    "agrees with the full one: %d of %d differ", terse_differed,
+	    terse_compared);
 	return done_testing();
 }
