@@ -3,7 +3,8 @@
  * index fed in pieces whose size follows from the input's length (every
  * stanza handed out must be the input's own bytes at its offset, with no
  * blank line in it, and the stanzas must cover the input in order), as a
- * clear-signed InRelease, as a Release, and as a date.
+ * clear-signed InRelease, as a Release, and as a date.  Fields found in
+ * one pass (deb822_fields) must be those found one by one.
  */
 #include "config.h"
 
@@ -36,6 +37,27 @@ fuzz_read(void *arg, void *buf, size_t len, char **cause)
 	if (len > fr->fr_step)
 		len = fr->fr_step;
 	return memreader_read(&fr->fr_mr, buf, len, cause);
+}
+
+/* deb822_fields() finds, in one pass, what deb822_field() finds. */
+static void
+fuzz_fields(const struct deb822_stanza *ds)
+{
+	static const char *const names[] = {
+		"Package", "Version", "package", "SHA256", "Size", "Filename"
+	};
+	const char	*val[6];
+	size_t		 len[6], i;
+	char		*v;
+
+	deb822_fields(ds, names, 6, val, len);
+	for (i = 0; i < 6; i++) {
+		v = deb822_field(ds, names[i], 0);
+		if ((v == NULL) != (val[i] == NULL) || (v != NULL &&
+		    (strlen(v) != len[i] || memcmp(v, val[i], len[i]) != 0)))
+			abort();
+		free(v);
+	}
 }
 
 static int
@@ -71,6 +93,7 @@ fuzz_stanza(const struct deb822_stanza *ds, void *arg)
 	free(v);
 	v = deb822_field(ds, "description", 0);
 	free(v);
+	fuzz_fields(ds);
 	return 0;
 }
 

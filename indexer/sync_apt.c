@@ -236,21 +236,32 @@ static const char *const sa_names[6] = { "Package", "Version",
     "Architecture", "Filename", "Size", "SHA256" };
 
 /*
- * The six fields (sa_names) a stanza must have, checked, into f (freed by
- * the caller, even on error), the SHA256 in lower case; its Size into
- * *size.  Reads nothing but the stanza: it runs on the parsing thread.
+ * The six fields (sa_names) a stanza must have, checked, into f, which
+ * point into scratch (ds_rawlen + 6 bytes: the values are parts of the
+ * stanza), the SHA256 in lower case; its Size into *size.  Reads nothing
+ * but the stanza: it runs on the parsing thread.
  */
 static int
-sa_stanza_check(const struct deb822_stanza *ds, char **f, long long *size,
-    char **cause)
+sa_stanza_check(const struct deb822_stanza *ds, char *scratch, char **f,
+    long long *size, char **cause)
 {
-	char	*end, *p;
-	size_t	 i;
+	const char	*val[6];
+	char		*end, *p;
+	size_t		 len[6], i;
 
-	for (i = 0; i < 6; i++)
-		f[i] = deb822_field(ds, sa_names[i], 0);
+	/* One pass over the stanza for the six. */
+	deb822_fields(ds, sa_names, 6, val, len);
 	for (i = 0; i < 6; i++) {
-		if (f[i] == NULL || *f[i] == '\0') {
+		f[i] = NULL;
+		if (val[i] == NULL || len[i] == 0)
+			continue;
+		memcpy(scratch, val[i], len[i]);
+		scratch[len[i]] = '\0';
+		f[i] = scratch;
+		scratch += len[i] + 1;
+	}
+	for (i = 0; i < 6; i++) {
+		if (f[i] == NULL) {
 			if (i == 0)
 				cause_set(cause, "line %ld: stanza without "
 				    "Package", ds->ds_line);
@@ -307,19 +318,18 @@ static int
 sa_stanza_cb(const struct deb822_stanza *ds, void *arg)
 {
 	struct sa_sync	*sa = arg;
-	char		*f[6];
+	char		*f[6], *scratch;
 	long long	 size;
-	size_t		 i;
 	enum phase	 ph;
 	int		 rc = -1;
 
-	if (sa_stanza_check(ds, f, &size, &sa->sa_cause) == 0) {
+	scratch = xmalloc(ds->ds_rawlen + 6);
+	if (sa_stanza_check(ds, scratch, f, &size, &sa->sa_cause) == 0) {
 		ph = phase_enter(PHASE_STORE);
 		rc = sa_stanza_store(sa, f, size, ds->ds_offset, ds->ds_rawlen);
 		phase_leave(ph);
 	}
-	for (i = 0; i < 6; i++)
-		free(f[i]);
+	free(scratch);
 	return rc;
 }
 
@@ -987,6 +997,8 @@ struct sa_feed {
 	int		 fd_stop;	/* the store gave up */
 	char		*fd_check;	/* a stanza failed sa_stanza_check */
 	char		*fd_cause;	/* the parse or the read failed */
+	char		*fd_scratch;	/* sa_stanza_check's */
+	size_t		 fd_scratchsize;
 };
 
 static void
@@ -1013,10 +1025,15 @@ sa_feed_cb(const struct deb822_stanza *ds, void *arg)
 	char		*f[6];
 	long long	 size;
 	size_t		 i;
-	int		 rc = -1, stop;
+	int		 stop;
 
-	if (sa_stanza_check(ds, f, &size, &fd->fd_check) != 0)
-		goto out;
+	if (fd->fd_scratchsize < ds->ds_rawlen + 6) {
+		fd->fd_scratchsize = ds->ds_rawlen + 6 + 4096;
+		free(fd->fd_scratch);
+		fd->fd_scratch = xmalloc(fd->fd_scratchsize);
+	}
+	if (sa_stanza_check(ds, fd->fd_scratch, f, &size, &fd->fd_check) != 0)
+		return -1;
 	b = &fd->fd_batch[fd->fd_head % SA_BATCHES];
 	if (!fd->fd_filling) {
 		/* A new batch: wait until the store is done with the slot. */
@@ -1027,7 +1044,7 @@ sa_feed_cb(const struct deb822_stanza *ds, void *arg)
 		stop = fd->fd_stop;
 		pthread_mutex_unlock(&fd->fd_mtx);
 		if (stop)
-			goto out;
+			return -1;
 		b->sb_n = 0;
 		b->sb_len = 0;
 		fd->fd_filling = 1;
@@ -1045,11 +1062,7 @@ sa_feed_cb(const struct deb822_stanza *ds, void *arg)
 		pthread_cond_broadcast(&fd->fd_cond);
 		pthread_mutex_unlock(&fd->fd_mtx);
 	}
-	rc = 0;
-out:
-	for (i = 0; i < 6; i++)
-		free(f[i]);
-	return rc;
+	return 0;
 }
 
 static void *
@@ -1141,6 +1154,7 @@ sa_feed_end(struct sa_feed *fd, char **check, char **cause)
 	pthread_join(fd->fd_thread, NULL);
 	for (i = 0; i < SA_BATCHES; i++)
 		free(fd->fd_batch[i].sb_text);
+	free(fd->fd_scratch);
 	pthread_cond_destroy(&fd->fd_cond);
 	pthread_mutex_destroy(&fd->fd_mtx);
 	*check = fd->fd_check;

@@ -363,3 +363,42 @@ deb822_field(const struct deb822_stanza *ds, const char *name,
 	}
 	return b.b_data;	/* buf_add keeps it NUL-terminated */
 }
+
+void
+deb822_fields(const struct deb822_stanza *ds, const char *const *names,
+    size_t n, const char **val, size_t *len)
+{
+	const char	*p = ds->ds_raw, *end = ds->ds_raw + ds->ds_rawlen;
+	const char	*nl, *colon, *v, *ve;
+	size_t		 i, left = n, namelen;
+
+	for (i = 0; i < n; i++) {
+		val[i] = NULL;
+		len[i] = 0;
+	}
+	for (; p < end && left > 0; p = nl + 1) {
+		if ((nl = memchr(p, '\n', end - p)) == NULL)
+			nl = end;
+		/* A continuation line, or no field name. */
+		if (*p == ' ' || *p == '\t' ||
+		    (colon = memchr(p, ':', nl - p)) == NULL)
+			continue;
+		namelen = colon - p;
+		for (i = 0; i < n; i++) {
+			/* The first line of a name counts, as deb822_field's. */
+			if (val[i] != NULL || strlen(names[i]) != namelen ||
+			    strncasecmp(p, names[i], namelen) != 0)
+				continue;
+			v = colon + 1;
+			while (v < nl && (*v == ' ' || *v == '\t'))
+				v++;
+			ve = nl;
+			while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t' ||
+			    ve[-1] == '\r'))
+				ve--;
+			val[i] = v;
+			len[i] = ve - v;
+			left--;
+		}
+	}
+}

@@ -28,6 +28,14 @@ struct deb822_stanza {
  */
 char	*deb822_field(const struct deb822_stanza *, const char *name,
 	     int keep_lines);
+/*
+ * The first lines of n fields at once, in one pass over the stanza, as
+ * deb822_field() without keep_lines finds them: val[i] points at the
+ * value of names[i] in ds_raw, len[i] bytes, trimmed; NULL when absent.
+ */
+void	 deb822_fields(const struct deb822_stanza *,
+	     const char *const *names, size_t n, const char **val,
+	     size_t *len);
 
 typedef int (*deb822_cb)(const struct deb822_stanza *, void *arg);
 

@@ -289,8 +289,8 @@ static int
 store_migrate_3(sqlite3 *db, char **err)
 {
 	static const char *const add[] = {
-		"ALTER TABLE package_lists ADD COLUMN doc INTEGER "
-		    "REFERENCES rpmmd_docs(id)",
+		("ALTER TABLE package_lists ADD COLUMN doc INTEGER "
+		    "REFERENCES rpmmd_docs(id)"),
 		"ALTER TABLE package_lists ADD COLUMN off INTEGER",
 		"ALTER TABLE package_lists ADD COLUMN len INTEGER",
 	};

@@ -120,6 +120,39 @@ seen_free(struct seen *s)
 	buf_free(&s->s_cat);
 }
 
+/*
+ * deb822_fields() against deb822_field() on every stanza parsed: the
+ * names compared, and how many values differed.
+ */
+static const char *const fields_names[] = {
+	"Package", "Version", "Architecture", "Filename", "Size", "SHA256",
+	"Description", "package", "Package-Type", "Tail", "Empty", "Nope"
+};
+#define FIELDS_N	(sizeof fields_names / sizeof fields_names[0])
+static unsigned long	fields_compared, fields_differed;
+
+static void
+fields_compare(const struct deb822_stanza *ds)
+{
+	const char	*val[FIELDS_N];
+	size_t		 len[FIELDS_N], i;
+	char		*v;
+
+	deb822_fields(ds, fields_names, FIELDS_N, val, len);
+	for (i = 0; i < FIELDS_N; i++) {
+		v = deb822_field(ds, fields_names[i], 0);
+		fields_compared++;
+		if ((v == NULL) != (val[i] == NULL) || (v != NULL &&
+		    (strlen(v) != len[i] || memcmp(v, val[i], len[i]) != 0))) {
+			if (fields_differed++ == 0)
+				printf("# line %ld: %s: \"%s\" and \"%.*s\"\n",
+				    ds->ds_line, fields_names[i], v ? v : "(none)",
+				    (int)len[i], val[i] ? val[i] : "(none)");
+		}
+		free(v);
+	}
+}
+
 static int
 seen_cb(const struct deb822_stanza *ds, void *arg)
 {
@@ -131,6 +164,7 @@ seen_cb(const struct deb822_stanza *ds, void *arg)
 	size_t			 i;
 
 	s->s_n++;
+	fields_compare(ds);
 	buf_addf(&s->s_log, "%lld %zu %ld\n", ds->ds_offset, ds->ds_rawlen,
 	    ds->ds_line);
 	buf_add(&s->s_log, ds->ds_raw, ds->ds_rawlen);
@@ -324,6 +358,7 @@ field_of(const char *doc, const char *name, int keep)
 	ds.ds_rawlen = f.f_len;
 	ds.ds_line = 1;
 	v = deb822_field(&ds, name, keep);
+	fields_compare(&ds);
 	free(f.f_raw);
 	return v;
 }
@@ -1594,5 +1629,8 @@ main(void)
 		free(corpora);
 	}
 	test_apt_lists();
+	ok(fields_compared > 1000 && fields_differed == 0, "deb822_fields "
+	    "finds what deb822_field does: %lu of %lu values differ",
+	    fields_differed, fields_compared);
 	return done_testing();
 }
