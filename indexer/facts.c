@@ -271,8 +271,9 @@ facts_find(struct facts *fa, long long id)
 }
 
 /*
- * The planner's input and order of a sync's facts, made on a thread while
- * the sync commits (facts_prepare): neither reads the store.
+ * The planner's input and order of a sync's facts, and their order by
+ * location, made on a thread while the sync commits (facts_prepare): none
+ * reads the store.
  */
 struct facts_prep {
 	pthread_t	 fp_thread;
@@ -284,15 +285,34 @@ struct facts_prep {
 static void facts_planner_input(struct indexer *, struct mirror *,
     struct facts *);
 
+static int
+facts_location_cmp(const void *a, const void *b, void *arg)
+{
+	const struct pub_pkg	*pkgs = arg;
+	size_t			 x = *(const size_t *)a, y = *(const size_t *)b;
+	int			 c;
+
+	c = strcmp(pkgs[x].pp_location, pkgs[y].pp_location);
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
 static void *
 facts_prep_run(void *arg)
 {
 	struct facts_prep	*fp = arg;
 	struct facts		*fa = fp->fp_fa;
+	size_t			 i;
 
 	facts_planner_input(fp->fp_ix, fp->fp_mi, fa);
 	fa->fa_order = plan_order_new(fa->fa_input, fa->fa_npkgs,
 	    fp->fp_mi->mi_type);
+	/* packages.idx lists versions by location (publish_index.c). */
+	fa->fa_by_location = xcalloc(fa->fa_npkgs + 1,
+	    sizeof *fa->fa_by_location);
+	for (i = 0; i < fa->fa_npkgs; i++)
+		fa->fa_by_location[i] = i;
+	qsort_r(fa->fa_by_location, fa->fa_npkgs,
+	    sizeof *fa->fa_by_location, facts_location_cmp, fa->fa_pkgs);
 	return NULL;
 }
 
@@ -385,6 +405,7 @@ facts_free(struct facts *fa)
 	free(fa->fa_input);
 	plan_deps_free(fa->fa_deps);
 	plan_order_free(fa->fa_order);
+	free(fa->fa_by_location);
 	memset(fa, 0, sizeof *fa);
 }
 

@@ -94,6 +94,8 @@ struct facts {
 	struct plan_pkg		*fa_input;	/* the planner's view of fa_pkgs */
 	struct plan_deps	*fa_deps;	/* NULL: not checked */
 	struct plan_order	*fa_order;	/* fa_input sorted, for every plan */
+	/* NULL, or indexes of fa_pkgs by location (packages.idx's order). */
+	size_t			*fa_by_location;
 	int			 fa_deps_loaded;	/* facts_deps() ran (facts.c) */
 	struct plan_hold	*fa_holds;	/* every group's */
 	size_t			 fa_nholds;
@@ -118,6 +120,7 @@ struct pub_view {
 	long long		 pv_mirror_id;
 	struct pub_pkg		*pv_pkgs;		/* in upstream order */
 	size_t			 pv_npkgs;
+	const size_t		*pv_by_location;	/* NULL, or fa_by_location */
 	char			*pv_tree;		/* GEN/tree being written */
 	struct buf		 pv_digest;		/* what makes two views equal */
 };

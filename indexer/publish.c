@@ -917,6 +917,7 @@ pub_render(struct indexer *ix, struct group *gr, struct mirror *mi,
 	pv.pv_mirror_id = mirror_id;
 	pv.pv_pkgs = fa->fa_pkgs;
 	pv.pv_npkgs = fa->fa_npkgs;
+	pv.pv_by_location = fa->fa_by_location;
 	buf_init(&pv.pv_digest);
 	remove_tree(tmp);
 	xasprintf(&pv.pv_tree, "%s/tree", tmp);

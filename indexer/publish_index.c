@@ -27,6 +27,17 @@ struct pi_ent {
 	char		 pe_kind;
 };
 
+/* The line kind of a version, 0 when it has none. */
+static char
+pi_kind(const struct pub_pkg *pp)
+{
+	if (pp->pp_listed)
+		return 'V';
+	if (pp->pp_upstream || pp->pp_verdict->pv_reason == PLAN_LOST)
+		return 'H';
+	return 0;
+}
+
 struct pi_ctx {
 	struct pub_view	*pi_pv;
 	struct buf	 pi_a;
@@ -35,6 +46,9 @@ struct pi_ctx {
 };
 
 static struct pi_ctx	*pi_sort_ctx;
+
+/* Lines are written and hashed in pieces of this many bytes. */
+#define PI_CHUNK	(64 * 1024)
 
 /*
  * What url_join() puts before a plain relative location (no scheme, not
@@ -162,6 +176,36 @@ pi_cache_path(struct pub_view *pv, const char *hex)
 	return path;
 }
 
+/*
+ * Sorts the lines by pi_cmp: along the versions' order by location when
+ * the facts have it (facts_prepare made it beside the sync's commit),
+ * sorting only the runs of one location; else all of them.
+ */
+static void
+pi_sort(struct pub_view *pv, struct pi_ent *ents, size_t n)
+{
+	const size_t	*order = pv->pv_by_location;
+	struct pub_pkg	*pp;
+	size_t		 i, j, m = 0;
+
+	if (order == NULL) {
+		qsort(ents, n, sizeof *ents, pi_cmp);
+		return;
+	}
+	for (i = 0; i < pv->pv_npkgs; i++) {
+		pp = &pv->pv_pkgs[order[i]];
+		if ((ents[m].pe_kind = pi_kind(pp)) != 0)
+			ents[m++].pe_pkg = pp;
+	}
+	for (i = 0; i < m; i = j) {
+		for (j = i + 1; j < m && strcmp(ents[j].pe_pkg->pp_location,
+		    ents[i].pe_pkg->pp_location) == 0; j++)
+			;
+		if (j - i > 1)
+			qsort(ents + i, j - i, sizeof *ents, pi_cmp);
+	}
+}
+
 /* Writes packages.idx into gen; its sha256 into hex. */
 static int
 pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
@@ -170,6 +214,7 @@ pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
 	struct pi_ent	*ents;
 	struct pub_pkg	*pp;
 	struct hash	*h;
+	struct buf	 out;
 	FILE		*f = NULL;
 	char		*path, *tmp, *cached;
 	char		 key[HASH_HEX_MAX];
@@ -179,14 +224,8 @@ pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
 	ents = xcalloc(pv->pv_npkgs + 1, sizeof *ents);
 	for (i = 0; i < pv->pv_npkgs; i++) {
 		pp = &pv->pv_pkgs[i];
-		if (pp->pp_listed)
-			ents[n++].pe_kind = 'V';
-		else if (pp->pp_upstream ||
-		    pp->pp_verdict->pv_reason == PLAN_LOST)
-			ents[n++].pe_kind = 'H';
-		else
-			continue;
-		ents[n - 1].pe_pkg = pp;
+		if ((ents[n].pe_kind = pi_kind(pp)) != 0)
+			ents[n++].pe_pkg = pp;
 	}
 	memset(&pc, 0, sizeof pc);
 	pc.pi_pv = pv;
@@ -208,14 +247,24 @@ pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
 		free(cached);
 	}
 	pi_sort_ctx = &pc;
-	qsort(ents, n, sizeof *ents, pi_cmp);
+	pi_sort(pv, ents, n);
 
 	h = hash_new("sha256");
 	if ((f = fopen(tmp, "we")) == NULL) {
 		cause_set(cause, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	buf_init(&out);
+	for (i = 0; i <= n; i++) {
+		/* Written and hashed in pieces of PI_CHUNK bytes. */
+		if (out.b_len >= PI_CHUNK || (i == n && out.b_len > 0)) {
+			hash_update(h, out.b_data, out.b_len);
+			if (fwrite(out.b_data, 1, out.b_len, f) != out.b_len)
+				break;
+			buf_reset(&out);
+		}
+		if (i == n)
+			break;
 		/* One line per path: a listed version wins over a hidden one. */
 		skip = 0;
 		if (ents[i].pe_kind == 'H' &&
@@ -225,12 +274,10 @@ pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
 		if (skip)
 			continue;
 		pi_line(&pc, &ents[i], &pc.pi_a);
-		buf_add(&pc.pi_a, "\n", 1);
-		hash_update(h, pc.pi_a.b_data, pc.pi_a.b_len);
-		if (fwrite(pc.pi_a.b_data, 1, pc.pi_a.b_len, f) !=
-		    pc.pi_a.b_len)
-			break;
+		buf_add(&out, pc.pi_a.b_data, pc.pi_a.b_len);
+		buf_add(&out, "\n", 1);
 	}
+	buf_free(&out);
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) == -1) {
 		cause_set(cause, "%s: %s", tmp, strerror(errno));
 		goto out;

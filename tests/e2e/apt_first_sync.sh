@@ -4,9 +4,9 @@
 # Whatever the store then says must plan the same views: a mirror of two
 # architectures whose indexes both list the same Architecture: all
 # versions (as Debian's do), first synced with a hold in force for prod.
-# Each view's indexes must equal, byte for byte, those of a preview of the
-# same group at the same time, which is planned from the store read back,
-# and list exactly the versions they should.
+# Each view's indexes and packages.idx must equal, byte for byte, those of
+# a preview of the same group at the same time, which is planned from the
+# store read back, and list exactly the versions they should.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/e2e/mkaptrepo.sh"
@@ -83,6 +83,12 @@ for g in dev prod; do
 		assert_files_eq "$g, $a: the first sync's index is the one planned from the store" \
 		    "$T/$g.$a.preview" "$T/$g.$a"
 	done
+	# What patchgated serves package files by (and refuses the held).
+	assert_files_eq "$g: the first sync's packages.idx is the one planned from the store" \
+	    "$STORE/previews/$g/$T0/debian/packages.idx" \
+	    "$(readlink -f "$STORE/views/$g/debian/current")/packages.idx"
 done
+assert_contains "prod's packages.idx hides world for the hold" \
+    "$(cat "$STORE/views/prod/debian/current/packages.idx")" "held for group prod: first-sync test"
 
 pg_done
