@@ -509,6 +509,9 @@ raw_publish_start(struct indexer *ix, struct mirror *mi, long long id)
 	rp->rp_ix.ix_signer = NULL;
 	rp->rp_ix.ix_signing = NULL;
 	rp->rp_ix.ix_signer_why = NULL;
+	/* The sync's facts are publishing's. */
+	rp->rp_ix.ix_facts = NULL;
+	rp->rp_ix.ix_facts_prep = NULL;
 	rp->rp_mi = mi;
 	rp->rp_id = id;
 	if (pthread_create(&rp->rp_thread, NULL, raw_publishing_run, rp) == 0)
