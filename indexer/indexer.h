@@ -165,6 +165,13 @@ int	 sync_fetch_blob(struct indexer *, struct mirror *, const char *url,
 	     const char *what, const char *algo, const char *hex, long long size,
 	     char **cause);
 char	*mirror_url(struct mirror *, const char *base, const char *location);
+/*
+ * What mirror_url() puts before a plain location (mirror_url_plain: no
+ * scheme, not from the root, no "./"), which most are: "http://h/debian/";
+ * caller-freed.  For the many lines of a packages.idx.
+ */
+char	*mirror_url_prefix(struct mirror *);
+int	 mirror_url_plain(const char *location);
 int	 sync_file_unchanged(struct indexer *, long long mirror_id,
 	     const char *kind, const char *name, const char *sha256,
 	     char **cause);

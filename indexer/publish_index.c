@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fetch.h"
 #include "hash.h"
 #include "indexer.h"
 #include "publish_stream.h"
@@ -42,40 +41,13 @@ struct pi_ctx {
 	struct pub_view	*pi_pv;
 	struct buf	 pi_a;
 	struct buf	 pi_b;
-	char		*pi_prefix;	/* url_join(mi_url, rel) is this + rel */
+	char		*pi_prefix;	/* mirror_url_prefix() */
 };
 
 static struct pi_ctx	*pi_sort_ctx;
 
 /* Lines are written and hashed in pieces of this many bytes. */
 #define PI_CHUNK	(64 * 1024)
-
-/*
- * What url_join() puts before a plain relative location (no scheme, not
- * from the root, no "./"), which most are: "http://host/debian/".
- */
-static char *
-pi_url_prefix(const char *base)
-{
-	char	*url = url_join(base, "x");
-
-	url[strlen(url) - 1] = '\0';
-	return url;
-}
-
-static int
-pi_rel_plain(const char *rel)
-{
-	const char	*p;
-
-	if (rel[0] == '/' || rel[0] == '.')
-		return 0;
-	for (p = rel; *p != '\0' && *p != '/'; p++) {
-		if (*p == ':' || *p == '?' || *p == '#')
-			return 0;
-	}
-	return 1;
-}
 
 /* The line of e into b, without its newline; many, so without printf. */
 static void
@@ -97,7 +69,7 @@ pi_line(struct pi_ctx *pc, const struct pi_ent *e, struct buf *b)
 		buf_adds(b, pp->pp_pkgid);
 		buf_add(b, "\t", 1);
 		if (pp->pp_location_base == NULL && pc->pi_prefix != NULL &&
-		    pi_rel_plain(pp->pp_location)) {
+		    mirror_url_plain(pp->pp_location)) {
 			buf_adds(b, pc->pi_prefix);
 			buf_adds(b, pp->pp_location);
 			return;
@@ -229,7 +201,7 @@ pi_write(struct pub_view *pv, const char *gen, char *hex, char **cause)
 	}
 	memset(&pc, 0, sizeof pc);
 	pc.pi_pv = pv;
-	pc.pi_prefix = pi_url_prefix(pv->pv_mirror->mi_url);
+	pc.pi_prefix = mirror_url_prefix(pv->pv_mirror);
 	buf_init(&pc.pi_a);
 	buf_init(&pc.pi_b);
 	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);

@@ -202,66 +202,156 @@ raw_tree(struct indexer *ix, struct mirror *mi, long long id,
 	return rc;
 }
 
+/* A line of packages.idx (raw_index): its strings are offsets in a text. */
+struct raw_ent {
+	long long	 re_id;
+	long long	 re_size;
+	size_t		 re_loc;
+	size_t		 re_base;	/* RAW_NONE: the mirror's url */
+	size_t		 re_algo;
+	size_t		 re_hex;
+};
+
+#define RAW_NONE	((size_t)-1)
+/* Lines are written in pieces of this many bytes. */
+#define RAW_CHUNK	(64 * 1024)
+
+static size_t
+raw_text(struct buf *b, const char *s)
+{
+	size_t	off = b->b_len;
+
+	buf_add(b, s, strlen(s) + 1);
+	return off;
+}
+
+/* By location, then by id: the first version of a location has the line. */
+static int
+raw_ent_cmp(const void *x, const void *y, void *arg)
+{
+	const struct raw_ent	*a = x, *b = y;
+	const char		*text = arg;
+	int			 c;
+
+	if ((c = strcmp(text + a->re_loc, text + b->re_loc)) != 0)
+		return c;
+	return (a->re_id > b->re_id) - (a->re_id < b->re_id);
+}
+
 /*
- * packages.idx: every package file upstream lists, visible.  Written as
- * the rows come, not gathered first: at a first sync this runs beside the
- * planning, when the indexer's memory is at its peak.
+ * packages.idx: every package file upstream lists, visible.  The rows are
+ * sorted here rather than by SQLite's sorter, which took this thread 0.2 s
+ * for bookworm beside the publishing, and the lines are formatted without
+ * printf and written in pieces.
  */
 static int
 raw_index(struct indexer *ix, struct mirror *mi, long long id,
     const char *gen, char **cause)
 {
 	sqlite3_stmt	*stmt;
-	FILE		*f;
-	const char	*loc, *base, *algo, *hex;
-	char		*url, *prev = NULL, *path, *tmp;
+	struct raw_ent	*ents = NULL, *e;
+	struct buf	 text, out;
+	FILE		*f = NULL;
+	const char	*loc, *base, *algo, *hex, *prev = NULL;
+	char		*url, *path, *tmp, *prefix, num[32];
+	size_t		 n = 0, size = 0, i;
 	int		 rc = -1, step;
 
 	xasprintf(&path, "%s/%s", gen, VIEW_INDEX_NAME);
 	xasprintf(&tmp, "%s.tmp", path);
+	prefix = mirror_url_prefix(mi);
+	buf_init(&text);
+	buf_init(&out);
+	stmt = store_query(ix->ix_store, cause, "SELECT id, location, "
+	    "location_base, size, checksum_type, pkgid FROM packages WHERE "
+	    "mirror = ?1 AND upstream = 1", "I", id);
+	step = stmt == NULL ? -1 : 0;
+	while (stmt != NULL && (step = store_step(ix->ix_store, stmt,
+	    cause)) == 1) {
+		loc = (const char *)sqlite3_column_text(stmt, 1);
+		base = (const char *)sqlite3_column_text(stmt, 2);
+		algo = (const char *)sqlite3_column_text(stmt, 4);
+		hex = (const char *)sqlite3_column_text(stmt, 5);
+		if (loc == NULL || algo == NULL || hex == NULL ||
+		    !raw_path_ok(loc))
+			continue;
+		if (n == size) {
+			size = size ? size * 2 : 1024;
+			ents = xreallocarray(ents, size, sizeof *ents);
+		}
+		e = &ents[n++];
+		e->re_id = sqlite3_column_int64(stmt, 0);
+		e->re_size = sqlite3_column_int64(stmt, 3);
+		e->re_loc = raw_text(&text, loc);
+		e->re_base = base != NULL ? raw_text(&text, base) : RAW_NONE;
+		e->re_algo = raw_text(&text, algo);
+		e->re_hex = raw_text(&text, hex);
+	}
+	if (step != 0)
+		goto out;
+	if (n > 0)
+		qsort_r(ents, n, sizeof *ents, raw_ent_cmp, text.b_data);
 	if ((f = fopen(tmp, "we")) == NULL) {
 		cause_set(cause, "%s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	stmt = store_query(ix->ix_store, cause, "SELECT location, "
-	    "location_base, size, checksum_type, pkgid FROM packages WHERE "
-	    "mirror = ?1 AND upstream = 1 ORDER BY location", "I", id);
-	step = stmt == NULL ? -1 : 0;
-	while (stmt != NULL && (step = store_step(ix->ix_store, stmt,
-	    cause)) == 1) {
-		loc = (const char *)sqlite3_column_text(stmt, 0);
-		base = (const char *)sqlite3_column_text(stmt, 1);
-		algo = (const char *)sqlite3_column_text(stmt, 3);
-		hex = (const char *)sqlite3_column_text(stmt, 4);
-		if (loc == NULL || algo == NULL || hex == NULL ||
-		    !raw_path_ok(loc) || (prev != NULL && strcmp(prev, loc) == 0))
+	for (i = 0; i <= n; i++) {
+		if (out.b_len >= RAW_CHUNK || (i == n && out.b_len > 0)) {
+			if (fwrite(out.b_data, 1, out.b_len, f) != out.b_len)
+				break;
+			buf_reset(&out);
+		}
+		if (i == n)
+			break;
+		e = &ents[i];
+		loc = text.b_data + e->re_loc;
+		if (prev != NULL && strcmp(prev, loc) == 0)
 			continue;
-		url = mirror_url(mi, base, loc);
-		fprintf(f, "V\t%s\t%lld\t%s\t%s\t%s\n", loc,
-		    (long long)sqlite3_column_int64(stmt, 2), algo, hex, url);
-		free(url);
-		free(prev);
-		prev = xstrdup(loc);
-	}
-	free(prev);
-	if (step != 0) {
-		fclose(f);
-		goto out;
+		prev = loc;
+		buf_add(&out, "V\t", 2);
+		buf_adds(&out, loc);
+		snprintf(num, sizeof num, "\t%lld\t", e->re_size);
+		buf_adds(&out, num);
+		buf_adds(&out, text.b_data + e->re_algo);
+		buf_add(&out, "\t", 1);
+		buf_adds(&out, text.b_data + e->re_hex);
+		buf_add(&out, "\t", 1);
+		if (e->re_base == RAW_NONE && mirror_url_plain(loc)) {
+			buf_adds(&out, prefix);
+			buf_adds(&out, loc);
+		} else {
+			url = mirror_url(mi, e->re_base == RAW_NONE ? NULL :
+			    text.b_data + e->re_base, loc);
+			buf_adds(&out, url);
+			free(url);
+		}
+		buf_add(&out, "\n", 1);
 	}
 	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) == -1) {
 		cause_set(cause, "%s: %s", tmp, strerror(errno));
-		fclose(f);
 		goto out;
 	}
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+	if (fclose(f) != 0) {
+		f = NULL;
+		cause_set(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, path) == -1) {
 		cause_set(cause, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	dir_sync(gen);
 	rc = 0;
 out:
+	if (f != NULL)
+		fclose(f);
 	if (rc != 0)
 		unlink(tmp);
+	buf_free(&text);
+	buf_free(&out);
+	free(ents);
+	free(prefix);
 	free(tmp);
 	free(path);
 	return rc;

@@ -38,6 +38,29 @@ mirror_url(struct mirror *mi, const char *base, const char *location)
 	return url_join(base != NULL ? base : mi->mi_url, location);
 }
 
+char *
+mirror_url_prefix(struct mirror *mi)
+{
+	char	*url = url_join(mi->mi_url, "x");
+
+	url[strlen(url) - 1] = '\0';
+	return url;
+}
+
+int
+mirror_url_plain(const char *location)
+{
+	const char	*p;
+
+	if (location[0] == '/' || location[0] == '.')
+		return 0;
+	for (p = location; *p != '\0' && *p != '/'; p++) {
+		if (*p == ':' || *p == '?' || *p == '#')
+			return 0;
+	}
+	return 1;
+}
+
 /*
  * Fetches an upstream file into the blob store unless it is there already,
  * verifying its size and checksum.  what names the file in messages.  The
