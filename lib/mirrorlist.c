@@ -263,13 +263,21 @@ metalink_parse(const char *data, size_t len, const char *what,
 			text = ml_text(r);
 			n = strlen(text);
 			if (n <= strlen(MIRRORLIST_REPOMD) || strcmp(text + n -
-			    strlen(MIRRORLIST_REPOMD), MIRRORLIST_REPOMD) != 0 ||
-			    !ml_url_ok(text)) {
+			    strlen(MIRRORLIST_REPOMD), MIRRORLIST_REPOMD) != 0) {
 				skipped++;
 				free(text);
 				continue;
 			}
+			/*
+			 * The base is what is left: "https://repodata/repomd.xml"
+			 * names a host, but leaves "https:/" as a base.
+			 */
 			text[n - strlen(MIRRORLIST_REPOMD)] = '\0';
+			if (!ml_url_ok(text)) {
+				skipped++;
+				free(text);
+				continue;
+			}
 			for (i = 0; i < nurls; i++) {
 				if (strcmp(urls[i].mu_base, text) == 0)
 					break;

@@ -157,6 +157,9 @@ test_metalink_bad(void)
 		{ "<metalink><file name=\"repomd.xml\"><url>ftp://a/repodata/repomd.xml</url></file></metalink>",
 		  "metalink M: no http:// or https:// URL of repodata/repomd.xml "
 		  "in it (only other schemes or other files)" },
+		{ "<metalink><file name=\"repomd.xml\"><url>https://repodata/repomd.xml</url></file></metalink>",
+		  "metalink M: no http:// or https:// URL of repodata/repomd.xml "
+		  "in it (only other schemes or other files)" },
 		{ "<metalink><file name=\"repomd.xml\"><hash type=\"sha256\">xyz</hash></file></metalink>",
 		  "metalink M: line 1: sha256 \"xyz\" is not 64 hex digits" },
 		{ "<!DOCTYPE m [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><metalink><file name=\"repomd.xml\"><url>http://a/&e;/repodata/repomd.xml</url></file></metalink>",
